@@ -1,0 +1,271 @@
+"""The workspace schema: SQLAlchemy 2 typed models.
+
+Changes to this file go with an Alembic migration in `migrations/versions/`.
+Text columns hold prompt text byte-exact; nothing here trims or normalises.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """SQLite forgets time zones: store UTC, hand back aware datetimes."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else value.replace(tzinfo=timezone.utc)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Folder(Base):
+    """An explicit folder, so that empty folders survive. Prompts name their folder by path."""
+
+    __tablename__ = "folders"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    path: Mapped[str] = mapped_column(String, unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Prompt(Base):
+    __tablename__ = "prompts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Full path with folders: "support/summarize-call".
+    name: Mapped[str] = mapped_column(String, unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    versions: Mapped[list[Version]] = relationship(
+        back_populates="prompt", order_by="Version.created_at", cascade="all, delete-orphan",
+        foreign_keys="Version.prompt_id",
+    )
+
+    @property
+    def folder(self) -> str:
+        return self.name.rpartition("/")[0]
+
+
+class Version(Base):
+    """An immutable prompt version. `version_id` is the sha256 of its canonical content."""
+
+    __tablename__ = "versions"
+    __table_args__ = (
+        UniqueConstraint("prompt_id", "version_id"),
+        Index("ix_versions_prompt_created", "prompt_id", "created_at"),
+        Index("ix_versions_version_id", "version_id"),
+    )
+    pk: Mapped[int] = mapped_column(primary_key=True)
+    prompt_id: Mapped[int] = mapped_column(ForeignKey("prompts.id", ondelete="CASCADE"))
+    version_id: Mapped[str] = mapped_column(String(64))
+    # The canonical serialisation, exactly the bytes that were hashed (UTF-8 text).
+    content: Mapped[str] = mapped_column(Text)
+    parent_pk: Mapped[int | None] = mapped_column(
+        ForeignKey("versions.pk", ondelete="SET NULL"), nullable=True
+    )
+    author: Mapped[str] = mapped_column(String, default="")
+    message: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    prompt: Mapped[Prompt] = relationship(back_populates="versions", foreign_keys=[prompt_id])
+    parent: Mapped[Version | None] = relationship(remote_side=[pk])
+
+
+class Draft(Base):
+    """The mutable working copy behind an editor tab; autosaved, restored after a crash."""
+
+    __tablename__ = "drafts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    prompt_id: Mapped[int | None] = mapped_column(
+        ForeignKey("prompts.id", ondelete="SET NULL"), nullable=True
+    )
+    base_version_pk: Mapped[int | None] = mapped_column(
+        ForeignKey("versions.pk", ondelete="SET NULL"), nullable=True
+    )
+    title: Mapped[str] = mapped_column(String, default="")
+    # Editor state as JSON text: content being edited, variable values, columns, conversation.
+    state: Mapped[str] = mapped_column(Text, default="{}")
+    is_open: Mapped[bool] = mapped_column(default=True)
+    tab_position: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Provider(Base):
+    """A model endpoint. Non-secret settings only: keys live in the OS keychain."""
+
+    __tablename__ = "providers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String, unique=True)
+    model: Mapped[str] = mapped_column(String)  # litellm model id, e.g. "openai/gpt-4o-mini"
+    base_url: Mapped[str | None] = mapped_column(String, nullable=True)
+    parameters: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Where the key comes from: "keychain", "env" (api_key_env names the variable) or "none".
+    key_source: Mapped[str] = mapped_column(String, default="none")
+    api_key_env: Mapped[str | None] = mapped_column(String, nullable=True)
+    max_concurrency: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class TestSet(Base):
+    __tablename__ = "test_sets"
+    __test__ = False  # not a pytest class
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String, unique=True)
+    prompt_id: Mapped[int | None] = mapped_column(
+        ForeignKey("prompts.id", ondelete="SET NULL"), nullable=True
+    )
+    description: Mapped[str] = mapped_column(Text, default="")
+    # The gate: a run below this mean score is marked failed.
+    min_score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # Evaluator specs the set carries by default.
+    evaluators: Mapped[list] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    cases: Mapped[list[TestCase]] = relationship(
+        back_populates="test_set", order_by="TestCase.position", cascade="all, delete-orphan"
+    )
+
+
+class TestCase(Base):
+    __tablename__ = "test_cases"
+    __test__ = False
+    __table_args__ = (Index("ix_test_cases_set_position", "test_set_id", "position"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    test_set_id: Mapped[int] = mapped_column(ForeignKey("test_sets.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    variables: Mapped[dict] = mapped_column(JSON, default=dict)
+    expected: Mapped[str | None] = mapped_column(Text, nullable=True)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    tags: Mapped[list] = mapped_column(JSON, default=list)
+
+    test_set: Mapped[TestSet] = relationship(back_populates="cases")
+
+
+class Run(Base):
+    """Versions x models x test-set rows. Results are committed as they arrive."""
+
+    __tablename__ = "runs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    test_set_id: Mapped[int | None] = mapped_column(
+        ForeignKey("test_sets.id", ondelete="SET NULL"), nullable=True
+    )
+    test_set_hash: Mapped[str] = mapped_column(String(64), default="")
+    # "running", "finished", "cancelled", "interrupted", "failed"
+    status: Mapped[str] = mapped_column(String, default="running")
+    # Versions (pks), providers (names), evaluator specs, concurrency...
+    settings: Mapped[dict] = mapped_column(JSON, default=dict)
+    mean_score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    gate_passed: Mapped[bool | None] = mapped_column(nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    results: Mapped[list[Result]] = relationship(
+        back_populates="run", cascade="all, delete-orphan"
+    )
+
+
+class Result(Base):
+    __tablename__ = "results"
+    __table_args__ = (
+        UniqueConstraint("run_id", "case_id", "version_pk", "provider"),
+        Index("ix_results_run", "run_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
+    case_id: Mapped[int | None] = mapped_column(
+        ForeignKey("test_cases.id", ondelete="SET NULL"), nullable=True
+    )
+    version_pk: Mapped[int | None] = mapped_column(
+        ForeignKey("versions.pk", ondelete="SET NULL"), nullable=True
+    )
+    provider: Mapped[str] = mapped_column(String)
+    model: Mapped[str] = mapped_column(String, default="")
+    output: Mapped[str | None] = mapped_column(Text, nullable=True)
+    error_kind: Mapped[str | None] = mapped_column(String, nullable=True)
+    error_message: Mapped[str | None] = mapped_column(Text, nullable=True)
+    tokens_in: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    tokens_out: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    cost: Mapped[float | None] = mapped_column(Float, nullable=True)
+    latency_ms: Mapped[float | None] = mapped_column(Float, nullable=True)
+    ttft_ms: Mapped[float | None] = mapped_column(Float, nullable=True)
+    finish_reason: Mapped[str | None] = mapped_column(String, nullable=True)
+    score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    passed: Mapped[bool | None] = mapped_column(nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    run: Mapped[Run] = relationship(back_populates="results")
+    scores: Mapped[list[Score]] = relationship(
+        back_populates="result", cascade="all, delete-orphan"
+    )
+
+
+class Score(Base):
+    __tablename__ = "scores"
+    __table_args__ = (Index("ix_scores_result", "result_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    result_id: Mapped[int] = mapped_column(ForeignKey("results.id", ondelete="CASCADE"))
+    evaluator: Mapped[str] = mapped_column(String)
+    # "auto", "judge" or "human"
+    kind: Mapped[str] = mapped_column(String, default="auto")
+    value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    passed: Mapped[bool | None] = mapped_column(nullable=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    result: Mapped[Result] = relationship(back_populates="scores")
+
+
+class Release(Base):
+    """A release this workspace published or pulled: where, which channel, which versions."""
+
+    __tablename__ = "releases"
+    __table_args__ = (UniqueConstraint("destination", "project", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project: Mapped[str] = mapped_column(String)
+    number: Mapped[int] = mapped_column(Integer)
+    channel: Mapped[str] = mapped_column(String)
+    destination: Mapped[str] = mapped_column(String)
+    manifest_sha256: Mapped[str] = mapped_column(String(64))
+    # name -> version_id
+    prompts: Mapped[dict] = mapped_column(JSON, default=dict)
+    author: Mapped[str] = mapped_column(String, default="")
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

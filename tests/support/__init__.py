@@ -1,0 +1,1 @@
+"""Real parts for tests: a loopback model server, a keyring backend, workspaces."""
