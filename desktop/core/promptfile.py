@@ -88,7 +88,8 @@ def parse(data: bytes | str, source: str = "<prompt file>") -> PromptFile:
         try:
             loaded = yaml.safe_load(yaml_text)
         except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
+            # Where the broken construct starts helps more than where the parser gave up.
+            mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
             line = mark.line + 2 if mark is not None else 1
             problem = getattr(exc, "problem", None) or str(exc)
             raise _fail(source, line, f"the front matter is not valid YAML: {problem}.") from None

@@ -122,11 +122,14 @@ def variable_uses(content: PromptContent) -> list[VariableUse]:
     for index, message in enumerate(content.messages, 1):
         tree = _parse(env, message.content.replace("\r", stand_in), index, message.role)
         undeclared = meta.find_undeclared_variables(tree)
+        # Depth-first in field order is document order closely enough (Jinja keeps no columns).
         first_line: dict[str, int] = {}
         for name_node in tree.find_all(nodes.Name):
             if name_node.ctx == "load" and name_node.name in undeclared:
                 first_line.setdefault(name_node.name, name_node.lineno)
-        for name in sorted(undeclared, key=lambda n: (first_line.get(n, 0), n)):
+        ordered = sorted(first_line, key=lambda n: first_line[n])  # stable: keeps walk order
+        ordered += sorted(undeclared - set(first_line))
+        for name in ordered:
             uses.append(VariableUse(name, index, message.role, first_line.get(name, 1)))
     return uses
 

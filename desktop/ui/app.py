@@ -1,0 +1,60 @@
+"""Starting the app: one QApplication, one qasync loop for its lifetime, the window first.
+
+The window is shown before anything slow happens: the workspace opens right after the first
+paint, and litellm (seconds to import) loads in a worker thread after that.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import time
+from pathlib import Path
+
+_T0 = time.perf_counter()
+
+
+def run_app(workspace: str | os.PathLike[str] | None = None) -> int:
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    import qasync
+
+    from desktop.ui import crash
+    from desktop.ui.main_window import MainWindow
+    from storage.workspace.db import default_workspace_path
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("Promptpress")
+    app.setOrganizationName("Promptpress")
+    app.setApplicationDisplayName("Promptpress")
+    crash.install()
+
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    loop.set_exception_handler(crash.loop_exception_handler)
+
+    path = Path(workspace) if workspace else default_workspace_path()
+    window = MainWindow(path)
+    window.resize(1400, 900)
+
+    exit_after_shown = os.environ.get("PROMPTPRESS_EXIT_AFTER_SHOWN") == "1"
+    if exit_after_shown:
+        # For benchmarks/startup.py: report when the window is on screen, then leave.
+        def shown() -> None:
+            print(f"shown {time.perf_counter() - _T0:.6f}", flush=True)
+            app.quit()
+
+        window.first_shown.connect(lambda: QTimer.singleShot(0, shown))
+    else:
+        window.first_shown.connect(lambda: QTimer.singleShot(0, window.start))
+
+    window.show()
+    with loop:
+        app.aboutToQuit.connect(window.shutdown)
+        app_close = asyncio.Event()
+        app.aboutToQuit.connect(app_close.set)
+        loop.run_until_complete(app_close.wait())
+    return 0

@@ -1,0 +1,240 @@
+"""The main window: menus, the workspace view, and what to do when a workspace will not open."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop import __version__
+from storage.workspace.db import Workspace, WorkspaceError
+
+log = logging.getLogger(__name__)
+WORKSPACE_FILTER = "Promptpress workspaces (*.promptpress);;All files (*)"
+
+
+class MessagePage(QWidget):
+    """A calm full-window message with actions, for loading and for a workspace that won't open."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title = QLabel()
+        self.title.setObjectName("pageTitle")
+        self.title.setStyleSheet("font-size: 18px; font-weight: 600;")
+        self.body = QLabel()
+        self.body.setWordWrap(True)
+        self.body.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.body.setMaximumWidth(640)
+        self.body.setMinimumWidth(420)
+        self.buttons = QHBoxLayout()
+        self.buttons.addStretch(1)
+        box = QVBoxLayout(self)
+        box.addStretch(1)
+        for w in (self.title, self.body):
+            box.addWidget(w, 0, Qt.AlignmentFlag.AlignHCenter)
+        box.addSpacing(12)
+        box.addLayout(self.buttons)
+        box.addStretch(2)
+
+    def show_message(self, title: str, body: str, actions: list[tuple[str, object]] = ()) -> None:
+        self.title.setText(title)
+        self.body.setText(body)
+        while self.buttons.count() > 1:
+            item = self.buttons.takeAt(1)
+            if item.widget():
+                item.widget().deleteLater()
+        for label, slot in actions:
+            button = QPushButton(label)
+            button.clicked.connect(slot)
+            self.buttons.addWidget(button)
+        self.buttons.addStretch(1)
+
+
+class MainWindow(QMainWindow):
+    first_shown = Signal()
+    workspace_opened = Signal(object)  # Workspace
+
+    def __init__(self, workspace_path: Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.workspace_path = Path(workspace_path)
+        self.workspace: Workspace | None = None
+        self.view: QWidget | None = None
+        self._shown_once = False
+        self._tasks: set[asyncio.Task] = set()
+
+        self.pages = QStackedWidget()
+        self.message_page = MessagePage()
+        self.pages.addWidget(self.message_page)
+        self.setCentralWidget(self.pages)
+        self.message_page.show_message("Opening your workspace…", str(self.workspace_path))
+        self._update_title()
+        self._build_menus()
+        self.models_status = QLabel("")
+        self.statusBar().addPermanentWidget(self.models_status)
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        super().showEvent(event)
+        if not self._shown_once:
+            self._shown_once = True
+            self.first_shown.emit()
+
+    def start(self) -> None:
+        """After the first paint: open the workspace, then warm up the model gateway."""
+        self._spawn(self._open_workspace(self.workspace_path))
+
+    def _spawn(self, coro) -> asyncio.Task:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task) -> None:
+        import sys
+
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            exc = task.exception()
+            sys.excepthook(type(exc), exc, exc.__traceback__)
+
+    async def _open_workspace(self, path: Path) -> None:
+        self.message_page.show_message("Opening your workspace…", str(path))
+        self.pages.setCurrentWidget(self.message_page)
+        loop = asyncio.get_running_loop()
+        try:
+            workspace = await loop.run_in_executor(None, Workspace.open, path)
+        except WorkspaceError as exc:
+            self._show_workspace_problem(path, str(exc))
+            return
+        self._set_workspace(workspace)
+        self._spawn(self._warm_up_models())
+
+    def _set_workspace(self, workspace: Workspace) -> None:
+        if self.workspace is not None:
+            self._close_view()
+            self.workspace.close()
+        self.workspace = workspace
+        self.workspace_path = workspace.path
+        self._update_title()
+        self.view = self._make_view(workspace)
+        self.pages.addWidget(self.view)
+        self.pages.setCurrentWidget(self.view)
+        self.statusBar().showMessage(f"Workspace: {workspace.path}", 8000)
+        self.workspace_opened.emit(workspace)
+
+    def _make_view(self, workspace: Workspace) -> QWidget:
+        from desktop.ui.workspace_view import WorkspaceView
+
+        return WorkspaceView(workspace, self)
+
+    def _close_view(self) -> None:
+        if self.view is not None:
+            close = getattr(self.view, "shutdown", None)
+            if close is not None:
+                close()
+            self.pages.removeWidget(self.view)
+            self.view.deleteLater()
+            self.view = None
+
+    async def _warm_up_models(self) -> None:
+        from desktop.core import gateway
+
+        self.models_status.setText("Loading model support…")
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(None, gateway.preload)
+        self.models_status.setText("")
+
+    def shutdown(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        self._close_view()
+        if self.workspace is not None:
+            self.workspace.close()
+            self.workspace = None
+
+    def closeEvent(self, event) -> None:  # noqa: N802
+        if self.view is not None and hasattr(self.view, "confirm_close"):
+            if not self.view.confirm_close():
+                event.ignore()
+                return
+        super().closeEvent(event)
+
+    # -- workspace choice -------------------------------------------------------------------
+    def _show_workspace_problem(self, path: Path, message: str) -> None:
+        self.message_page.show_message(
+            "This workspace could not be opened",
+            f"{message}\n\n{path}",
+            [("Open another workspace…", self.choose_workspace),
+             ("Create a new workspace…", self.create_workspace)],
+        )
+        self.pages.setCurrentWidget(self.message_page)
+
+    def choose_workspace(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(
+            self, "Open workspace", str(self.workspace_path.parent), WORKSPACE_FILTER
+        )
+        if name:
+            self._spawn(self._open_workspace(Path(name)))
+
+    def create_workspace(self) -> None:
+        name, _ = QFileDialog.getSaveFileName(
+            self, "New workspace", str(self.workspace_path.parent / "prompts.promptpress"),
+            WORKSPACE_FILTER,
+        )
+        if not name:
+            return
+        path = Path(name)
+        if path.suffix == "":
+            path = path.with_suffix(".promptpress")
+        if path.exists() and path.stat().st_size > 0:
+            # Never overwrite: a new workspace must be a new file.
+            QMessageBox.warning(self, "Promptpress", f"{path.name} exists already. "
+                                "Choose a new name; Promptpress never overwrites a file.")
+            return
+        self._spawn(self._open_workspace(path))
+
+    # -- chrome -----------------------------------------------------------------------------
+    def _update_title(self) -> None:
+        self.setWindowTitle(f"Promptpress — {self.workspace_path.stem}")
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        self.action_new_workspace = QAction("&New Workspace…", self)
+        self.action_new_workspace.triggered.connect(self.create_workspace)
+        self.action_open_workspace = QAction("&Open Workspace…", self)
+        self.action_open_workspace.setShortcut(QKeySequence("Ctrl+Shift+O"))
+        self.action_open_workspace.triggered.connect(self.choose_workspace)
+        self.action_quit = QAction("&Quit", self)
+        self.action_quit.setShortcut(QKeySequence.StandardKey.Quit)
+        self.action_quit.triggered.connect(self.close)
+        file_menu.addAction(self.action_new_workspace)
+        file_menu.addAction(self.action_open_workspace)
+        file_menu.addSeparator()
+        self.file_menu = file_menu
+        file_menu.addAction(self.action_quit)
+        help_menu = self.menuBar().addMenu("&Help")
+        about = QAction("&About Promptpress", self)
+        about.triggered.connect(self._about)
+        help_menu.addAction(about)
+
+    def _about(self) -> None:
+        QMessageBox.about(
+            self, "About Promptpress",
+            f"<b>Promptpress {__version__}</b><p>Write prompts, compare models side by side, keep "
+            "every version, test, and publish signed releases — on your own machine.</p>"
+            f"<p>Workspace: {self.workspace_path}</p>",
+        )
