@@ -24,7 +24,7 @@ def run_app(workspace: str | os.PathLike[str] | None = None) -> int:
 
     from desktop.ui import crash
     from desktop.ui.main_window import MainWindow
-    from storage.workspace.db import default_workspace_path
+    from storage.workspace.location import default_workspace_path
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Promptpress")

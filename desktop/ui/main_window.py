@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
@@ -21,10 +22,22 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import __version__
-from storage.workspace.db import Workspace, WorkspaceError
+
+if TYPE_CHECKING:
+    from storage.workspace.db import Workspace
 
 log = logging.getLogger(__name__)
 WORKSPACE_FILTER = "Promptpress workspaces (*.promptpress);;All files (*)"
+
+
+def _open_workspace_file(path: Path) -> tuple["Workspace | None", str | None]:
+    """(workspace, None), or (None, what went wrong in words). Runs in a worker thread."""
+    from storage.workspace.db import Workspace, WorkspaceError
+
+    try:
+        return Workspace.open(path), None
+    except WorkspaceError as exc:
+        return None, str(exc)
 
 
 class MessagePage(QWidget):
@@ -115,10 +128,10 @@ class MainWindow(QMainWindow):
         self.message_page.show_message("Opening your workspace…", str(path))
         self.pages.setCurrentWidget(self.message_page)
         loop = asyncio.get_running_loop()
-        try:
-            workspace = await loop.run_in_executor(None, Workspace.open, path)
-        except WorkspaceError as exc:
-            self._show_workspace_problem(path, str(exc))
+        # SQLAlchemy and Alembic load in the worker too: the window never waits for them.
+        workspace, problem = await loop.run_in_executor(None, _open_workspace_file, path)
+        if problem is not None:
+            self._show_workspace_problem(path, problem)
             return
         self._set_workspace(workspace)
         self._spawn(self._warm_up_models())

@@ -20,6 +20,8 @@ from filelock import FileLock, Timeout
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from .location import default_workspace_path
+
 # "PPW1" in the SQLite header's application_id field marks a Promptpress workspace.
 APPLICATION_ID = 0x50505731
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -48,12 +50,6 @@ class WorkspaceLocked(WorkspaceError):
 
 class NewerWorkspace(WorkspaceError):
     pass
-
-
-def default_workspace_path() -> Path:
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("Promptpress", appauthor=False)) / "workspace.promptpress"
 
 
 def _alembic_config():

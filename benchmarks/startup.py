@@ -1,0 +1,83 @@
+"""Time to window shown: Promptpress against a bare PySide6 window started the same way.
+
+Both are started as fresh Python processes and timed from spawn until they report that their
+window has been shown; runs alternate so machine noise hits both alike. Prints the median ratio.
+Target: at most 1.5x.
+
+    .venv/bin/python benchmarks/startup.py [--runs 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+BARE = r"""
+import sys
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMainWindow
+import qasync, asyncio
+app = QApplication(sys.argv[:1])
+loop = qasync.QEventLoop(app)
+asyncio.set_event_loop(loop)
+w = QMainWindow()
+w.setWindowTitle("bare")
+w.resize(1400, 900)
+def shown():
+    print("shown", flush=True)
+    app.quit()
+w.show()
+QTimer.singleShot(0, shown)
+with loop:
+    done = asyncio.Event()
+    app.aboutToQuit.connect(done.set)
+    loop.run_until_complete(done.wait())
+"""
+
+
+def time_to_shown(cmd: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
+                            cwd=ROOT, text=True)
+    for line in proc.stdout:
+        if line.startswith("shown"):
+            elapsed = time.perf_counter() - start
+            break
+    else:
+        raise SystemExit(f"{cmd} never showed its window")
+    proc.wait(30)
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+    env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"),
+               PROMPTPRESS_EXIT_AFTER_SHOWN="1", PYTHONPATH=str(ROOT))
+    with tempfile.TemporaryDirectory() as tmp:
+        workspace = Path(tmp) / "bench.promptpress"
+        app_cmd = [sys.executable, "-m", "desktop.main", "--workspace", str(workspace)]
+        bare_cmd = [sys.executable, "-c", BARE]
+        time_to_shown(app_cmd, env)  # warm the OS file cache for both
+        time_to_shown(bare_cmd, env)
+        app_times, bare_times = [], []
+        for _ in range(args.runs):
+            bare_times.append(time_to_shown(bare_cmd, env))
+            app_times.append(time_to_shown(app_cmd, env))
+    bare, app = statistics.median(bare_times), statistics.median(app_times)
+    print(f"bare PySide6 window: median {bare * 1000:.0f} ms over {args.runs} runs")
+    print(f"Promptpress window:  median {app * 1000:.0f} ms over {args.runs} runs")
+    print(f"ratio: {app / bare:.2f}x (target <= 1.5x)")
+
+
+if __name__ == "__main__":
+    main()
