@@ -116,6 +116,11 @@ def _compile(cr_stand_in: str, source: str, index: int, role: str) -> jinja2.Tem
 
 def variable_uses(content: PromptContent) -> list[VariableUse]:
     """Every variable the messages read, with the first line where each message uses it."""
+    return list(_variable_uses(content))
+
+
+@functools.lru_cache(maxsize=1024)
+def _variable_uses(content: PromptContent) -> tuple[VariableUse, ...]:
     uses: list[VariableUse] = []
     stand_in = _stand_in_for(m.content for m in content.messages)
     env = _environment(stand_in)
@@ -131,7 +136,7 @@ def variable_uses(content: PromptContent) -> list[VariableUse]:
         ordered += sorted(undeclared - set(first_line))
         for name in ordered:
             uses.append(VariableUse(name, index, message.role, first_line.get(name, 1)))
-    return uses
+    return tuple(uses)
 
 
 def find_variables(content: PromptContent) -> list[str]:
@@ -146,7 +151,7 @@ def resolve_values(content: PromptContent, values: Mapping[str, Any]) -> dict[st
     """The given values plus declared defaults; refuses when any used variable has no value."""
     resolved = {v.name: v.default for v in content.variables if v.default is not None}
     resolved.update(values)
-    missing = [u for u in variable_uses(content) if u.name not in resolved]
+    missing = [u for u in _variable_uses(content) if u.name not in resolved]
     if missing:
         names = list(dict.fromkeys(u.name for u in missing))
         first = missing[0]

@@ -1,0 +1,355 @@
+"""The engineers' reader: verified prompts from a release repository, served from memory.
+
+    reader = Reader("https://prompts.example.com/acme", "promptpress-root.json",
+                    channel="production", cache_dir=".promptpress-cache")
+    prompt = reader.get("support/summarize-call")
+    messages = prompt.render(transcript=text)   # [{"role": ..., "content": ...}, ...]
+
+Construction loads the cached release (verified again from the pinned root) and then refreshes
+from the source. `refresh()` verifies a newer release completely before it replaces the served
+one; `get()` is a dictionary lookup of prompts prepared in advance. When a good release is being
+served, a failure (source down, not yet synced, tampered, rolled back...) is logged and kept in
+`last_error` instead of raised; with nothing good to serve, it is raised.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from .cache import CachedState, ReaderCache
+from .content import PromptContent
+from .errors import (CorruptCacheError, NotFoundError, NotYetSynced, PromptNotFound, ReaderError,
+                     VerificationError)
+from .metadata import MAX_POINTER_BYTES, MAX_ROOT_BYTES, Clock, FileRef, Manifest, Root, now_seconds
+from .names import blob_path, check_channel, pointer_path, root_path
+from .sources import Source, open_source
+from .template import render_messages
+from .verify import (DEFAULT_SKEW, MAX_ROOT_ROTATIONS, SignedPointer, SignedRoot,
+                     check_root_expiry, load_prompt, load_trusted_root, verify_manifest,
+                     verify_next_root, verify_pointer)
+
+log = logging.getLogger("promptpress_reader")
+
+
+class Prompt:
+    """One prompt of a release: its content, version id and release number. Immutable."""
+
+    __slots__ = ("name", "content", "version_id", "release")
+
+    def __init__(self, name: str, content: PromptContent, version_id: str, release: int) -> None:
+        self.name = name
+        self.content = content
+        self.version_id = version_id
+        self.release = release
+
+    @property
+    def model(self) -> str:
+        return self.content.model
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The model parameters (a fresh copy each time: change it freely)."""
+        return dict(self.content.parameters)
+
+    @property
+    def messages(self) -> list[dict[str, str]]:
+        """The message templates, unrendered."""
+        return [{"role": m.role, "content": m.content} for m in self.content.messages]
+
+    @property
+    def variables(self) -> tuple[str, ...]:
+        return self.content.variable_names
+
+    @property
+    def response_format(self) -> dict[str, Any] | None:
+        return self.content.response_format
+
+    @property
+    def tools(self) -> list[Any] | None:
+        return self.content.tools
+
+    def render(self, /, **variables: Any) -> list[dict[str, str]]:
+        """The messages with `variables` filled in, byte-exact (raises MissingVariables)."""
+        return [{"role": m.role, "content": m.content}
+                for m in render_messages(self.content, variables)]
+
+    def __repr__(self) -> str:
+        return (f"<Prompt {self.name!r} release {self.release} "
+                f"version {self.version_id[:12]}>")
+
+
+class Reader:
+    """Verified prompts of one channel of a release repository.
+
+    `source`: a folder path or an http(s) URL. `trusted_root`: the path to, or the bytes of, the
+    root file pinned in the engineer's repository. `clock` returns now (an aware datetime or epoch
+    seconds); `clock_skew` is how many seconds past expiry are still forgiven.
+    """
+
+    def __init__(self, source: "str | os.PathLike[str] | Source", trusted_root: "bytes | str | os.PathLike[str]",
+                 channel: str = "production", cache_dir: "str | os.PathLike[str] | None" = None,
+                 *, clock: Clock | None = None, clock_skew: int = DEFAULT_SKEW,
+                 timeout: float = 10.0, refresh: bool = True) -> None:
+        self.channel = check_channel(channel)
+        if not isinstance(trusted_root, (bytes, bytearray)):
+            with open(trusted_root, "rb") as f:
+                trusted_root = f.read(MAX_ROOT_BYTES + 1)
+        self._pinned = load_trusted_root(bytes(trusted_root))
+        self.project = self._pinned.root.project
+        self._source = open_source(source, timeout=timeout) if _is_url(source) else \
+            open_source(source)
+        self.clock = clock
+        self.clock_skew = int(clock_skew)
+        self.last_error: ReaderError | None = None
+        self._lock = threading.RLock()
+        self._cache = ReaderCache(cache_dir, self.project, self.channel) if cache_dir else None
+        # verified state
+        self._root: SignedRoot = self._pinned
+        self._roots: dict[int, bytes] = {}  # root files after the pinned one
+        self._pointer: SignedPointer | None = None  # last accepted (the version floor)
+        self._etag: str | None = None
+        self._manifest: Manifest | None = None
+        self._prompts: dict[str, Prompt] = {}
+        if self._cache is not None:
+            self._load_cache()
+        if refresh:
+            self.refresh()
+
+    # --- serving ------------------------------------------------------------------------------
+
+    def get(self, name: str) -> Prompt:
+        try:
+            return self._prompts[name]
+        except KeyError:
+            raise PromptNotFound(self._missing(name)) from None
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._prompts
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._prompts))
+
+    def names(self) -> list[str]:
+        return sorted(self._prompts)
+
+    @property
+    def prompts(self) -> Mapping[str, Prompt]:
+        return dict(self._prompts)
+
+    @property
+    def release(self) -> int | None:
+        return self._manifest.release if self._manifest else None
+
+    @property
+    def manifest(self) -> Manifest | None:
+        return self._manifest
+
+    @property
+    def pointer_version(self) -> int | None:
+        return self._pointer.pointer.version if self._pointer else None
+
+    @property
+    def expires(self) -> int | None:
+        return self._pointer.pointer.expires if self._pointer else None
+
+    @property
+    def root(self) -> Root:
+        return self._root.root
+
+    def _missing(self, name: str) -> str:
+        if self._manifest is None:
+            return (f"no release of {self.project!r} on channel {self.channel!r} has been "
+                    f"loaded yet ({self.last_error or 'call refresh()'})")
+        return f"release {self._manifest.release} of {self.project!r} has no prompt {name!r}"
+
+    # --- refreshing ---------------------------------------------------------------------------
+
+    def refresh(self) -> bool:
+        """Check the source for a newer release; True if one was verified and is now served."""
+        with self._lock:
+            try:
+                changed = self._update(self._source, now_seconds(self.clock))
+            except ReaderError as exc:
+                if not self._prompts:
+                    raise
+                self.last_error = exc
+                log.warning("promptpress_reader: keeping release %s of %s/%s: %s (%s)",
+                            self.release, self.project, self.channel, exc, exc.threat)
+                return False
+            self.last_error = None
+            return changed
+
+    def _update(self, source: Source, now: int | None, *, save: bool = True) -> bool:
+        """Verify what `source` holds; `now=None` skips expiry checks (used for the cache)."""
+        # 1. the root chain, one version at a time, then the newest root's expiry
+        root, roots = self._root, dict(self._roots)
+        for _ in range(MAX_ROOT_ROTATIONS):
+            path = root_path(root.root.version + 1)
+            try:
+                data = source.fetch(path, max_length=MAX_ROOT_BYTES)
+            except NotFoundError:
+                break
+            root = verify_next_root(root.root, data, path)
+            roots[root.root.version] = data
+        rotated = root is not self._root
+        if rotated:  # each new root stands on its own: keep it at once
+            self._root, self._roots = root, roots
+            if save and self._pointer is not None:
+                self._save(CachedState(roots, self._pointer.data, self._pointer.pointer.version,
+                                       self._etag), {})
+        if now is not None:
+            check_root_expiry(root.root, now, self.clock_skew)
+        floor = self._pointer
+        if floor is not None:
+            try:  # after a key rotation the accepted pointer may no longer verify: then its
+                # version stops bounding new ones (fast-forward recovery, as in TUF)
+                verify_pointer(root.root, floor.data, channel=self.channel, now=None)
+            except VerificationError:
+                if rotated:
+                    log.warning("promptpress_reader: root %d no longer trusts the keys of the "
+                                "accepted pointer", root.root.version)
+                floor = None
+        # 2. the channel pointer: signature, type, project, channel, version, expiry
+        path = pointer_path(self.channel)
+        etag = self._etag if floor is not None else None
+        root.root.channel_role(self.channel)  # WrongChannelError for a channel it does not define
+        try:
+            data, etag = source.fetch_pointer(path, max_length=MAX_POINTER_BYTES, etag=etag)
+        except NotFoundError:
+            raise NotFoundError(f"channel {self.channel!r} has no release in "
+                                f"{source.describe()} ({path} is missing)") from None
+        if data is None:  # 304 Not Modified: check the accepted pointer again (expiry)
+            data = floor.data  # type: ignore[union-attr]
+        signed = verify_pointer(root.root, data, channel=self.channel, now=now,
+                                skew=self.clock_skew, floor=floor)
+        if floor is not None and signed.payload == floor.payload and self._manifest:
+            # Unchanged (maybe co-signed again, or a new ETag): save only if bytes differ.
+            unchanged = signed.data == floor.data and etag == self._etag
+            self._commit(root, roots, signed, etag, self._manifest, self._prompts, {},
+                         save and not unchanged)
+            return False
+        # 3. the manifest: length and hash before parsing, then signature, project, release
+        ref = signed.pointer.manifest
+        manifest_data = self._blob(source, ref, f"the manifest of release "
+                                                f"{signed.pointer.release}")
+        manifest = verify_manifest(root.root, signed.pointer, manifest_data)
+        # 4. every prompt blob: length and hash before parsing
+        known = {p.version_id: p.content for p in self._prompts.values()}
+        new_blobs = {ref.sha256: manifest_data}
+        prompts: dict[str, Prompt] = {}
+        for name, blob in manifest.prompts.items():
+            content = known.get(blob.sha256)
+            if content is None:
+                data = self._blob(source, blob, f"prompt {name!r}")
+                content = load_prompt(data, blob, name)
+                known[blob.sha256] = content
+                new_blobs[blob.sha256] = data
+            prompts[name] = Prompt(name, content, blob.sha256, manifest.release)
+        self._commit(root, roots, signed, etag, manifest, prompts, new_blobs, save)
+        return True
+
+    def _blob(self, source: Source, ref: FileRef, what: str) -> bytes:
+        if self._cache is not None:
+            data = self._cache.blob(ref.sha256, ref.length)
+            if data is not None:
+                return data
+        try:
+            return source.fetch(blob_path(ref.sha256), max_length=ref.length)
+        except NotFoundError:
+            raise NotYetSynced(f"{what} ({blob_path(ref.sha256)}) is not in {source.describe()} "
+                               "yet: the release is partly published or still syncing") from None
+
+    def _commit(self, root: SignedRoot, roots: dict[int, bytes], signed: SignedPointer,
+                etag: str | None, manifest: Manifest, prompts: dict[str, Prompt],
+                blobs: dict[str, bytes], save: bool) -> None:
+        """Every check passed: save to the cache first, then serve."""
+        if save:
+            self._save(CachedState(roots, signed.data, signed.pointer.version, etag), blobs)
+        self._root, self._roots, self._pointer, self._etag = root, roots, signed, etag
+        self._manifest = manifest
+        self._prompts = prompts
+
+    def _save(self, state: CachedState, blobs: dict[str, bytes]) -> None:
+        if self._cache is None:
+            return
+        try:
+            self._cache.save(state, blobs)
+        except (OSError, TimeoutError) as exc:
+            log.warning("promptpress_reader: could not save the cache: %s", exc)
+
+    def _load_cache(self) -> None:
+        """Serve the cached release if it verifies from the pinned root; else start afresh."""
+        assert self._cache is not None
+        try:
+            state = self._cache.load()
+            if state is None or state.pointer is None:
+                return
+            self._update(_CacheSource(self._cache, state), None, save=False)
+            self._etag = state.etag
+        except ReaderError as exc:
+            error = exc if isinstance(exc, CorruptCacheError) else CorruptCacheError(
+                f"the reader cache does not verify ({exc.threat}: {exc}); it is ignored and "
+                "the release is fetched again")
+            self._reset()
+            self.last_error = error
+            log.warning("promptpress_reader: %s", error)
+            return
+        now = now_seconds(self.clock)
+        try:  # an expired cached release is still served until a fresh one verifies
+            check_root_expiry(self._root.root, now, self.clock_skew)
+            assert self._pointer is not None
+            verify_pointer(self._root.root, self._pointer.data, channel=self.channel, now=now,
+                           skew=self.clock_skew)
+        except VerificationError as exc:
+            self.last_error = exc
+            log.warning("promptpress_reader: the cached release is stale: %s", exc)
+
+    def _reset(self) -> None:
+        self._root, self._roots, self._pointer, self._etag = self._pinned, {}, None, None
+        self._manifest, self._prompts = None, {}
+
+    def close(self) -> None:
+        self._source.close()
+
+    def __enter__(self) -> "Reader":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return (f"<Reader {self.project}/{self.channel} release {self.release} "
+                f"from {self._source.describe()}>")
+
+
+class _CacheSource(Source):
+    """The saved state seen as a source, so the cache is verified exactly like a repository."""
+
+    def __init__(self, cache: ReaderCache, state: CachedState) -> None:
+        self.cache, self.state = cache, state
+
+    def describe(self) -> str:
+        return f"the reader cache {self.cache.folder}"
+
+    def fetch(self, path: str, *, max_length: int) -> bytes:
+        if path.startswith("root/"):
+            version = int(path.split("/")[1].split(".")[0])
+            if version in self.state.roots:
+                return self.state.roots[version]
+        elif path.startswith("blobs/sha256/"):
+            raise NotFoundError(path)  # the reader looks in the cache's blobs itself
+        elif self.state.pointer is not None:
+            return self.state.pointer
+        raise NotFoundError(path)
+
+    def fetch_pointer(self, path: str, *, max_length: int,
+                      etag: str | None = None) -> tuple[bytes | None, str | None]:
+        return self.fetch(path, max_length=max_length), self.state.etag
+
+
+def _is_url(source: Any) -> bool:
+    return isinstance(source, str) and source.startswith(("http://", "https://"))
