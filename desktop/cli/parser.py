@@ -59,6 +59,10 @@ def build_parser() -> argparse.ArgumentParser:
     hist = prompt_cmds.add_parser("history", help="list the versions of a prompt, newest first")
     hist.add_argument("name")
 
+    from desktop.cli.versions_args import add_arguments as add_version_arguments
+
+    add_version_arguments(commands, prompt_cmds)
+
     # play
     play = commands.add_parser("play", help="run a prompt once on one or more models")
     play.add_argument("ref", metavar="NAME[@VERSION]")

@@ -28,6 +28,12 @@ def run_command(args: argparse.Namespace) -> int:
 
 
 def _handler(args: argparse.Namespace) -> Callable[[argparse.Namespace], int]:
+    from desktop.cli.versions_args import handles as versions_handles
+
+    if versions_handles(args):
+        from desktop.cli.versions import handler
+
+        return handler(args)
     if args.command == "provider":
         from desktop.cli import providers
 

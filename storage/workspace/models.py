@@ -67,11 +67,19 @@ class Folder(Base):
 class Prompt(Base):
     __tablename__ = "prompts"
     id: Mapped[int] = mapped_column(primary_key=True)
-    # Full path with folders: "support/summarize-call".
+    # Full path with folders: "support/summarize-call". A deleted prompt's name moves out of the
+    # way to "@deleted/<id>/<name>" ('@' is never in a live name) so that the name can be reused;
+    # `deleted_name` keeps what it was, for undelete.
     name: Mapped[str] = mapped_column(String, unique=True)
     description: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The version a restore made current; None means "the newest saved version".
+    head_pk: Mapped[int | None] = mapped_column(
+        ForeignKey("versions.pk", ondelete="SET NULL", use_alter=True), nullable=True
+    )
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    deleted_name: Mapped[str | None] = mapped_column(String, nullable=True)
 
     versions: Mapped[list[Version]] = relationship(
         back_populates="prompt", order_by="Version.created_at", cascade="all, delete-orphan",
@@ -106,6 +114,28 @@ class Version(Base):
 
     prompt: Mapped[Prompt] = relationship(back_populates="versions", foreign_keys=[prompt_id])
     parent: Mapped[Version | None] = relationship(remote_side=[pk])
+
+
+class PromptEvent(Base):
+    """Something that happened to a prompt besides a save: restore, rename, delete, undelete.
+
+    Shown in the history panel between versions. `detail` is JSON text with version ids and
+    names (never pks), so that it survives export and import.
+    """
+
+    __tablename__ = "prompt_events"
+    __table_args__ = (Index("ix_prompt_events_prompt_created", "prompt_id", "created_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    prompt_id: Mapped[int] = mapped_column(ForeignKey("prompts.id", ondelete="CASCADE"))
+    # "restored", "renamed", "deleted", "undeleted"
+    kind: Mapped[str] = mapped_column(String)
+    version_pk: Mapped[int | None] = mapped_column(
+        ForeignKey("versions.pk", ondelete="SET NULL"), nullable=True
+    )
+    detail: Mapped[str] = mapped_column(Text, default="{}")
+    author: Mapped[str] = mapped_column(String, default="")
+    message: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Draft(Base):
@@ -207,6 +237,11 @@ class Result(Base):
     __table_args__ = (
         UniqueConstraint("run_id", "case_id", "version_pk", "provider"),
         Index("ix_results_run", "run_id"),
+        # A version's latest score for the history panel, answered from the index alone.
+        Index("ix_results_version_pk", "version_pk", "run_id", "score"),
+        # The run grid loads results by row range, and column totals group by column.
+        Index("ix_results_run_row", "run_id", "row"),
+        Index("ix_results_run_column", "run_id", "version_pk", "provider"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
@@ -230,6 +265,12 @@ class Result(Base):
     score: Mapped[float | None] = mapped_column(Float, nullable=True)
     passed: Mapped[bool | None] = mapped_column(nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The case's row in the run (its index in settings["case_ids"]): the grid's row number.
+    row: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Answered from the response cache: nothing was paid, latency is the original call's.
+    cached: Mapped[bool] = mapped_column(default=False, server_default="0")
+    # Calls made for this cell, retries included (0 when cached or refused before calling).
+    attempts: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     run: Mapped[Run] = relationship(back_populates="results")
     scores: Mapped[list[Score]] = relationship(
@@ -250,8 +291,47 @@ class Score(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The evaluator's share of the case score, kept so stored scores can be combined again.
+    weight: Mapped[float] = mapped_column(Float, default=1.0, server_default="1.0")
+    # Evaluator-specific facts (judge reply, tokenizer, a human's thumb and comment) as JSON.
+    details: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
+    # Who gave a human rating (kind="human"); one rating per rater and result.
+    rater: Mapped[str] = mapped_column(String, default="", server_default="")
 
     result: Mapped[Result] = relationship(back_populates="scores")
+
+
+class ResponseCache(Base):
+    """Model answers keyed by the sha256 of the exact request (model, base URL, messages,
+    parameters; never the key), so an identical call is not paid twice. See runner/cache.py."""
+
+    __tablename__ = "response_cache"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    model: Mapped[str] = mapped_column(String, default="")
+    # {"text", "tokens_in", "tokens_out", "cost", "latency_s", "ttft_s", "finish_reason", "model"}
+    response: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Preference(Base):
+    """A blind A/B choice between two results of the same case, unblinded when stored."""
+
+    __tablename__ = "preferences"
+    __table_args__ = (Index("ix_preferences_run", "run_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
+    case_id: Mapped[int | None] = mapped_column(
+        ForeignKey("test_cases.id", ondelete="SET NULL"), nullable=True
+    )
+    result_a_id: Mapped[int] = mapped_column(ForeignKey("results.id", ondelete="CASCADE"))
+    result_b_id: Mapped[int] = mapped_column(ForeignKey("results.id", ondelete="CASCADE"))
+    a_on_left: Mapped[bool] = mapped_column()
+    # As seen: "left", "right", "tie", "neither"; unblinded: "a", "b", "tie", "neither".
+    choice: Mapped[str] = mapped_column(String)
+    winner: Mapped[str] = mapped_column(String)
+    rater: Mapped[str] = mapped_column(String, default="")
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Release(Base):

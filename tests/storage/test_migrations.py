@@ -27,7 +27,43 @@ def seed_0001(con: sqlite3.Connection) -> dict[str, int]:
     return {"prompts": 1, "versions": 1, "providers": 1, "test_sets": 1, "test_cases": 1}
 
 
-SEEDS = {"0001": seed_0001}
+def seed_0002(con: sqlite3.Connection) -> dict[str, int]:
+    counts = seed_0001(con)
+    con.execute("INSERT INTO prompts (id, name, description, created_at, updated_at, deleted_at, "
+                "deleted_name, head_pk) VALUES (2, '@deleted/2/old', '', '2026-01-01 00:00:00', "
+                "'2026-01-01 00:00:00', '2026-01-02 00:00:00', 'old', NULL)")
+    con.execute("INSERT INTO versions (pk, prompt_id, version_id, content, author, message, "
+                "created_at, parent_pk) VALUES (2, 1, 'bcde', '{}', 'ann', 'second', "
+                "'2026-01-02 00:00:00', 1)")
+    con.execute("UPDATE prompts SET head_pk = 1 WHERE id = 1")
+    con.execute("INSERT INTO prompt_events (prompt_id, kind, version_pk, detail, author, message, "
+                "created_at) VALUES (1, 'restored', 1, '{}', 'ann', 'Restored', "
+                "'2026-01-03 00:00:00')")
+    return {**counts, "prompts": 2, "versions": 2, "prompt_events": 1}
+
+
+def seed_0003(con: sqlite3.Connection) -> dict[str, int]:
+    counts = seed_0002(con)
+    con.execute("INSERT INTO runs (id, test_set_id, test_set_hash, status, settings, created_at) "
+                "VALUES (1, 1, 'h', 'finished', '{\"case_ids\": [1]}', '2026-01-04 00:00:00')")
+    con.execute("INSERT INTO results (id, run_id, case_id, version_pk, provider, model, output, "
+                "score, passed, created_at, row, cached, attempts) VALUES (1, 1, 1, 1, 'fast', "
+                "'m', 'out', 1.0, 1, '2026-01-04 00:00:00', 0, 1, 0)")
+    con.execute("INSERT INTO scores (result_id, evaluator, kind, value, passed, reason, "
+                "created_at, weight, details, rater) VALUES (1, 'contains:o', 'auto', 1.0, 1, '', "
+                "'2026-01-04 00:00:00', 2.0, '{}', '')")
+    con.execute("INSERT INTO response_cache (key, model, response, created_at) VALUES "
+                "('k', 'm', '{\"text\": \"out\"}', '2026-01-04 00:00:00')")
+    con.execute("INSERT INTO results (id, run_id, case_id, version_pk, provider, model, output, "
+                "created_at, row) VALUES (2, 1, 1, 2, 'fast', 'm', 'out2', '2026-01-04 00:00:00', 0)")
+    con.execute("INSERT INTO preferences (run_id, case_id, result_a_id, result_b_id, a_on_left, "
+                "choice, winner, rater, comment, created_at) VALUES (1, 1, 1, 2, 1, 'left', 'a', "
+                "'ann', '', '2026-01-04 00:00:00')")
+    return {**counts, "runs": 1, "results": 2, "scores": 1, "response_cache": 1,
+            "preferences": 1}
+
+
+SEEDS = {"0001": seed_0001, "0002": seed_0002, "0003": seed_0003}
 
 
 def test_every_revision_has_a_seed():

@@ -1,0 +1,202 @@
+"""History panel and diff speed on a large workspace.
+
+Builds a workspace of 500 prompts with 10,000 versions (bulk inserts), with runs, scores and
+releases that refer to them, then prints, each as the median of several runs in this process:
+
+- opening a history panel (`desktop.core.history.history`: versions, events, releases, latest
+  scores) for a typical prompt (20 versions) and for the longest-lived one (1,000 versions);
+  target 100 ms;
+- diffing two 20 KB versions that differ by one trailing space and a few words
+  (`diff_contents` + `render_terminal`); target 50 ms;
+- and, for information, searching all 10,000 versions and exporting the longest-lived prompt.
+
+    .venv/bin/python benchmarks/history.py [--runs 7] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import insert  # noqa: E402
+
+from desktop.core import history  # noqa: E402
+from desktop.core.diff import diff_contents, render_terminal  # noqa: E402
+from desktop.core.exchange import export_prompts  # noqa: E402
+from storage.releases.content import (  # noqa: E402
+    Message,
+    PromptContent,
+    Variable,
+    canonical_bytes,
+    version_id,
+)
+from storage.workspace import prompts as repo  # noqa: E402
+from storage.workspace.db import Workspace  # noqa: E402
+from storage.workspace.models import Prompt, Release, Result, Run, Version  # noqa: E402
+
+PROMPTS = 500
+VERSIONS = 10_000
+BIG = 1_000  # versions of the longest-lived prompt
+WORDS = ("the customer call summary agent policy refund delivery tone warm brief answer "
+         "always never include exclude language context order account ticket escalate "
+         "مرحبا שלום données Kunde 顧客 review check step first then finally").split()
+
+
+def paragraph(rng: random.Random, size: int) -> str:
+    out, n = [], 0
+    while n < size:
+        line = " ".join(rng.choice(WORDS) for _ in range(rng.randint(6, 16)))
+        out.append(line + ("  " if rng.random() < 0.05 else ""))
+        n += len(line) + 1
+    return "\n".join(out)
+
+
+def content_for(rng: random.Random, base: str) -> PromptContent:
+    return PromptContent(
+        messages=[Message("system", base), Message("user", "{{ transcript }}")],
+        model="openai/gpt-4o-mini", parameters={"temperature": 0.2, "max_tokens": 400},
+        variables=[Variable("transcript", "The call transcript")],
+    )
+
+
+def mutate(rng: random.Random, text: str) -> str:
+    lines = text.split("\n")
+    i = rng.randrange(len(lines))
+    lines[i] = " ".join(rng.choice(WORDS) for _ in range(rng.randint(6, 16)))
+    return "\n".join(lines)
+
+
+def build(path: Path) -> dict:
+    rng = random.Random(20261126)
+    ws = Workspace.open(path)
+    start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    counts = [BIG] + [0] * (PROMPTS - 1)
+    for i in range(VERSIONS - BIG):
+        counts[1 + i % (PROMPTS - 1)] += 1
+    prompts, versions, pk = [], [], 0
+    for p, n in enumerate(counts, 1):
+        name = "support/long-lived" if p == 1 else f"team{p % 12}/prompt-{p:03d}"
+        prompts.append({"id": p, "name": name, "description": "", "created_at": start,
+                        "updated_at": start})
+        text = paragraph(rng, rng.randint(800, 3000))
+        parent = None
+        for _ in range(n):
+            text = mutate(rng, text)
+            content = content_for(rng, text)
+            pk += 1
+            versions.append({
+                "pk": pk, "prompt_id": p, "version_id": version_id(content),
+                "content": canonical_bytes(content).decode(), "parent_pk": parent,
+                "author": rng.choice(["ann", "bob", "chen", "dana"]),
+                "message": rng.choice(["", "warmer tone", "fix typo", "shorter", "add rule"]),
+                "created_at": start + timedelta(minutes=pk),
+            })
+            parent = pk
+    runs = [{"id": r, "settings": {}, "status": "finished", "test_set_hash": "",
+             "created_at": start} for r in range(1, 21)]
+    results = [{"run_id": 1 + i % 20, "version_pk": 1 + (i * 7) % BIG, "provider": f"m{i}",
+                "model": "x", "score": rng.random(), "created_at": start}
+               for i in range(20_000)]
+    big_ids = [v["version_id"] for v in versions[:BIG]]
+    releases = [{"project": "demo", "number": n, "channel": "production", "destination": "dir",
+                 "manifest_sha256": "0" * 64, "author": "ann", "published_at": start,
+                 "prompts": {"support/long-lived": big_ids[n * 40]}} for n in range(1, 21)]
+    began = time.perf_counter()
+    with ws.session() as s:
+        s.execute(insert(Prompt), prompts)
+        s.execute(insert(Version), versions)
+        s.execute(insert(Run), runs)
+        s.execute(insert(Result), results)
+        s.execute(insert(Release), releases)
+    built = time.perf_counter() - began
+    ws.close()
+    return {"insert_seconds": built, "typical": "team2/prompt-002"}
+
+
+def median_ms(fn, runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        began = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - began) * 1000)
+    return statistics.median(times)
+
+
+def twenty_kb_pair() -> tuple[PromptContent, PromptContent]:
+    rng = random.Random(7)
+    text = paragraph(rng, 20_000)
+    lines = text.split("\n")
+    lines[len(lines) // 2] += " "  # one trailing space
+    lines[10] = lines[10].replace(" ", "  ", 1)
+    lines[-5] = "Never promise a refund date."
+    changed = "\n".join(lines)
+    return content_for(rng, text), content_for(rng, changed)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--keep", type=Path, help="build the workspace in this folder")
+    args = parser.parse_args()
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="promptpress-bench-"))
+    path = folder / "history-bench.promptpress"
+    if path.exists():
+        path.unlink()
+    info = build(path)
+    print(f"workspace: {PROMPTS} prompts, {VERSIONS} versions, 20,000 scored results "
+          f"(bulk insert {info['insert_seconds']:.1f} s) at {path}")
+
+    ws = Workspace.open(path)
+    try:
+        def panel(name):
+            def run():
+                with ws.session() as s:
+                    return history.history(s, name)
+            return run
+
+        rows = panel(info["typical"])()
+        typical = median_ms(panel(info["typical"]), args.runs)
+        big_rows = panel("support/long-lived")()
+        big = median_ms(panel("support/long-lived"), args.runs)
+        a, b = twenty_kb_pair()
+        size = len(a.messages[0].content.encode())
+        diff_ms = median_ms(lambda: render_terminal(diff_contents(a, b), True), args.runs)
+        result = diff_contents(a, b)
+
+        def search():
+            with ws.session() as s:
+                return repo.search(s, "escalate refund")
+        hits = search()
+        search_ms = median_ms(search, max(3, args.runs // 2))
+        out = folder / "export"
+
+        def export():
+            with ws.session() as s:
+                export_prompts(s, out, ["support/long-lived"], overwrite=True)
+        export_ms = median_ms(export, 3)
+    finally:
+        ws.close()
+
+    def line(label, ms, target=None):
+        ratio = f"  ({ms / target:.2f}x of the {target} ms target)" if target else ""
+        print(f"{label:<52} {ms:8.1f} ms{ratio}")
+
+    line(f"history panel, typical prompt ({len(rows)} rows)", typical, 100)
+    line(f"history panel, long-lived prompt ({len(big_rows)} rows)", big, 100)
+    line(f"diff two {size // 1000} KB versions ({len(result.notes)} whitespace notes)",
+         diff_ms, 50)
+    line(f"search 10,000 versions ({len(hits)} hits)", search_ms)
+    line(f"export the long-lived prompt ({BIG} versions)", export_ms)
+
+
+if __name__ == "__main__":
+    main()
