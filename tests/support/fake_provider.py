@@ -1,0 +1,684 @@
+"""A real OpenAI-compatible chat server on loopback, for tests and benchmarks.
+
+Tests run it in a background thread::
+
+    with FakeProvider(latency=0.05) as server:
+        server.script("echo", ["Hello", Reply(fault="429", retry_after=3)])
+        ... call server.base_url ...
+        server.requests[-1].body["messages"]
+
+Benchmarks run it in a subprocess; it prints its base URL on the first stdout line::
+
+    python -m tests.support.fake_provider --port 0 --latency 0.1
+
+Routes: ``POST /v1/chat/completions`` (whole or SSE-streamed), ``GET /v1/models``, and Ollama's
+``POST /api/chat`` and ``/api/generate`` (for litellm's ``ollama_chat/`` and ``ollama/`` models, at
+``ollama_url``). Behaviour is chosen per request by the next reply scripted for the request's
+``model`` (in-process), else by the model name itself (works across processes):
+
+    fault-429[:N]    429 with ``Retry-After: N`` (default 1) and an OpenAI error body
+    fault-500        500 server_error
+    fault-401        401 invalid_api_key
+    fault-404        404 model_not_found
+    fault-context    400 context_length_exceeded
+    fault-malformed  200 with a body that is not JSON (streaming: events that are not JSON)
+    fault-drop       the connection closes half way through the answer
+    fault-hang       the request is read and never answered, until the client leaves or we stop
+    anything else    "Echo: <last user message>"
+
+Tokens are whitespace-delimited pieces (``count_tokens``), so usage is deterministic; ``max_tokens``
+cuts the reply and sets ``finish_reason="length"``. Each streamed chunk carries one piece.
+
+Latency: an answer (headers included) starts ``latency`` seconds after its request arrived;
+server-wide, or per model with ``set_latency(seconds, model=...)`` / ``--model-latency m=s``.
+Streamed pieces after the first are spaced by ``chunk_interval`` seconds. ``api_key`` makes the
+OpenAI routes require ``Authorization: Bearer <key>``.
+
+Only the standard library: asyncio streams with just enough HTTP/1.1 (Content-Length or chunked
+request bodies, keep-alive, chunked responses for streams).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import re
+import signal
+import sys
+import threading
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from typing import Any
+
+FAULTS = ("429", "500", "401", "404", "context", "malformed", "drop", "hang")
+_TOKEN = re.compile(r"\s*\S+\s*|\s+")
+_MAX_HEAD = 64 * 1024
+_OPENAI_ROUTES = ("/v1/chat/completions", "/v1/models", "/chat/completions", "/models")
+
+
+def count_tokens(text: str) -> int:
+    """The fake tokenizer: one token per whitespace-delimited piece."""
+    return len(_TOKEN.findall(text))
+
+
+def split_tokens(text: str) -> list[str]:
+    return _TOKEN.findall(text)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One scripted answer. ``text=None`` echoes; ``fault`` is one of FAULTS."""
+
+    text: str | None = None
+    fault: str | None = None
+    finish_reason: str | None = None
+    retry_after: float | None = None
+    latency: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.fault is not None and self.fault not in FAULTS:
+            raise ValueError(f"unknown fault {self.fault!r}; expected one of {FAULTS}")
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    method: str
+    path: str
+    headers: dict[str, str]  # lower-cased names
+    body: Any  # parsed JSON, or None
+    received_at: float = field(default_factory=time.monotonic)
+
+    @property
+    def model(self) -> str | None:
+        return self.body.get("model") if isinstance(self.body, dict) else None
+
+
+@dataclass
+class _Request:
+    method: str
+    path: str
+    version: str
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def keep_alive(self) -> bool:
+        conn = self.headers.get("connection", "").lower()
+        if self.version == "HTTP/1.0":
+            return conn == "keep-alive"
+        return conn != "close"
+
+
+@dataclass
+class _Answer:
+    """What to send for one chat request, whatever the wire format."""
+
+    model: str
+    pieces: list[str]
+    finish: str
+    prompt_tokens: int
+    fault: str | None
+
+    @property
+    def text(self) -> str:
+        return "".join(self.pieces)
+
+
+class _BadRequest(Exception):
+    pass
+
+
+class _Connection:
+    """One client connection: buffered reads, and a watch for the client going away."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader = reader
+        self.writer = writer
+        self.buf = bytearray()
+        self.eof = False
+        self._watch: asyncio.Task[None] | None = None
+
+    async def _fill(self) -> bool:
+        data = await self.reader.read(65536)
+        if not data:
+            self.eof = True
+            return False
+        self.buf += data
+        return True
+
+    async def read_request(self) -> _Request | None:
+        while (end := self.buf.find(b"\r\n\r\n")) < 0:
+            if len(self.buf) > _MAX_HEAD:
+                raise _BadRequest("request head too large")
+            if self.eof or not await self._fill():
+                return None
+        head = bytes(self.buf[:end]).decode("latin-1")
+        del self.buf[: end + 4]
+        request_line, *header_lines = head.split("\r\n")
+        try:
+            method, path, version = request_line.split(" ", 2)
+        except ValueError:
+            raise _BadRequest(f"bad request line {request_line!r}") from None
+        headers: dict[str, str] = {}
+        for line in header_lines:
+            name, sep, value = line.partition(":")
+            if not sep:
+                raise _BadRequest(f"bad header line {line!r}")
+            headers[name.strip().lower()] = value.strip()
+        if "chunked" in headers.get("transfer-encoding", "").lower():
+            body = await self._read_chunked()
+        else:
+            body = await self._read_exactly(int(headers.get("content-length", "0") or 0))
+        return _Request(method, path, version, headers, body)
+
+    async def _read_exactly(self, n: int) -> bytes:
+        while len(self.buf) < n:
+            if self.eof or not await self._fill():
+                raise _BadRequest("body shorter than Content-Length")
+        data = bytes(self.buf[:n])
+        del self.buf[:n]
+        return data
+
+    async def _read_line(self) -> bytes:
+        while (end := self.buf.find(b"\r\n")) < 0:
+            if self.eof or not await self._fill():
+                raise _BadRequest("truncated chunked body")
+        line = bytes(self.buf[:end])
+        del self.buf[: end + 2]
+        return line
+
+    async def _read_chunked(self) -> bytes:
+        body = bytearray()
+        while True:
+            size = int((await self._read_line()).split(b";")[0].strip() or b"0", 16)
+            if size == 0:
+                while await self._read_line():  # trailers
+                    pass
+                return bytes(body)
+            body += await self._read_exactly(size)
+            await self._read_line()
+
+    # While we answer, the client sends nothing (httpx and aiohttp do not pipeline), so a read that
+    # returns EOF means the client gave up. Anything read is kept for the next request.
+    def _watch_start(self) -> None:
+        if self._watch is None and not self.eof:
+            self._watch = asyncio.ensure_future(self._watch_loop())
+
+    async def _watch_loop(self) -> None:
+        while await self._fill():
+            pass
+
+    async def watch_stop(self) -> None:
+        if self._watch is not None:
+            self._watch.cancel()
+            try:
+                await self._watch
+            except asyncio.CancelledError:
+                pass
+            self._watch = None
+
+    async def wait_gone(self, timeout: float | None = None) -> bool:
+        """Wait until the client closes (True) or ``timeout`` passes (False)."""
+        if self.eof:
+            return True
+        self._watch_start()
+        assert self._watch is not None
+        done, _ = await asyncio.wait({self._watch}, timeout=timeout)
+        return bool(done) or self.eof
+
+    async def send(self, status: int, data: bytes, content_type: str, keep_alive: bool,
+                   headers: dict[str, str] | None = None) -> bool:
+        self.writer.write(_head(status, {"content-type": content_type, "content-length": str(len(data)),
+                                         **(headers or {})}, keep_alive) + data)
+        await self.writer.drain()
+        return keep_alive
+
+    async def send_json(self, status: int, payload: Any, keep_alive: bool,
+                        headers: dict[str, str] | None = None) -> bool:
+        return await self.send(status, json.dumps(payload).encode(), "application/json", keep_alive, headers)
+
+    async def send_half_and_drop(self, payload: Any) -> bool:
+        """Promise the whole JSON body, send half of it, and cut the connection."""
+        data = json.dumps(payload).encode()
+        self.writer.write(_head(200, {"content-type": "application/json", "content-length": str(len(data))},
+                                True) + data[: len(data) // 2])
+        await self.writer.drain()
+        self.writer.transport.abort()
+        return False
+
+
+class FakeProvider:
+    """An OpenAI-compatible chat server on 127.0.0.1, in its own thread and event loop."""
+
+    def __init__(self, *, port: int = 0, latency: float = 0.0, chunk_interval: float = 0.0,
+                 api_key: str | None = None, record: bool = True) -> None:
+        self.host = "127.0.0.1"
+        self.port = port
+        self.latency = latency
+        self.chunk_interval = chunk_interval
+        self.api_key = api_key
+        self.record = record
+        self.abandoned = 0  # answers the client walked away from before they were complete
+        self.connections = 0  # TCP connections accepted (keep-alive means few)
+        self._model_latency: dict[str, float] = {}
+        self._scripts: dict[str, deque[Reply]] = defaultdict(deque)
+        self._lock = threading.Lock()
+        self._requests: list[RecordedRequest] = []
+        self._ids = itertools.count(1)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._server: asyncio.Server | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    # ---- configuration (thread-safe) -----------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}/v1"
+
+    @property
+    def ollama_url(self) -> str:
+        """The base URL for litellm's ``ollama/`` and ``ollama_chat/`` models."""
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """Every request received so far, oldest first (a copy)."""
+        with self._lock:
+            return list(self._requests)
+
+    def clear_requests(self) -> None:
+        with self._lock:
+            self._requests.clear()
+
+    def script(self, model: str, replies: Iterable[str | Reply]) -> None:
+        """Queue replies for ``model``; each request for it takes the next one."""
+        with self._lock:
+            self._scripts[model].extend(r if isinstance(r, Reply) else Reply(text=r) for r in replies)
+
+    def set_latency(self, seconds: float, model: str | None = None) -> None:
+        with self._lock:
+            if model is None:
+                self.latency = seconds
+            else:
+                self._model_latency[model] = seconds
+
+    # ---- lifecycle -----------------------------------------------------------------------------
+
+    def start(self) -> FakeProvider:
+        if self._thread is not None:
+            raise RuntimeError("already started")
+        ready = threading.Event()
+        failure: list[BaseException] = []
+
+        def run() -> None:
+            loop = asyncio.new_event_loop()
+            self._loop = loop
+            try:
+                loop.run_until_complete(self._open())
+            except BaseException as exc:  # reported to start()'s caller
+                failure.append(exc)
+                ready.set()
+                loop.close()
+                return
+            ready.set()
+            try:
+                loop.run_forever()
+            finally:
+                loop.run_until_complete(loop.shutdown_asyncgens())
+                loop.close()
+
+        self._thread = threading.Thread(target=run, name=f"FakeProvider:{self.port}", daemon=True)
+        self._thread.start()
+        ready.wait()
+        if failure:
+            self._thread.join()
+            self._thread = None
+            raise failure[0]
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Close the listener and every connection, then end the thread."""
+        if self._thread is None or self._loop is None:
+            return
+        loop = self._loop
+        asyncio.run_coroutine_threadsafe(self._close(), loop).result(timeout)
+        loop.call_soon_threadsafe(loop.stop)
+        self._thread.join(timeout)
+        if self._thread.is_alive():
+            raise RuntimeError("fake provider thread did not stop")
+        self._thread = None
+        self._loop = None
+
+    def __enter__(self) -> FakeProvider:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    async def serve_forever(self, on_ready: Callable[[str], None] | None = None) -> None:
+        """Serve in the running loop until cancelled (the standalone mode)."""
+        await self._open()
+        try:
+            if on_ready is not None:
+                on_ready(self.base_url)
+            await asyncio.Event().wait()
+        finally:
+            await self._close()
+
+    async def _open(self) -> None:
+        self._server = await asyncio.start_server(self._handle, self.host, self.port, backlog=1024)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def _close(self) -> None:
+        assert self._server is not None
+        self._server.close()
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await self._server.wait_closed()
+
+    # ---- HTTP ----------------------------------------------------------------------------------
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._tasks.add(task)
+        self.connections += 1
+        conn = _Connection(reader, writer)
+        try:
+            while True:
+                try:
+                    request = await conn.read_request()
+                except _BadRequest as exc:
+                    await conn.send_json(400, _error(str(exc)), False)
+                    break
+                if request is None or not await self._respond(conn, request):
+                    break
+                await conn.watch_stop()
+        except (ConnectionError, asyncio.CancelledError):
+            pass
+        finally:
+            await conn.watch_stop()
+            writer.close()
+            self._tasks.discard(task)
+
+    async def _respond(self, conn: _Connection, request: _Request) -> bool:
+        """Answer one request; False when the connection must close afterwards."""
+        keep = request.keep_alive
+        body: Any = None
+        if request.body:
+            try:
+                body = json.loads(request.body)
+            except ValueError:
+                return await conn.send_json(400, _error("body is not JSON"), keep)
+        if self.record:
+            with self._lock:
+                self._requests.append(RecordedRequest(request.method, request.path, request.headers, body))
+        path = request.path.split("?", 1)[0].rstrip("/")
+        if path.startswith("/api/"):
+            return await self._ollama(conn, request, path, body)
+        if path not in _OPENAI_ROUTES:
+            return await conn.send_json(404, _error(f"no route {path}"), keep)
+        if self.api_key is not None and request.headers.get("authorization") != f"Bearer {self.api_key}":
+            return await conn.send_json(401, _invalid_key(request.headers.get("authorization")), keep)
+        if path.endswith("/models"):
+            if request.method != "GET":
+                return await conn.send_json(405, _error("use GET"), keep)
+            models = [{"id": m, "object": "model", "created": 0, "owned_by": "promptpress-fake"}
+                      for m in ["echo", *(f"fault-{f}" for f in FAULTS)]]
+            return await conn.send_json(200, {"object": "list", "data": models}, keep)
+        if request.method != "POST":
+            return await conn.send_json(405, _error("use POST"), keep)
+        if not (isinstance(body, dict) and isinstance(body.get("model"), str)
+                and isinstance(body.get("messages"), list)):
+            return await conn.send_json(400, _error("model and messages are required"), keep)
+        return await self._openai_chat(conn, request, body)
+
+    def _plan(self, model: str) -> tuple[Reply, float]:
+        with self._lock:
+            queue = self._scripts.get(model)
+            reply = queue.popleft() if queue else None
+            latency = self._model_latency.get(model, self.latency)
+        if reply is None:
+            reply = Reply()
+            if model.startswith("fault-"):
+                kind, _, arg = model.removeprefix("fault-").partition(":")
+                if kind in FAULTS:
+                    reply = Reply(fault=kind, retry_after=float(arg) if kind == "429" and arg else None)
+        return reply, reply.latency if reply.latency is not None else latency
+
+    async def _arrive(self, conn: _Connection, reply: Reply, latency: float) -> bool:
+        """Wait out the latency (or forever, for a hang); False when the client left meanwhile."""
+        if reply.fault == "hang" or latency > 0:
+            if await conn.wait_gone(None if reply.fault == "hang" else latency):
+                self.abandoned += 1
+                return False
+        return True
+
+    def _answer(self, model: str, reply: Reply, echo: str, prompt_tokens: int, limit: Any) -> _Answer:
+        pieces = split_tokens(reply.text if reply.text is not None else "Echo: " + echo)
+        finish = reply.finish_reason or "stop"
+        if isinstance(limit, int) and 0 < limit < len(pieces):
+            pieces, finish = pieces[:limit], reply.finish_reason or "length"
+        return _Answer(model, pieces, finish, prompt_tokens, reply.fault)
+
+    async def _stream(self, conn: _Connection, events: list[bytes], *, first: int = 0,
+                      drop: bool = False) -> bool:
+        """Send ``events`` as HTTP chunks (after the head), spaced by chunk_interval from the
+        ``first``-th on; with ``drop``, cut the connection after a couple of them."""
+        w = conn.writer
+        for i, event in enumerate(events):
+            if drop and i == min(first + 2, len(events) - 1):
+                await w.drain()
+                w.transport.abort()
+                return False
+            if i > first and self.chunk_interval > 0:
+                await w.drain()
+                if await conn.wait_gone(self.chunk_interval):
+                    self.abandoned += 1
+                    return False
+            w.write(b"%x\r\n%s\r\n" % (len(event), event))
+        w.write(b"0\r\n\r\n")
+        await w.drain()
+        return True
+
+    # ---- OpenAI chat completions ---------------------------------------------------------------
+
+    async def _openai_chat(self, conn: _Connection, request: _Request, body: dict[str, Any]) -> bool:
+        keep, model, messages = request.keep_alive, body["model"], body["messages"]
+        reply, latency = self._plan(model)
+        if not await self._arrive(conn, reply, latency):
+            return False
+        if reply.fault in ("429", "500", "401", "404", "context"):
+            status, payload, headers = _openai_fault(reply, model, messages, request.headers)
+            return await conn.send_json(status, payload, keep, headers)
+        answer = self._answer(model, reply, _last_user_text(messages), _prompt_tokens(messages),
+                              body.get("max_completion_tokens") or body.get("max_tokens"))
+        usage = {"prompt_tokens": answer.prompt_tokens, "completion_tokens": len(answer.pieces),
+                 "total_tokens": answer.prompt_tokens + len(answer.pieces)}
+        ident, created = f"chatcmpl-fake{next(self._ids)}", int(time.time())
+        common = {"id": ident, "created": created, "model": model, "system_fingerprint": "fp_fake"}
+        if body.get("stream"):
+            conn.writer.write(_head(200, {"content-type": "text/event-stream", "cache-control": "no-cache",
+                                          "transfer-encoding": "chunked"}, True))
+            if answer.fault == "malformed":
+                broken = '{"id": "' + ident + '", "choices": [{"delta": {"content": "Hel'
+                return await self._stream(conn, [_sse(broken), _sse("this is not json"), _sse("[DONE]")])
+
+            def chunk(delta: dict[str, Any], finish: str | None = None) -> bytes:
+                choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}
+                return _sse(json.dumps({**common, "object": "chat.completion.chunk", "choices": [choice]}))
+
+            events = [chunk({"role": "assistant", "content": ""})]
+            events += [chunk({"content": piece}) for piece in answer.pieces]
+            events.append(chunk({}, answer.finish))
+            if (body.get("stream_options") or {}).get("include_usage"):
+                tail = {**common, "object": "chat.completion.chunk", "choices": [], "usage": usage}
+                events.append(_sse(json.dumps(tail)))
+            events.append(_sse("[DONE]"))
+            return await self._stream(conn, events, first=1, drop=answer.fault == "drop")
+        if answer.fault == "malformed":
+            return await conn.send(200, b'{"id": "%s", "choices": [{"message": ' % ident.encode(),
+                                   "application/json", keep)
+        payload = {**common, "object": "chat.completion", "usage": usage, "choices": [{
+            "index": 0, "message": {"role": "assistant", "content": answer.text}, "logprobs": None,
+            "finish_reason": answer.finish}]}
+        if answer.fault == "drop":
+            return await conn.send_half_and_drop(payload)
+        return await conn.send_json(200, payload, keep)
+
+    # ---- Ollama's native API, enough for litellm's ollama/ and ollama_chat/ providers ------------
+
+    async def _ollama(self, conn: _Connection, request: _Request, path: str, body: Any) -> bool:
+        keep = request.keep_alive
+        if path == "/api/tags":
+            return await conn.send_json(200, {"models": [{"name": "echo", "model": "echo"}]}, keep)
+        if path == "/api/show":
+            return await conn.send_json(200, {"template": "{{ .Prompt }}", "details": {}, "model_info": {},
+                                              "capabilities": ["completion"]}, keep)
+        if path not in ("/api/generate", "/api/chat") or request.method != "POST":
+            return await conn.send_json(404, {"error": f"no route {path}"}, keep)
+        if not isinstance(body, dict) or not isinstance(body.get("model"), str):
+            return await conn.send_json(400, {"error": "model is required"}, keep)
+        model = body["model"]
+        reply, latency = self._plan(model)
+        if not await self._arrive(conn, reply, latency):
+            return False
+        errors = {"429": (429, "rate limited"), "500": (500, "internal error"), "401": (401, "unauthorized"),
+                  "404": (404, f"model '{model}' not found, try pulling it first"),
+                  "context": (400, "input length exceeds the context length")}
+        if reply.fault in errors:
+            status, message = errors[reply.fault]
+            return await conn.send_json(status, {"error": message}, keep)
+        chat = path == "/api/chat"
+        messages = body.get("messages") or []
+        prompt = str(body.get("prompt", ""))
+        answer = self._answer(model, reply, _last_user_text(messages) if chat else prompt,
+                              _prompt_tokens(messages) if chat else count_tokens(prompt),
+                              (body.get("options") or {}).get("num_predict"))
+        created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+        def part(text: str, done: bool) -> dict[str, Any]:
+            event: dict[str, Any] = {"model": model, "created_at": created, "done": done}
+            event.update({"message": {"role": "assistant", "content": text}} if chat else {"response": text})
+            if done:
+                event.update(done_reason=answer.finish, prompt_eval_count=answer.prompt_tokens,
+                             eval_count=len(answer.pieces))
+            return event
+
+        if body.get("stream", True) is False:
+            if answer.fault == "malformed":
+                return await conn.send(200, b'{"model": "%s", "respo' % model.encode(), "application/json",
+                                       keep)
+            if answer.fault == "drop":
+                return await conn.send_half_and_drop(part(answer.text, True))
+            return await conn.send_json(200, part(answer.text, True), keep)
+        conn.writer.write(_head(200, {"content-type": "application/x-ndjson", "transfer-encoding": "chunked"},
+                                True))
+        lines = [b"{not json\n" if answer.fault == "malformed" else json.dumps(part(p, False)).encode() + b"\n"
+                 for p in answer.pieces]
+        lines.append(json.dumps(part("", True)).encode() + b"\n")
+        return await self._stream(conn, lines, drop=answer.fault == "drop")
+
+
+def _openai_fault(reply: Reply, model: str, messages: list[Any],
+                  headers: dict[str, str]) -> tuple[int, dict[str, Any], dict[str, str] | None]:
+    """Status, OpenAI-shaped error body and extra headers for an error fault."""
+    if reply.fault == "429":
+        retry = reply.retry_after if reply.retry_after is not None else 1
+        shown = str(int(retry)) if float(retry).is_integer() else str(retry)
+        body = _error("Rate limit reached for requests. Please try again later.", "requests",
+                      code="rate_limit_exceeded")
+        return 429, body, {"retry-after": shown}
+    if reply.fault == "500":
+        return 500, _error("The server had an error while processing your request.", "server_error"), None
+    if reply.fault == "401":
+        return 401, _invalid_key(headers.get("authorization")), None
+    if reply.fault == "404":
+        message = f"The model `{model}` does not exist or you do not have access to it."
+        return 404, _error(message, code="model_not_found", param="model"), None
+    used = max(_prompt_tokens(messages), 8193)
+    message = (f"This model's maximum context length is 8192 tokens. However, your messages resulted in "
+               f"{used} tokens. Please reduce the length of the messages.")
+    return 400, _error(message, code="context_length_exceeded", param="messages"), None
+
+
+def _head(status: int, headers: dict[str, str], keep_alive: bool) -> bytes:
+    lines = [f"HTTP/1.1 {status} {HTTPStatus(status).phrase}", "server: promptpress-fake",
+             f"connection: {'keep-alive' if keep_alive else 'close'}"]
+    lines += [f"{k}: {v}" for k, v in headers.items()]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+
+def _sse(data: str) -> bytes:
+    return f"data: {data}\n\n".encode()
+
+
+def _error(message: str, type_: str = "invalid_request_error", *, code: str | None = None,
+           param: str | None = None) -> dict[str, Any]:
+    return {"error": {"message": message, "type": type_, "param": param, "code": code}}
+
+
+def _invalid_key(authorization: str | None) -> dict[str, Any]:
+    shown = (authorization or "").removeprefix("Bearer ")
+    shown = shown[:3] + "*" * (len(shown) - 7) + shown[-4:] if len(shown) > 7 else "***"
+    return _error(f"Incorrect API key provided: {shown}. You can find your API key at "
+                  "https://platform.openai.com/account/api-keys.", code="invalid_api_key")
+
+
+def _content_text(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):  # content parts
+        return "".join(p.get("text", "") for p in content if isinstance(p, dict))
+    return ""
+
+
+def _prompt_tokens(messages: list[Any]) -> int:
+    return sum(count_tokens(_content_text(m.get("content"))) for m in messages if isinstance(m, dict))
+
+
+def _last_user_text(messages: list[Any]) -> str:
+    for message in reversed(messages):
+        if isinstance(message, dict) and message.get("role") == "user":
+            return _content_text(message.get("content"))
+    return ""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds before each answer starts")
+    parser.add_argument("--chunk-interval", type=float, default=0.0, help="seconds between streamed pieces")
+    parser.add_argument("--api-key", default=None, help="require Authorization: Bearer KEY")
+    parser.add_argument("--model-latency", action="append", default=[], metavar="MODEL=SECONDS")
+    args = parser.parse_args(argv)
+    server = FakeProvider(port=args.port, latency=args.latency, chunk_interval=args.chunk_interval,
+                          api_key=args.api_key, record=False)
+    for item in args.model_latency:
+        model, _, seconds = item.rpartition("=")
+        server.set_latency(float(seconds), model=model)
+
+    async def run() -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            asyncio.get_running_loop().add_signal_handler(sig, task.cancel)
+        await server.serve_forever(on_ready=lambda url: print(url, flush=True))
+
+    try:
+        asyncio.run(run())
+    except asyncio.CancelledError:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
