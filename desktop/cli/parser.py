@@ -63,6 +63,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_version_arguments(commands, prompt_cmds)
 
+    from desktop.cli.releases_args import add_arguments as add_release_arguments
+
+    add_release_arguments(commands)
+
     # play
     play = commands.add_parser("play", help="run a prompt once on one or more models")
     play.add_argument("ref", metavar="NAME[@VERSION]")

@@ -42,6 +42,10 @@ def _handler(args: argparse.Namespace) -> Callable[[argparse.Namespace], int]:
         from desktop.cli import prompts
 
         return getattr(prompts, f"cmd_{args.action}")
+    if args.command == "release":
+        from desktop.cli.releases import handler
+
+        return handler(args)
     if args.command == "play":
         from desktop.cli.play import cmd_play
 

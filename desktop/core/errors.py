@@ -13,6 +13,7 @@ from storage.workspace.prompts import PromptError
 from storage.workspace.providers import ProviderError as ProviderSettingsError
 
 from .promptfile import PromptFileError
+from .releases.errors import RELEASE_USER_ERRORS
 from .secrets import SecretsError
 
 
@@ -29,4 +30,5 @@ USER_ERRORS: tuple[type[BaseException], ...] = (
     ProviderSettingsError,
     PromptFileError,
     SecretsError,
+    *RELEASE_USER_ERRORS,
 )

@@ -1,0 +1,11 @@
+"""The Release menu's dialogs: publish, browse and pull, review pending releases, signing keys.
+
+    PublishDialog(workspace, writer, tasks=None, parent=None, *, prompts=())
+    ReleasesBrowser(workspace, writer, tasks=None, parent=None, *, source=None)
+    ReviewDialog(workspace, writer, tasks=None, parent=None, *, destination=None,
+                 channel="production")
+    KeysDialog(tasks=None, parent=None)
+
+Each is opened with `open()` and then `tasks.spawn(dialog.load())`. The work itself is
+`desktop.core.releases`.
+"""

@@ -1,0 +1,332 @@
+"""Browse a repository's releases (who, when, which channel, which versions), pull one into the
+local history so a colleague can continue from it, serve one on a channel (promote it, or roll a
+channel back to it), and hand engineers the root file their reader pins."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QFileDialog, QFormLayout,
+                               QHBoxLayout, QHeaderView, QLabel, QMessageBox, QPushButton,
+                               QSplitter, QTableView, QVBoxLayout, QWidget)
+
+from desktop.core import releases as core
+from desktop.core.identity import author_name
+
+from ..tasks import TaskSet
+from ..widgets import MessageBar
+from .common import (DestinationPicker, DialogWork, explain, heading, hint, isolate,
+                     user_errors)
+from .tables import ReleasePrompt, ReleasePromptsModel, ReleasesModel
+
+
+def _recent(workspace) -> list[str]:
+    with workspace.session() as session:
+        return core.recent_destinations(session)
+
+
+def _record(workspace, published) -> None:
+    with workspace.session() as session:
+        core.record(session, published)
+
+
+def _pull(workspace, release, source: str, channels: tuple[str, ...]) -> core.PullOutcome:
+    with workspace.session() as session:
+        return core.pull(session, release, source, author=author_name(), channels=channels)
+
+
+def _table(model) -> QTableView:
+    view = QTableView()
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.verticalHeader().hide()
+    view.setWordWrap(False)
+    view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+    return view
+
+
+class ReleasesBrowser(QDialog):
+    """Release > Browse releases…: `ReleasesBrowser(workspace, writer, tasks, parent,
+    source=None)`, then `open()` and spawn `load()`."""
+
+    pulled = Signal(object)  # core.PullOutcome: versions were added to the history
+
+    def __init__(self, workspace, writer, tasks: TaskSet | None = None,
+                 parent: QWidget | None = None, *, source: str | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Releases")
+        self.setObjectName("releasesBrowser")
+        self.workspace = workspace
+        self.writer = writer
+        self.tasks = tasks or TaskSet()
+        self.work = DialogWork(self.tasks)
+        self.initial = source
+        self.listing: core.Listing | None = None
+        self.release: object | None = None  # the selected release, loaded (storage Release)
+        self._reading = 0
+
+        self.source = DestinationPicker()
+        self.source.chosen.connect(lambda s: self.work.spawn(self.open_source(s)))
+        refresh = QPushButton("Refresh")
+        refresh.clicked.connect(self.source.refresh)
+        top = QHBoxLayout()
+        top.addWidget(self.source, 1)
+        top.addWidget(refresh)
+        form = QFormLayout()
+        form.addRow("Repository", top)
+        self.channels = QLabel("Choose a shared folder or a server address to see its releases.")
+        self.channels.setObjectName("channelsSummary")
+        self.channels.setWordWrap(True)
+        self.channels.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.releases = ReleasesModel(self)
+        self.release_table = _table(self.releases)
+        self.release_table.setObjectName("releaseTable")
+        header = self.release_table.horizontalHeader()
+        for column in range(5):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.release_table.selectionModel().currentRowChanged.connect(
+            lambda *_: self.work.spawn(self.show_release()))
+
+        self.prompts = ReleasePromptsModel(self)
+        self.prompt_table = _table(self.prompts)
+        self.prompt_table.setObjectName("releasePrompts")
+        header = self.prompt_table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        self.release_title = QLabel()
+        self.release_title.setObjectName("tabTitle")
+        self.release_notes = hint()
+        self.pull_button = QPushButton("Pull into my history")
+        self.pull_button.setObjectName("runButton")
+        self.pull_button.setToolTip("Save each prompt of this release as a version in this "
+                                    "workspace, to continue from it")
+        self.pull_button.clicked.connect(lambda: self.work.spawn(self.pull()))
+        self.pull_button.setEnabled(False)
+        self.serve_channel = QComboBox()
+        self.serve_channel.setObjectName("serveChannel")
+        self.serve_channel.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.serve_channel.setMinimumWidth(140)
+        self.serve_button = QPushButton("Serve on")
+        self.serve_button.setToolTip("Promote this release to a channel, or roll a channel back "
+                                     "to it: apps reading that channel get exactly this release")
+        self.serve_button.clicked.connect(lambda: self.work.spawn(self.serve()))
+        self.serve_button.setEnabled(False)
+
+        left = QVBoxLayout()
+        left.setContentsMargins(0, 0, 0, 0)
+        left.addWidget(heading("RELEASES, NEWEST FIRST"))
+        left.addWidget(self.release_table, 1)
+        right = QVBoxLayout()
+        right.setContentsMargins(0, 0, 0, 0)
+        right.addWidget(self.release_title)
+        right.addWidget(self.release_notes)
+        right.addWidget(self.prompt_table, 1)
+        pull_row = QHBoxLayout()
+        pull_row.addWidget(self.serve_button)
+        pull_row.addWidget(self.serve_channel)
+        pull_row.addStretch(1)
+        pull_row.addWidget(self.pull_button)
+        right.addLayout(pull_row)
+        splitter = QSplitter()
+        for layout in (left, right):
+            holder = QWidget()
+            holder.setLayout(layout)
+            splitter.addWidget(holder)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        splitter.setChildrenCollapsible(False)
+
+        self.bar = MessageBar()
+        self.root_button = QPushButton("Save root file for engineers…")
+        self.root_button.setToolTip("The file engineers pin in their application so that its "
+                                    "reader trusts only releases signed by your keys")
+        self.root_button.clicked.connect(lambda: self.work.spawn(self.save_root()))
+        self.root_button.setEnabled(False)
+        close = QPushButton("Close")
+        close.clicked.connect(self.accept)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.root_button)
+        buttons.addStretch(1)
+        buttons.addWidget(close)
+
+        box = QVBoxLayout(self)
+        box.addLayout(form)
+        box.addWidget(self.channels)
+        box.addWidget(splitter, 1)
+        box.addWidget(self.bar)
+        box.addLayout(buttons)
+        self.resize(1100, 680)
+
+    def done(self, result: int) -> None:  # noqa: D102 (closing: stop this dialog's work)
+        self.work.close()
+        super().done(result)
+
+    # -- questions (tests replace these) -----------------------------------------------------
+    def ask_serve(self, release: int, channel: str, now: int | None) -> bool:
+        what = (f"{channel} serves release {now} now." if now is not None
+                else f"{channel} serves nothing yet.")
+        answer = QMessageBox.question(
+            self, f"Serve release {release} on {channel}?",
+            f"{what} Apps reading {channel} will get release {release} instead.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def ask_save_path(self, suggested: str) -> str | None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save the root file", suggested,
+                                              "Root files (*.json)")
+        return path or None
+
+    # -- loading ---------------------------------------------------------------------------
+    async def load(self) -> None:
+        recent = await self.writer.run(_recent, self.workspace)
+        self.source.set_recent(recent)
+        start = self.initial or (recent[0] if recent else None)
+        if start:
+            self.source.set_text(start, emit=False)
+            await self.open_source(start)
+
+    async def open_source(self, source: str) -> None:
+        self._reading += 1
+        token = self._reading
+        self.bar.hide()
+        self.channels.setText("Reading the repository…")
+        try:
+            listing = await self.work.run(core.list_releases, source)
+        except user_errors() as exc:
+            if token == self._reading:
+                self.listing = None
+                self.releases.set_rows([])
+                self.prompts.set_rows([])
+                self.channels.setText("")
+                self.root_button.setEnabled(False)
+                self.bar.show_message("error", explain(exc))
+            return
+        if token != self._reading:
+            return
+        self.listing = listing
+        lines = " · ".join(_escape(line.describe()) for line in listing.channels)
+        self.channels.setText(f"Project <b>{_escape(listing.project)}</b> — {lines}"
+                              if lines else f"<b>{_escape(listing.project)}</b>")
+        self.releases.set_rows(listing.releases)
+        self.root_button.setEnabled(True)
+        current = self.serve_channel.currentText()
+        self.serve_channel.clear()
+        self.serve_channel.addItems([line.channel for line in listing.channels])
+        if current:
+            self.serve_channel.setCurrentText(current)
+        if listing.releases:
+            self.release_table.selectRow(0)
+        else:
+            self.release_title.setText("No releases yet")
+            self.release_notes.setText("Publish one with Release > Publish….")
+            self.prompts.set_rows([])
+
+    async def show_release(self) -> None:
+        info = self.releases.row(self.release_table.currentIndex())
+        self.release = None
+        self.pull_button.setEnabled(False)
+        self.serve_button.setEnabled(info is not None and self.serve_channel.count() > 0)
+        if info is None or self.listing is None:
+            return
+        self.release_title.setText(f"Release {info.release}")
+        self.release_notes.setText("Loading its prompts…")
+        source = self.listing.source
+        try:
+            release = await self.work.run(core.fetch_release, source, info.release)
+        except user_errors() as exc:
+            self.release_notes.setText(explain(exc))
+            self.prompts.set_rows([])
+            return
+        current = self.releases.row(self.release_table.currentIndex())
+        if current is None or current.release != info.release:
+            return  # the user moved on
+        self.release = release
+        m = release.manifest
+        self.prompts.set_rows([ReleasePrompt(name, m.prompts[name].sha256,
+                                             release.prompts[name].model)
+                               for name in sorted(release.prompts)])
+        text = (f"By {isolate(m.author or 'unknown')}, {len(m.prompts)} prompt"
+                f"{'s' if len(m.prompts) != 1 else ''}.")
+        if m.notes:
+            text += f" Notes: {isolate(m.notes)}"
+        self.release_notes.setText(text)
+        self.pull_button.setEnabled(True)
+
+    async def pull(self) -> core.PullOutcome | None:
+        release, listing = self.release, self.listing
+        if release is None or listing is None:
+            return None
+        info = self.releases.row(self.release_table.currentIndex())
+        self.pull_button.setEnabled(False)
+        try:
+            outcome = await self.writer.run(_pull, self.workspace, release, listing.source,
+                                            info.channels if info else ())
+        except user_errors() as exc:
+            self.bar.show_message("error", explain(exc) + " Nothing was added.")
+            return None
+        finally:
+            self.pull_button.setEnabled(self.release is not None)
+        self.bar.show_message("success", outcome.describe() + (
+            " Open a prompt to continue from it: its history shows where it came from."
+            if outcome.added else ""))
+        self.pulled.emit(outcome)
+        return outcome
+
+    async def serve(self) -> core.Published | None:
+        """Point a channel at the selected release (promote, or roll back)."""
+        info = self.releases.row(self.release_table.currentIndex())
+        listing = self.listing
+        channel = self.serve_channel.currentText()
+        if info is None or listing is None or not channel:
+            return None
+        line = next((c for c in listing.channels if c.channel == channel), None)
+        if not self.ask_serve(info.release, channel, line.release if line else None):
+            return None
+        self.serve_button.setEnabled(False)
+        try:
+            published = await self.work.run(core.rollback, listing.source, channel, info.release)
+            await self.writer.run(_record, self.workspace, published)
+        except user_errors() as exc:
+            self.bar.show_message("error", explain(exc))
+            return None
+        finally:
+            self.serve_button.setEnabled(True)
+        selected = info.release
+        await self.open_source(listing.source)
+        for row, item in enumerate(self.releases.rows):
+            if item.release == selected:
+                self.release_table.selectRow(row)
+        self.bar.show_message("info" if published.result.pending else "success",
+                              published.describe())
+        return published
+
+    async def save_root(self) -> str | None:
+        if self.listing is None:
+            return None
+        path = self.ask_save_path(f"{self.listing.project}-root.json")
+        if not path:
+            return None
+        try:
+            data = await self.work.run(core.root_file, self.listing.source)
+            await self.work.run(_write, path, data)
+        except user_errors() as exc:
+            self.bar.show_message("error", explain(exc))
+            return None
+        self.bar.show_message("success", f"Saved the root file to {path}. Engineers commit it to "
+                                         "their application and give its path to the reader.")
+        return path
+
+
+def _write(path: str, data: bytes) -> None:
+    with open(path, "wb") as f:
+        f.write(data)
+
+
+def _escape(text: str) -> str:
+    import html
+
+    return html.escape(text, quote=False)
