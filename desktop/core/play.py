@@ -77,7 +77,8 @@ async def call(
     on_delta: Callable[[str], None] | None = None,
     timeout: float = 120.0,
 ) -> gateway.CallResult:
-    target = target_for(provider)
+    # The keychain may block (a prompt to unlock it): never on the event loop's thread.
+    target = await asyncio.to_thread(target_for, provider)
     return await gateway.complete(
         target, list(messages), params=dict(params), stream=stream, on_delta=on_delta,
         timeout=timeout,

@@ -1,21 +1,533 @@
-"""The workspace view: prompt browser on the left, prompt tabs on the right."""
+"""The workspace view: prompt browser on the left, prompt tabs on the right.
+
+Each tab is a draft in the workspace, autosaved a moment after each change (on a worker thread)
+and reopened with its tabs after a restart or a crash. Closing a tab asks only when it holds
+changes that are in no saved version.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+import logging
+import time
 
-from storage.workspace import prompts as repo
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence, QUndoGroup
+from PySide6.QtWidgets import (
+    QLabel,
+    QMenu,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy.exc import SQLAlchemyError
+
+from storage.workspace import drafts as draft_repo
 from storage.workspace.db import Workspace
+
+from . import workspace_io as io
+from .browser import PromptBrowser, load_entries
+from .catalog import ProvidersCatalog
+from .playground.dialogs import NewPromptDialog
+from .playground.state import ColumnState, TabState
+from .playground.tab import PromptTab
+from .tasks import TaskSet, Writer
+from .theme import STYLE
+from .widgets import MessageBar
+
+log = logging.getLogger(__name__)
+AUTOSAVE_MS = 400
+AUTOSAVE_MAX_DELAY_S = 2.0
 
 
 class WorkspaceView(QWidget):
+    loaded = Signal()
+    drafts_saved = Signal(object)  # list of draft ids
+    tab_opened = Signal(object)  # PromptTab
+
     def __init__(self, workspace: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setObjectName("workspaceView")
+        self.setStyleSheet(STYLE)
         self.workspace = workspace
-        with workspace.session() as session:
-            count = len(repo.list_prompts(session))
-        layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(f"{count} prompts in {workspace.name}"))
+        self.writer = Writer()
+        self.tasks = TaskSet()
+        self.catalog = ProvidersCatalog(workspace, self.writer, self)
+        self.undo_group = QUndoGroup(self)
+        self.test_sets: list[tuple[str, list[tuple[int, dict]]]] = []
+        self.providers_dialog = None
+        self.ask_close_tab = self._ask_close_tab  # tests replace these two questions
+        self.ask_quit_while_running = self._ask_quit_while_running
+        self._dirty: set[PromptTab] = set()
+        self._dirty_since = 0.0
+        self._closing = False
+
+        self.browser = PromptBrowser()
+        self.browser.open_requested.connect(self.open_prompt)
+        self.browser.new_requested.connect(self.new_prompt)
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("promptTabs")
+        self.tabs.setTabsClosable(True)
+        self.tabs.setMovable(True)
+        self.tabs.setDocumentMode(True)
+        self.tabs.setElideMode(Qt.TextElideMode.ElideMiddle)
+        self.tabs.tabCloseRequested.connect(self.close_tab)
+        self.tabs.currentChanged.connect(self._current_changed)
+        self.tabs.tabBar().tabMoved.connect(lambda *_: self._write_positions())
+        self.welcome = self._build_welcome()
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.welcome)
+        self.stack.addWidget(self.tabs)
+        self.notice = MessageBar()
+        right = QWidget()
+        right_box = QVBoxLayout(right)
+        right_box.setContentsMargins(0, 0, 0, 0)
+        right_box.setSpacing(0)
+        right_box.addWidget(self.notice)
+        right_box.addWidget(self.stack, 1)
+        self.split = QSplitter(Qt.Orientation.Horizontal)
+        self.split.setObjectName("workspaceSplit")
+        self.split.setChildrenCollapsible(True)
+        self.split.addWidget(self.browser)
+        self.split.addWidget(right)
+        self.split.setStretchFactor(1, 1)
+        self.split.setSizes([240, 1160])
+        box = QVBoxLayout(self)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addWidget(self.split)
+
+        self.autosave = QTimer(self)
+        self.autosave.setSingleShot(True)
+        self.autosave.setInterval(AUTOSAVE_MS)
+        self.autosave.timeout.connect(self.save_drafts)
+        self.catalog.changed.connect(self._update_welcome)
+        self._build_actions()
+        self.load_task = self.tasks.spawn(self._load())
+
+    # -- loading -----------------------------------------------------------------------------
+    async def _load(self) -> None:
+        data = await self.writer.run(io.read_workspace, self.workspace)
+        self.browser.set_entries(data.entries, data.folders)
+        self.catalog.set_providers(data.providers)
+        self.test_sets = data.test_sets
+        for record in data.drafts:
+            self._add_tab(record, TabState.from_json(record.state))
+        if self.tabs.count():
+            self.tabs.setCurrentIndex(0)
+        self._update_welcome()
+        self.loaded.emit()
+
+    async def wait_loaded(self) -> None:
+        await self.load_task
+
+    async def refresh_browser(self) -> None:
+        entries, folders = await self.writer.run(load_entries, self.workspace)
+        self.browser.set_entries(entries, folders)
+
+    # -- tabs --------------------------------------------------------------------------------
+    def _add_tab(self, record: draft_repo.DraftRecord, state: TabState) -> PromptTab:
+        tab = PromptTab(self, record, state)
+        tab.fill_menu = QMenu(tab)
+        tab.variables.fill_button.setMenu(tab.fill_menu)
+        tab.fill_menu.aboutToShow.connect(lambda t=tab: self._fill_menu(t))
+        tab.variables.fill_button.setVisible(bool(self.test_sets))
+        tab.changed.connect(lambda t=tab: self._tab_changed(t))
+        tab.status_changed.connect(lambda t=tab: self._update_tab_title(t))
+        tab.saved.connect(lambda _r: self.tasks.spawn(self.refresh_browser()))
+        self.undo_group.addStack(tab.undo_stack)
+        index = self.tabs.addTab(tab, tab.tab_title)
+        self._update_tab_title(tab)
+        self.stack.setCurrentWidget(self.tabs)
+        self.tab_opened.emit(tab)
+        return tab if index >= 0 else tab
+
+    def tab_list(self) -> list[PromptTab]:
+        return [self.tabs.widget(i) for i in range(self.tabs.count())]
+
+    def current_tab(self) -> PromptTab | None:
+        widget = self.tabs.currentWidget()
+        return widget if isinstance(widget, PromptTab) else None
+
+    def tab_for(self, name: str) -> PromptTab | None:
+        for tab in self.tab_list():
+            if tab.name == name:
+                return tab
+        return None
+
+    def open_prompt(self, name: str) -> None:
+        tab = self.tab_for(name)
+        if tab is not None:
+            self.tabs.setCurrentWidget(tab)
+            return
+        self.tasks.spawn(self.open_prompt_async(name))
+
+    async def open_prompt_async(self, name: str) -> PromptTab:
+        tab = self.tab_for(name)
+        if tab is not None:
+            self.tabs.setCurrentWidget(tab)
+            return tab
+
+        record, state, fresh = await self.writer.run(io.open_draft_for, self.workspace, name,
+                                                     self.tabs.count())
+        if self.tab_for(name) is not None:  # opened twice quickly
+            return self.tab_for(name)
+        if fresh:
+            column = state.columns[0]
+            provider = self.catalog.for_model(column.model)
+            if provider is None and not column.model and self.catalog.providers:
+                # The version names no model: run on the first provider, save it as it was.
+                provider = self.catalog.providers[0]
+            column.provider = provider.name if provider else None
+        tab = self._add_tab(record, state)
+        self.tabs.setCurrentWidget(tab)
+        self._write_positions()
+        if fresh:
+            self._tab_changed(tab)
+        return tab
+
+    def new_prompt(self, folder: str = "") -> None:
+        taken = self.browser.names() | {t.name for t in self.tab_list()}
+        dialog = NewPromptDialog(taken, folder, self)
+        dialog.accepted.connect(lambda: self.tasks.spawn(self.create_prompt(dialog.value())))
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+
+    async def create_prompt(self, name: str) -> PromptTab:
+        """A tab for a prompt that has no version yet (it exists once first saved)."""
+        provider = self.catalog.providers[0] if self.catalog.providers else None
+        state = TabState(name=name, messages=[("system", ""), ("user", "")],
+                         columns=[ColumnState(provider=provider.name if provider else None,
+                                              model=provider.model if provider else "")])
+        record = await self.writer.run(io.new_draft, self.workspace, state, self.tabs.count())
+        tab = self._add_tab(record, state)
+        self.tabs.setCurrentWidget(tab)
+        if tab.messages.cards:
+            tab.messages.reveal(tab.messages.cards[0].uid)
+        return tab
+
+    def _update_tab_title(self, tab: PromptTab) -> None:
+        index = self.tabs.indexOf(tab)
+        if index < 0:
+            return
+        self.tabs.setTabText(index, tab.tab_title)
+        tip = tab.name
+        if tab.modified:
+            tip += ("\nChanged since the saved version (the draft is kept)" if tab.base_version_id
+                    else "\nNot saved as a version yet (the draft is kept)")
+        self.tabs.setTabToolTip(index, tip)
+
+    def _current_changed(self, _index: int) -> None:
+        tab = self.current_tab()
+        if tab is not None:
+            self.undo_group.setActiveStack(tab.undo_stack)
+            self.browser.select(tab.name)
+        self._update_actions()
+
+    def would_lose(self, tab: PromptTab) -> bool:
+        """Closing loses work only when the tab differs from a saved version and holds text."""
+        tab.refresh_now()
+        if not tab.modified:
+            return False
+        return tab.base_version_id is not None or any(t for _r, t in tab.messages.messages())
+
+    def close_tab(self, index: int) -> bool:
+        tab = self.tabs.widget(index)
+        if not isinstance(tab, PromptTab):
+            return False
+        if self.would_lose(tab):
+            choice = self.ask_close_tab(tab)
+            if choice == "cancel":
+                return False
+            if choice == "save":
+                tab.request_save(after_saving=lambda t=tab: self._discard_tab(t))
+                return False
+        self._discard_tab(tab)
+        return True
+
+    def _discard_tab(self, tab: PromptTab) -> None:
+        index = self.tabs.indexOf(tab)
+        if index < 0:
+            return
+        tab.shutdown()
+        self._dirty.discard(tab)
+        self.undo_group.removeStack(tab.undo_stack)
+        self.tabs.removeTab(index)
+        self.writer.submit(io.delete_draft, self.workspace, tab.draft_id)
+        tab.deleteLater()
+        self._write_positions()
+        if not self.tabs.count():
+            self.stack.setCurrentWidget(self.welcome)
+        self._update_actions()
+
+    def _ask_close_tab(self, tab: PromptTab) -> str:
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("Close tab")
+        if tab.base_version_id:
+            box.setText(f"“{tab.name}” has changes that are in no saved version.")
+        else:
+            box.setText(f"“{tab.name}” has never been saved as a version.")
+        box.setInformativeText("Save a version to keep them, or close and discard the changes.")
+        save = box.addButton("Save version…", QMessageBox.ButtonRole.AcceptRole)
+        discard = box.addButton("Discard changes", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(save)
+        box.exec()
+        clicked = box.clickedButton()
+        box.deleteLater()
+        return "save" if clicked is save else "discard" if clicked is discard else "cancel"
+
+    # -- drafts ------------------------------------------------------------------------------
+    def _tab_changed(self, tab: PromptTab) -> None:
+        if self._closing:
+            return
+        now = time.monotonic()
+        if not self._dirty:
+            self._dirty_since = now
+        self._dirty.add(tab)
+        # Typing keeps pushing the save back, but never more than AUTOSAVE_MAX_DELAY_S.
+        if not self.autosave.isActive() or now - self._dirty_since < AUTOSAVE_MAX_DELAY_S:
+            self.autosave.start()
+
+    def _collect_dirty(self) -> list[tuple[int, str, str]]:
+        items = [(tab.draft_id, tab.state().to_json(), tab.name) for tab in self._dirty
+                 if self.tabs.indexOf(tab) >= 0]
+        self._dirty.clear()
+        return items
+
+    def save_drafts(self) -> None:
+        """Write the changed drafts on the writer thread (the GUI only serialises them)."""
+        self.autosave.stop()
+        items = self._collect_dirty()
+        if items:
+            self.tasks.spawn(self._write_drafts(items))
+
+    async def _write_drafts(self, items: list[tuple[int, str, str]]) -> None:
+        try:
+            await self.writer.run(io.save_drafts, self.workspace, items)
+        except (SQLAlchemyError, OSError) as exc:
+            log.warning("autosave failed: %s", exc)
+            self.notice.show_message(
+                "warning", "Your latest edits could not be written to the workspace just now "
+                f"({exc.__class__.__name__}: {exc}). They are still on screen; Promptpress "
+                "tries again with your next change.")
+            for tab in self.tab_list():
+                if tab.draft_id in {i for i, _s, _t in items}:
+                    self._dirty.add(tab)
+            return
+        if self.notice.kind == "warning":
+            self.notice.hide()
+        self.drafts_saved.emit([i for i, _s, _t in items])
+
+    def flush_drafts(self) -> None:
+        """Save every changed draft now and wait for it (quitting, closing the workspace)."""
+        self.autosave.stop()
+        items = self._collect_dirty()
+        if items:
+            self.writer.submit(io.save_drafts, self.workspace, items)
+        self.writer.drain()
+
+    def _write_positions(self) -> None:
+        ids = [tab.draft_id for tab in self.tab_list()]
+        self.writer.submit(io.set_positions, self.workspace, ids)
+
+    # -- providers ---------------------------------------------------------------------------
+    def open_providers(self) -> None:
+        from .providers_dialog import ProvidersDialog
+
+        if self.providers_dialog is not None:
+            self.providers_dialog.raise_()
+            self.providers_dialog.activateWindow()
+            return
+        dialog = ProvidersDialog(self.workspace, self.writer, TaskSet(), self)
+        dialog.providers_changed.connect(self.catalog.set_providers)
+        dialog.finished.connect(lambda _r: self._providers_closed(dialog))
+        self.providers_dialog = dialog
+        dialog.open()
+        self.tasks.spawn(dialog.load())
+
+    def _providers_closed(self, dialog) -> None:
+        self.providers_dialog = None
+        dialog.deleteLater()
+
+    # -- test sets ---------------------------------------------------------------------------
+    def _fill_menu(self, tab: PromptTab) -> None:
+        menu = tab.fill_menu
+        menu.clear()
+        for name, rows in self.test_sets:
+            sub = QMenu(name, menu)
+            menu.addMenu(sub)
+            if not rows:
+                sub.addAction("(no rows)").setEnabled(False)
+            for position, values in rows:
+                shown = ", ".join(f"{k}={str(v)[:20]}" for k, v in list(values.items())[:3])
+                action = sub.addAction(f"Row {position + 1}: {shown}")
+                action.triggered.connect(lambda _=False, v=values, t=tab: self._fill(t, v))
+
+    def _fill(self, tab: PromptTab, values: dict) -> None:
+        merged = tab.variables.values()
+        merged.update({k: v if isinstance(v, str) else str(v) for k, v in values.items()})
+        tab.variables.set_values(merged)
+        tab.changed.emit()
+
+    # -- welcome -----------------------------------------------------------------------------
+    def _build_welcome(self) -> QWidget:
+        page = QWidget()
+        page.setObjectName("welcome")
+        title = QLabel("Open a prompt on the left, or start a new one.")
+        title.setObjectName("welcomeTitle")
+        self.welcome_body = QLabel()
+        self.welcome_body.setObjectName("welcomeBody")
+        self.welcome_body.setWordWrap(True)
+        self.welcome_body.setFixedWidth(520)
+        self.welcome_body.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        new = QPushButton("New prompt")
+        new.setObjectName("runAllButton")
+        new.clicked.connect(lambda: self.new_prompt(""))
+        providers = QPushButton("Providers…")
+        providers.clicked.connect(self.open_providers)
+        box = QVBoxLayout(page)
+        box.addStretch(2)
+        for w in (title, self.welcome_body):
+            box.addWidget(w, 0, Qt.AlignmentFlag.AlignHCenter)
+        box.addSpacing(14)
+        for w in (new, providers):
+            box.addWidget(w, 0, Qt.AlignmentFlag.AlignHCenter)
+        box.addStretch(3)
+        return page
+
+    def _update_welcome(self) -> None:
+        if self.catalog.loaded and not self.catalog.providers:
+            text = ("To run prompts, add a provider first: an API key for OpenAI or Anthropic, "
+                    "or a model on this computer with Ollama or any OpenAI-compatible server.")
+        else:
+            text = ("Each tab is a draft that is kept as you type, even if Promptpress closes. "
+                    "Save a version (Ctrl+S) when it is ready for others.")
+        self.welcome_body.setText(text)
+        # Centred in its layout, a wrapped label gets no height for its width: give it one.
+        self.welcome_body.setMinimumHeight(self.welcome_body.heightForWidth(520))
+
+    # -- actions -----------------------------------------------------------------------------
+    def _build_actions(self) -> None:
+        def action(text: str, slot, shortcut=None, checkable=False) -> QAction:
+            a = QAction(text, self)
+            if shortcut:
+                a.setShortcuts([QKeySequence(s) for s in shortcut] if isinstance(shortcut, list)
+                               else [QKeySequence(shortcut)])
+            a.setCheckable(checkable)
+            a.triggered.connect(slot)
+            return a
+
+        def on_tab(fn):
+            def run(*_args):
+                tab = self.current_tab()
+                if tab is not None:
+                    fn(tab)
+            return run
+
+        self.a_new = action("&New Prompt…", lambda: self.new_prompt(self.browser.current_folder()),
+                            QKeySequence.StandardKey.New)
+        self.a_save = action("&Save Version…", on_tab(lambda t: t.request_save()),
+                             QKeySequence.StandardKey.Save)
+        self.a_close = action("&Close Tab", lambda: self.close_tab(self.tabs.currentIndex()),
+                              QKeySequence.StandardKey.Close)
+        self.a_undo = self.undo_group.createUndoAction(self, "&Undo")
+        self.a_undo.setShortcut(QKeySequence.StandardKey.Undo)
+        self.a_redo = self.undo_group.createRedoAction(self, "&Redo")
+        self.a_redo.setShortcut(QKeySequence.StandardKey.Redo)
+        self.a_find = action("&Find…", on_tab(lambda t: t.find_bar.open_bar()),
+                             QKeySequence.StandardKey.Find)
+        self.a_replace = action("Find and &Replace…", on_tab(lambda t: t.find_bar.open_bar(True)),
+                                "Ctrl+H")
+        self.a_add_message = action("Add &Message", on_tab(lambda t: t.add_message()),
+                                    "Ctrl+Shift+M")
+        self.a_whitespace = action("Show &Whitespace", on_tab(
+            lambda t: t.whitespace_button.toggle()), "Ctrl+Shift+W")
+        self.a_preview = action("What Will Be &Sent", on_tab(
+            lambda t: t.show_preview(t.pages.currentWidget() is not t.preview)), "Ctrl+Shift+P")
+        self.a_browser = action("Prompt &List", self._toggle_browser, "Ctrl+B", checkable=True)
+        self.a_reload = action("&Reload Prompt List", lambda: self.tasks.spawn(self.refresh_browser()),
+                               QKeySequence.StandardKey.Refresh)
+        self.a_browser.setChecked(True)
+        self.a_run = action("&Run All Columns", on_tab(lambda t: t.run_all()),
+                            ["Ctrl+Return", "Ctrl+Enter"])
+        self.a_stop = action("&Stop All", on_tab(lambda t: t.cancel_all()), "Ctrl+.")
+        self.a_column = action("Add &Column", on_tab(lambda t: t.columns.add_column()),
+                               "Ctrl+Shift+K")
+        self.a_providers = action("&Providers…", self.open_providers)
+        for a in (self.a_new, self.a_save, self.a_close, self.a_undo, self.a_redo, self.a_find,
+                  self.a_replace, self.a_add_message, self.a_whitespace, self.a_preview,
+                  self.a_browser, self.a_reload, self.a_run, self.a_stop, self.a_column):
+            self.addAction(a)  # shortcuts work wherever the view is, with or without menus
+        self._update_actions()
+
+    def menus(self) -> list[QMenu]:
+        """Menus for the main window (it owns the menu bar)."""
+        prompt = QMenu("&Prompt", self)
+        for a in (self.a_new, self.a_save, None, self.a_add_message, None, self.a_close):
+            prompt.addSeparator() if a is None else prompt.addAction(a)
+        edit = QMenu("&Edit", self)
+        for a in (self.a_undo, self.a_redo, None, self.a_find, self.a_replace):
+            edit.addSeparator() if a is None else edit.addAction(a)
+        view = QMenu("&View", self)
+        for a in (self.a_whitespace, self.a_preview, None, self.a_browser, self.a_reload):
+            view.addSeparator() if a is None else view.addAction(a)
+        run = QMenu("&Run", self)
+        for a in (self.a_run, self.a_stop, None, self.a_column, None, self.a_providers):
+            run.addSeparator() if a is None else run.addAction(a)
+        return [prompt, edit, view, run]
+
+    def _update_actions(self) -> None:
+        on = self.current_tab() is not None
+        for a in (self.a_save, self.a_close, self.a_find, self.a_replace, self.a_add_message,
+                  self.a_whitespace, self.a_preview, self.a_run, self.a_stop, self.a_column):
+            a.setEnabled(on)
+
+    def _toggle_browser(self, on: bool) -> None:
+        self.browser.setVisible(on)
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    @property
+    def running(self) -> int:
+        return sum(tab.running for tab in self.tab_list())
+
+    def cancel_calls(self) -> None:
+        for tab in self.tab_list():
+            tab.cancel_all()
+
+    def _ask_quit_while_running(self, count: int) -> bool:
+        answer = QMessageBox.question(
+            self, "Quit Promptpress",
+            f"{count} model call{'s are' if count != 1 else ' is'} still running. Quit anyway? "
+            "Your drafts are kept; the unfinished answers are not.")
+        return answer == QMessageBox.StandardButton.Yes
+
+    def confirm_close(self) -> bool:
+        """Nothing is lost by quitting (drafts come back), except answers still streaming."""
+        if self.running and not self.ask_quit_while_running(self.running):
+            return False
+        self.flush_drafts()
+        return True
 
     def shutdown(self) -> None:
-        pass
+        if self._closing:
+            return
+        self._closing = True
+        self.autosave.stop()
+        for tab in self.tab_list():
+            tab.shutdown()
+        self.tasks.cancel_all()
+        try:
+            self._closing = False
+            items = self._collect_dirty()
+            self._closing = True
+            if items:
+                self.writer.submit(io.save_drafts, self.workspace, items)
+            self.writer.drain()
+        finally:
+            self.writer.close()
+        if self.providers_dialog is not None:
+            self.providers_dialog.done(0)

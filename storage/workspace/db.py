@@ -235,7 +235,8 @@ def _writable(path: Path) -> bool:
 
 
 def _acquire_lock(path: Path) -> FileLock:
-    lock = FileLock(str(path) + ".lock", timeout=0)
+    # Not thread-local: the app opens a workspace on one thread and may close it on another.
+    lock = FileLock(str(path) + ".lock", timeout=0, thread_local=False)
     try:
         lock.acquire()
     except Timeout:

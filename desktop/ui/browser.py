@@ -1,0 +1,341 @@
+"""The prompt browser: prompts in a tree of folders, searchable by name and by text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QPushButton,
+    QStyle,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy import select
+
+from storage.workspace import prompts as repo
+from storage.workspace.models import Folder
+
+PathRole = Qt.ItemDataRole.UserRole + 1  # full name ("support/summarize-call") or folder path
+KindRole = Qt.ItemDataRole.UserRole + 2  # "folder" or "prompt"
+SearchRole = Qt.ItemDataRole.UserRole + 3  # lower-cased name and text, for the filter
+
+
+@dataclass(frozen=True)
+class PromptEntry:
+    """What the browser knows of a prompt: loaded off the GUI thread."""
+
+    name: str
+    description: str = ""
+    versions: int = 0
+    latest_id: str | None = None
+    text: str = ""  # the latest version's messages, for search
+
+
+def load_entries(workspace) -> tuple[list[PromptEntry], list[str]]:
+    """Prompts with the text of their latest version, and the explicit folders."""
+    with workspace.session() as session:
+        entries = []
+        for summary in repo.list_prompts(session):
+            text = ""
+            if summary.latest_id:
+                try:
+                    content = repo.content_of(repo.resolve(session, f"{summary.name}@{summary.latest_id}"))
+                    text = "\n".join(m.content for m in content.messages)
+                except Exception:  # an unreadable version must not hide the prompt
+                    text = ""
+            entries.append(PromptEntry(summary.name, summary.description, summary.versions,
+                                       summary.latest_id, text))
+        folders = list(session.scalars(select(Folder.path).order_by(Folder.path)))
+    return entries, folders
+
+
+@dataclass(eq=False)
+class Node:
+    label: str
+    path: str
+    kind: str  # "root", "folder", "prompt"
+    parent: Node | None = None
+    children: list[Node] = field(default_factory=list)
+    entry: PromptEntry | None = None
+    search: str = ""
+
+    def row(self) -> int:
+        return self.parent.children.index(self) if self.parent else 0
+
+
+def build_tree(entries: list[PromptEntry], folders: list[str] = ()) -> Node:
+    """Folders first, then prompts, each sorted by name (case-insensitive)."""
+    root = Node("", "", "root")
+    index: dict[str, Node] = {"": root}
+
+    def folder(path: str) -> Node:
+        if path in index:
+            return index[path]
+        parent_path, _, label = path.rpartition("/")
+        parent = folder(parent_path)
+        node = Node(label, path, "folder", parent, search=label.casefold())
+        parent.children.append(node)
+        index[path] = node
+        return node
+
+    for path in folders:
+        folder(path)
+    for entry in entries:
+        parent_path, _, label = entry.name.rpartition("/")
+        parent = folder(parent_path)
+        parent.children.append(Node(label, entry.name, "prompt", parent, entry=entry,
+                                    search=f"{entry.name}\n{entry.description}\n{entry.text}".casefold()))
+
+    def sort(node: Node) -> None:
+        node.children.sort(key=lambda n: (n.kind != "folder", n.label.casefold()))
+        for child in node.children:
+            sort(child)
+
+    sort(root)
+    return root
+
+
+class PromptTreeModel(QAbstractItemModel):
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.root = Node("", "", "root")
+        style = QApplication.style()
+        self._folder_icon = style.standardIcon(QStyle.StandardPixmap.SP_DirIcon)
+        self._prompt_icon = style.standardIcon(QStyle.StandardPixmap.SP_FileIcon)
+
+    def set_entries(self, entries: list[PromptEntry], folders: list[str] = ()) -> None:
+        self.beginResetModel()
+        self.root = build_tree(entries, folders)
+        self.endResetModel()
+
+    def node(self, index: QModelIndex | QPersistentModelIndex) -> Node:
+        return index.internalPointer() if index.isValid() else self.root
+
+    def index(self, row: int, column: int, parent=QModelIndex()) -> QModelIndex:
+        if column != 0 or row < 0:
+            return QModelIndex()
+        node = self.node(parent)
+        if row >= len(node.children):
+            return QModelIndex()
+        return self.createIndex(row, 0, node.children[row])
+
+    def parent(self, index=QModelIndex()) -> QModelIndex:  # type: ignore[override]
+        if not index.isValid():
+            return QModelIndex()
+        node: Node = index.internalPointer()
+        parent = node.parent
+        if parent is None or parent is self.root:
+            return QModelIndex()
+        return self.createIndex(parent.row(), 0, parent)
+
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802
+        if parent.isValid() and parent.column() != 0:
+            return 0
+        return len(self.node(parent).children)
+
+    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802
+        return 1
+
+    def hasChildren(self, parent=QModelIndex()) -> bool:  # noqa: N802
+        return self.rowCount(parent) > 0
+
+    def flags(self, index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def data(self, index, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        node: Node = index.internalPointer()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return node.label
+        if role == Qt.ItemDataRole.DecorationRole:
+            return self._folder_icon if node.kind == "folder" else self._prompt_icon
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if node.entry is None:
+                return f"Folder {node.path}"
+            e = node.entry
+            latest = f"latest {e.latest_id[:12]}" if e.latest_id else "no version yet"
+            return f"{e.name}\n{e.versions} version{'s' if e.versions != 1 else ''}, {latest}" + (
+                f"\n\n{e.description}" if e.description else "")
+        if role == PathRole:
+            return node.path
+        if role == KindRole:
+            return node.kind
+        if role == SearchRole:
+            return node.search
+        return None
+
+    def index_of(self, path: str) -> QModelIndex:
+        def walk(node: Node) -> Node | None:
+            for child in node.children:
+                if child.path == path:
+                    return child
+                found = walk(child)
+                if found is not None:
+                    return found
+            return None
+
+        node = walk(self.root)
+        return QModelIndex() if node is None else self.createIndex(node.row(), 0, node)
+
+
+class PromptFilter(QSortFilterProxyModel):
+    """Keeps prompts whose name, description or text contains every word of the query;
+    folders stay when something inside them does, or when their own name matches."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.words: list[str] = []
+        self.setRecursiveFilteringEnabled(True)
+        self.setAutoAcceptChildRows(True)
+
+    def set_query(self, query: str) -> None:
+        words = query.casefold().split()
+        if words == self.words:
+            return
+        self.beginFilterChange()
+        self.words = words
+        self.endFilterChange()
+
+    def filterAcceptsRow(self, row: int, parent) -> bool:  # noqa: N802
+        if not self.words:
+            return True
+        index = self.sourceModel().index(row, 0, parent)
+        haystack = index.data(SearchRole) or ""
+        return all(word in haystack for word in self.words)
+
+
+class PromptBrowser(QWidget):
+    open_requested = Signal(str)  # prompt name
+    new_requested = Signal(str)  # folder
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("promptBrowser")
+        title = QLabel("Prompts")
+        title.setObjectName("sectionTitle")
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search names and text")
+        self.search.setClearButtonEnabled(True)
+        self.model = PromptTreeModel(self)
+        self.proxy = PromptFilter(self)
+        self.proxy.setSourceModel(self.model)
+        self.tree = QTreeView()
+        self.tree.setObjectName("promptTree")
+        self.tree.setModel(self.proxy)
+        self.tree.setHeaderHidden(True)
+        self.tree.setUniformRowHeights(True)
+        self.tree.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.tree.customContextMenuRequested.connect(self._menu)
+        self.tree.activated.connect(self._activated)
+        self.tree.clicked.connect(self._activated)
+        self.empty = QLabel()
+        self.empty.setObjectName("emptyState")
+        self.empty.setWordWrap(True)
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.new_button = QPushButton("+  New prompt")
+        self.new_button.setToolTip("Create a prompt (Ctrl+N)")
+        self.new_button.clicked.connect(lambda: self.new_requested.emit(self.current_folder()))
+        box = QVBoxLayout(self)
+        box.setContentsMargins(10, 10, 6, 10)
+        box.setSpacing(8)
+        box.addWidget(title)
+        box.addWidget(self.search)
+        box.addWidget(self.tree, 1)
+        box.addWidget(self.empty, 1)
+        box.addWidget(self.new_button)
+        self.debounce = QTimer(self)
+        self.debounce.setSingleShot(True)
+        self.debounce.setInterval(120)
+        self.debounce.timeout.connect(self._apply_search)
+        self.search.textChanged.connect(lambda _t: self.debounce.start())
+        self.loaded = False
+        self._update_empty()
+
+    def set_entries(self, entries: list[PromptEntry], folders: list[str] = ()) -> None:
+        self.model.set_entries(entries, folders)
+        self.loaded = True
+        self._apply_search()
+
+    def names(self) -> set[str]:
+        names: set[str] = set()
+
+        def walk(node: Node) -> None:
+            for child in node.children:
+                if child.kind == "prompt":
+                    names.add(child.path)
+                walk(child)
+
+        walk(self.model.root)
+        return names
+
+    def _apply_search(self) -> None:
+        self.debounce.stop()
+        self.proxy.set_query(self.search.text())
+        if self.search.text().strip():
+            self.tree.expandAll()
+        self._update_empty()
+
+    def _update_empty(self) -> None:
+        if not self.loaded:
+            text = "Loading…"
+        elif self.model.rowCount() == 0:
+            text = ("No prompts yet.\n\nCreate one with New prompt (Ctrl+N), or save a prompt "
+                    "file with `promptpress prompt save`.")
+        elif self.proxy.rowCount() == 0:
+            text = f"Nothing matches “{self.search.text().strip()}”."
+        else:
+            text = ""
+        self.empty.setText(text)
+        self.empty.setVisible(bool(text))
+        self.tree.setVisible(not text or self.model.rowCount() > 0 and self.proxy.rowCount() > 0)
+
+    def _activated(self, index: QModelIndex) -> None:
+        if index.data(KindRole) == "prompt":
+            self.open_requested.emit(index.data(PathRole))
+
+    def current_folder(self) -> str:
+        index = self.tree.currentIndex()
+        if not index.isValid():
+            return ""
+        path = index.data(PathRole) or ""
+        return path if index.data(KindRole) == "folder" else path.rpartition("/")[0]
+
+    def select(self, name: str) -> None:
+        source = self.model.index_of(name)
+        index = self.proxy.mapFromSource(source)
+        if index.isValid():
+            self.tree.setCurrentIndex(index)
+            self.tree.scrollTo(index)
+
+    def _menu(self, pos) -> None:
+        index = self.tree.indexAt(pos)
+        menu = QMenu(self)
+        if index.isValid() and index.data(KindRole) == "prompt":
+            menu.addAction("Open", lambda: self.open_requested.emit(index.data(PathRole)))
+        folder = ""
+        if index.isValid():
+            path = index.data(PathRole) or ""
+            folder = path if index.data(KindRole) == "folder" else path.rpartition("/")[0]
+        menu.addAction("New prompt here…" if folder else "New prompt…",
+                       lambda: self.new_requested.emit(folder))
+        menu.exec(self.tree.viewport().mapToGlobal(pos))
+        menu.deleteLater()

@@ -1,0 +1,270 @@
+"""Fixtures for the GUI tests: a qasync loop per test, a temporary workspace, the loopback model
+server, and teardown checks that nothing leaked (top-level widgets, QThreads, QTimers, threads,
+asyncio tasks).
+
+pytest-qt does not drive qasync. The `aio` fixture makes one qasync loop per test, marked running
+for the whole test as the app's is; `aio.run(coro_or_task)` spins Qt until it is done and returns
+its result, `aio.wait(predicate)` until something becomes true. Exceptions that reach the loop's
+handler or the app's excepthook (`crash.set_reporter`) fail the test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import threading
+import time
+import traceback
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+import pytest
+import qasync
+import shiboken6
+from PySide6.QtCore import QCoreApplication, QEvent, QThread, QTimer
+from PySide6.QtCore import QEventLoop as QtCoreEventLoop
+from PySide6.QtWidgets import QApplication
+
+from desktop.core import providers as core_providers
+from desktop.ui import crash
+from storage.workspace.db import Workspace
+from tests.support.fake_provider import FakeProvider
+
+
+class Aio:
+    """The test's event loop, "running" for the whole test as it is for the app's lifetime.
+
+    A qasync loop runs its callbacks whenever Qt processes events, so a loop that is only
+    running inside run_until_complete would step tasks with no running loop between calls.
+    Here the loop is marked running from the start and Qt's event loop is spun until the
+    awaited thing is done.
+    """
+
+    def __init__(self, loop: qasync.QEventLoop) -> None:
+        self.loop = loop
+        self.errors: list[str] = []
+
+    def _spin_until(self, done: Callable[[], bool], timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while not done() and time.monotonic() < deadline:
+            QCoreApplication.processEvents(QtCoreEventLoop.ProcessEventsFlag.AllEvents, 5)
+            if not done():
+                time.sleep(0.001)
+
+    def run(self, awaitable: Any, timeout: float = 20.0) -> Any:
+        """Run a coroutine (or wait for a task) on the loop and return its result."""
+        task = asyncio.ensure_future(asyncio.wait_for(asyncio.shield(asyncio.ensure_future(awaitable)), timeout))
+        self._spin_until(task.done, timeout + 5)
+        if not task.done():
+            task.cancel()
+            raise AssertionError(f"{awaitable!r} did not finish in {timeout} s")
+        return task.result()
+
+    def wait(self, predicate: Callable[[], Any], timeout: float = 10.0, what: str = "",
+             state: Callable[[], Any] | None = None) -> Any:
+        result: list[Any] = []
+
+        def check() -> bool:
+            value = predicate()
+            if value:
+                result.append(value)
+            return bool(value)
+
+        self._spin_until(check, timeout)
+        if not result:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what or predicate}"
+                                 + (f"; state: {state()}" if state else ""))
+        return result[0]
+
+    def sleep(self, seconds: float) -> None:
+        self.run(asyncio.sleep(seconds), timeout=seconds + 5)
+
+    def record(self, text: str) -> None:
+        self.errors.append(text)
+
+
+@pytest.fixture(scope="session")
+def litellm_loaded() -> None:
+    """Import litellm once for the session (seconds), as the app does at start-up."""
+    from desktop.ui.main_window import _load_models_and_freeze
+
+    _load_models_and_freeze()
+
+
+@pytest.fixture
+def aio(qapp, monkeypatch) -> Aio:
+    loop = qasync.QEventLoop(qapp, already_running=True)
+    asyncio.set_event_loop(loop)
+    helper = Aio(loop)
+
+    def handler(_loop, context: dict) -> None:
+        exc = context.get("exception")
+        detail = "".join(traceback.format_exception(exc)) if exc else ""
+        helper.record(f"asyncio: {context.get('message')}\n{detail}")
+
+    def reporter(exc_type, exc, tb) -> None:
+        helper.record("".join(traceback.format_exception(exc_type, exc, tb)))
+
+    loop.set_exception_handler(handler)
+    crash.set_reporter(reporter)
+    monkeypatch.setattr("sys.excepthook", crash.excepthook)
+    yield helper
+    try:
+        from desktop.core import gateway
+
+        helper.run(gateway.aclose())
+        pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+        for task in pending:
+            task.cancel()
+        if pending:
+            helper.run(asyncio.gather(*pending, return_exceptions=True))
+            helper.record(f"{len(pending)} asyncio task(s) were still running at the end: "
+                          + ", ".join(repr(t.get_coro()) for t in pending))
+    finally:
+        qapp.aboutToQuit.disconnect(loop._after_run_forever)
+        loop.stop()
+        asyncio.events._set_running_loop(None)
+        loop.close()
+        asyncio.set_event_loop(None)
+        crash.set_reporter(None)
+    if helper.errors:
+        pytest.fail("errors reached the event loop or the excepthook:\n\n" + "\n".join(helper.errors))
+
+
+def _process_deletions() -> None:
+    for _ in range(3):
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        QCoreApplication.processEvents()
+
+
+def _live(objects, kind) -> list:
+    out = []
+    for obj in objects:
+        try:
+            if isinstance(obj, kind) and shiboken6.isValid(obj):
+                out.append(obj)
+        except ReferenceError:
+            continue
+    return out
+
+
+@pytest.fixture(autouse=True)
+def no_leaks(qapp):
+    """Fail a test that leaves a top-level widget, a running QThread or QTimer, or a thread."""
+    _process_deletions()
+    widgets_before = {id(w) for w in QApplication.topLevelWidgets()}
+    threads_before = set(threading.enumerate())
+    yield
+    _process_deletions()
+    gc.collect()
+    _process_deletions()
+    leaked_widgets = [w for w in QApplication.topLevelWidgets()
+                      if id(w) not in widgets_before and shiboken6.isValid(w)
+                      and type(w).__name__ not in ("QTipLabel",)]
+    objects = gc.get_objects()
+    timers = [t for t in _live(objects, QTimer) if t.isActive()]
+    qthreads = [t for t in _live(objects, QThread) if t.isRunning()]
+    deadline = time.monotonic() + 2
+    while True:
+        threads = [t for t in threading.enumerate() if t not in threads_before and t.is_alive()]
+        if not threads or time.monotonic() > deadline:
+            break
+        time.sleep(0.02)
+    problems = []
+    if leaked_widgets:
+        problems.append(f"top-level widgets left: {[type(w).__name__ for w in leaked_widgets]}")
+        for w in leaked_widgets:
+            w.close()
+            w.deleteLater()
+        _process_deletions()
+    if timers:
+        problems.append(f"active QTimers left: {len(timers)} "
+                        f"{[(t.objectName(), type(t.parent()).__name__) for t in timers]}")
+        for t in timers:
+            t.stop()
+    if qthreads:
+        problems.append(f"running QThreads left: {len(qthreads)}")
+    if threads:
+        problems.append(f"threads left: {[t.name for t in threads]}")
+    if problems:
+        pytest.fail("; ".join(problems))
+
+
+@pytest.fixture
+def workspace(tmp_path) -> Workspace:
+    ws = Workspace.open(tmp_path / "test.promptpress")
+    yield ws
+    ws.close()
+
+
+@pytest.fixture
+def fake_provider(litellm_loaded) -> FakeProvider:
+    server = FakeProvider(latency=0.0, chunk_interval=0.0)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def provider(workspace, fake_provider) -> str:
+    """A provider named "fake" on the loopback server, its key in the (test) keychain."""
+    core_providers.add_provider(workspace, "fake", "openai/echo", base_url=fake_provider.base_url,
+                                api_key="sk-test-key")
+    return "fake"
+
+
+class ViewHarness:
+    """A workspace view in a window of its own, sized like the real one."""
+
+    def __init__(self, aio: Aio, workspace: Workspace) -> None:
+        from desktop.ui.workspace_view import WorkspaceView
+
+        self.aio = aio
+        self.workspace = workspace
+        self.view = WorkspaceView(workspace)
+        self.view.resize(1400, 860)
+        self.view.ask_close_tab = lambda tab: pytest.fail(f"unexpected question closing {tab.name}")
+        self.view.ask_quit_while_running = lambda n: True
+        self.view.show()
+        aio.run(self.view.wait_loaded())
+
+    def open(self, name: str):
+        return self.aio.run(self.view.open_prompt_async(name))
+
+    def close(self) -> None:
+        if self.view is None:
+            return
+        self.view.shutdown()
+        self.aio.run(self.view.tasks.wait(), timeout=10)
+        self.view.close()
+        self.view.deleteLater()
+        self.view = None
+        _process_deletions()
+
+
+@pytest.fixture
+def harness(aio, workspace):
+    h = ViewHarness(aio, workspace)
+    yield h
+    h.close()
+
+
+def type_text(widget, text: str) -> None:
+    """Type any text, key by key (QTest.keyClicks only knows Latin-1 and aborts on Arabic)."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QKeyEvent
+
+    for ch in text:
+        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+            event = QKeyEvent(kind, Qt.Key.Key_unknown, Qt.KeyboardModifier.NoModifier, ch)
+            QApplication.sendEvent(widget, event)
+
+
+def save_prompt(workspace: Workspace, name: str, *messages: tuple[str, str], **fields) -> str:
+    """Save a version of `name` with these (role, text) messages; returns its version id."""
+    from storage.releases.content import Message, PromptContent
+    from storage.workspace import prompts as repo
+
+    content = PromptContent(messages=tuple(Message(r, t) for r, t in messages), **fields)
+    with workspace.session() as session:
+        return repo.save_version(session, name, content).version.version_id
