@@ -80,6 +80,17 @@ def new_draft(workspace: Workspace, state: TabState, position: int):
                                        tab_position=position)
 
 
+def new_draft_on_version(workspace: Workspace, state: TabState, version_pk: int, position: int):
+    """A draft that starts from a saved version and will be saved with it as parent."""
+    from storage.workspace.models import Version
+
+    with workspace.session() as session:
+        version = session.get(Version, version_pk)
+        return draft_repo.create_draft(
+            session, title=state.name, state=state.to_json(), prompt_id=version.prompt_id,
+            base_version_pk=version.pk, tab_position=position)
+
+
 def save_drafts(workspace: Workspace, items: list[tuple[int, str, str]]) -> None:
     with workspace.session() as session:
         for draft_id, state, title in items:

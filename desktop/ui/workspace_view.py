@@ -105,6 +105,9 @@ class WorkspaceView(QWidget):
         self.autosave.timeout.connect(self.save_drafts)
         self.catalog.changed.connect(self._update_welcome)
         self._build_actions()
+        from .features import WorkspaceFeatures
+
+        self.features = WorkspaceFeatures(self)
         self.load_task = self.tasks.spawn(self._load())
 
     # -- loading -----------------------------------------------------------------------------
@@ -186,6 +189,22 @@ class WorkspaceView(QWidget):
         self._write_positions()
         if fresh:
             self._tab_changed(tab)
+        return tab
+
+    async def open_seed(self, seed) -> PromptTab:
+        """A new tab on an old version (history's "open as draft"): its parent is that version."""
+        state = TabState.from_content(seed.content, name=seed.prompt_name,
+                                      description=seed.description)
+        column = state.columns[0]
+        provider = self.catalog.for_model(column.model) or (
+            self.catalog.providers[0] if self.catalog.providers else None)
+        column.provider = provider.name if provider else None
+        record = await self.writer.run(io.new_draft_on_version, self.workspace, state,
+                                       seed.base_version_pk, self.tabs.count())
+        tab = self._add_tab(record, state)
+        self.tabs.setCurrentWidget(tab)
+        self._write_positions()
+        self._tab_changed(tab)
         return tab
 
     def new_prompt(self, folder: str = "") -> None:
@@ -478,7 +497,7 @@ class WorkspaceView(QWidget):
         run = QMenu("&Run", self)
         for a in (self.a_run, self.a_stop, None, self.a_column, None, self.a_providers):
             run.addSeparator() if a is None else run.addAction(a)
-        return [prompt, edit, view, run]
+        return [prompt, edit, view, run, *self.features.menus()]
 
     def _update_actions(self) -> None:
         on = self.current_tab() is not None
@@ -517,6 +536,7 @@ class WorkspaceView(QWidget):
             return
         self._closing = True
         self.autosave.stop()
+        self.features.shutdown()
         for tab in self.tab_list():
             tab.shutdown()
         self.tasks.cancel_all()

@@ -31,6 +31,7 @@ from storage.releases.content import ContentError, PromptContent
 from storage.workspace import drafts as draft_repo
 from storage.workspace import prompts as prompt_repo
 from storage.workspace.drafts import DraftRecord
+from storage.workspace.models import Version
 from storage.workspace.prompts import PromptError
 
 from ..widgets import MessageBar
@@ -62,8 +63,15 @@ def _save_in_workspace(workspace, draft_id: int, prompt_id: int | None, name: st
         if prompt_id is None and prompt_repo.get_prompt(session, name) is not None:
             raise PromptError(f"A prompt named {name!r} exists already. Save under another name, "
                               "or open that prompt from the list.")
+        # The version this draft started from is the new version's parent, even when someone
+        # saved another version meanwhile (a fork from history, a second tab).
+        draft = draft_repo.get_draft(session, draft_id)
+        parent = None
+        if draft is not None and draft.base_version_pk is not None and prompt_id is not None:
+            base = session.get(Version, draft.base_version_pk)
+            parent = base if base is not None and base.prompt_id == prompt_id else None
         outcome = prompt_repo.save_version(session, name, content, message=message,
-                                           author=author_name(),
+                                           author=author_name(), parent=parent,
                                            description=description or None)
         version = outcome.version
         draft_repo.set_base(session, draft_id, prompt_id=version.prompt_id,

@@ -1,0 +1,61 @@
+"""The Versions and Release menus around the playground: forks, history, backups, dialogs."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QDialog
+
+from storage.workspace import prompts as repo
+from storage.workspace.db import Workspace
+
+from .conftest import save_prompt
+
+
+def test_menus_include_versions_and_release(harness):
+    titles = [m.title() for m in harness.view.menus()]
+    assert "V&ersions" in titles and "Re&lease" in titles
+
+
+def test_open_an_old_version_as_a_draft_saves_with_that_parent(harness, workspace):
+    first = save_prompt(workspace, "fork/me", ("user", "one"))
+    second = save_prompt(workspace, "fork/me", ("user", "two"))
+    with workspace.session() as session:
+        old_pk = repo.resolve(session, f"fork/me@{first}").pk
+    view = harness.view
+    harness.aio.run(view.features._open_version(old_pk))
+    tab = view.current_tab()
+    assert tab.base_version_id == first
+    assert tab.messages.messages() == [("user", "one")]
+    tab.messages.cards[0].editor.setPlainText("one, forked")
+    tab.refresh_now()
+    result = harness.aio.run(tab.save_version("fork from the first"))
+    with workspace.session() as session:
+        saved = repo.resolve(session, f"fork/me@{result.version_id}")
+        assert saved.parent.version_id == first  # not the newer `second`
+    assert result.version_id not in (first, second)
+
+
+def test_history_window_opens_for_a_saved_prompt(harness, workspace):
+    save_prompt(workspace, "h", ("user", "a"))
+    save_prompt(workspace, "h", ("user", "b"))
+    harness.open("h")
+    features = harness.view.features
+    features.show_history()
+    [window] = [w for w in features.windows if isinstance(w, QDialog)]
+    harness.aio.run(window.findChild(__import__("desktop.ui.versions", fromlist=["x"]).HistoryPanel)
+                    .reload())
+    window.close()
+    harness.aio.run(_settle())
+
+
+async def _settle():
+    import asyncio
+
+    await asyncio.sleep(0.05)
+
+
+def test_backup_from_the_menu_writes_a_workspace(harness, workspace, tmp_path):
+    save_prompt(workspace, "kept", ("user", "précieux\r\n"))
+    target = tmp_path / "copy.promptpress"
+    harness.aio.run(harness.view.features._backup(str(target)))
+    with Workspace.open(target) as copy, copy.session() as session:
+        assert repo.content_of(repo.resolve(session, "kept")).messages[0].content == "précieux\r\n"
