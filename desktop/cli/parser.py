@@ -67,6 +67,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_release_arguments(commands)
 
+    from desktop.cli.evals_args import add_arguments as add_eval_arguments
+
+    add_eval_arguments(commands)
+
     # play
     play = commands.add_parser("play", help="run a prompt once on one or more models")
     play.add_argument("ref", metavar="NAME[@VERSION]")

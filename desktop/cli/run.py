@@ -50,4 +50,10 @@ def _handler(args: argparse.Namespace) -> Callable[[argparse.Namespace], int]:
         from desktop.cli.play import cmd_play
 
         return cmd_play
+    from desktop.cli.evals_args import handles as evals_handles
+
+    if evals_handles(args):
+        from desktop.cli.evals import handler
+
+        return handler(args)
     raise SystemExit(f"promptpress: unknown command {args.command!r}")

@@ -239,9 +239,11 @@ class Result(Base):
         Index("ix_results_run", "run_id"),
         # A version's latest score for the history panel, answered from the index alone.
         Index("ix_results_version_pk", "version_pk", "run_id", "score"),
-        # The run grid loads results by row range, and column totals group by column.
-        Index("ix_results_run_row", "run_id", "row"),
-        Index("ix_results_run_column", "run_id", "version_pk", "provider"),
+        # The run grid loads results by row range (and resume finds missing cells) ...
+        Index("ix_results_run_row", "run_id", "row", "version_pk", "provider"),
+        # ... and column totals read this covering index only, percentiles by seeking in it.
+        Index("ix_results_run_column", "run_id", "version_pk", "provider", "error_kind",
+              "cached", "latency_ms", "passed", "score", "cost", "tokens_in", "tokens_out"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))

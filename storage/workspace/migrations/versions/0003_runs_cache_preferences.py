@@ -5,8 +5,8 @@ Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-26 12:00:00
 
-Only columns, tables and indexes are added (no table is rebuilt). Results written before this
-revision have no `row`; `storage.workspace.runs` fills it from the run's case order on read.
+Only columns, tables and indexes are added (no table is rebuilt). No runner wrote results
+before this revision, so no existing result needs a `row`.
 """
 
 from alembic import op
@@ -25,9 +25,12 @@ def upgrade() -> None:
                                        server_default='0'))
     op.add_column('results', sa.Column('attempts', sa.Integer(), nullable=False,
                                        server_default='1'))
-    op.create_index('ix_results_run_row', 'results', ['run_id', 'row'], unique=False)
-    op.create_index('ix_results_run_column', 'results', ['run_id', 'version_pk', 'provider'],
+    op.create_index('ix_results_run_row', 'results', ['run_id', 'row', 'version_pk', 'provider'],
                     unique=False)
+    # Covering: column totals read only this index; percentiles seek in latency order.
+    op.create_index('ix_results_run_column', 'results',
+                    ['run_id', 'version_pk', 'provider', 'error_kind', 'cached', 'latency_ms',
+                     'passed', 'score', 'cost', 'tokens_in', 'tokens_out'], unique=False)
     op.add_column('scores', sa.Column('weight', sa.Float(), nullable=False,
                                       server_default='1.0'))
     op.add_column('scores', sa.Column('details', sa.JSON(), nullable=False,

@@ -1,0 +1,43 @@
+"""Runs and their results: create a run, record results as they arrive, resume, read for the grid.
+
+A run is versions x providers x test-set rows. Its *columns* are (version, provider) pairs in
+`settings["versions"]` x `settings["providers"]` order, its *rows* are the test cases in
+`settings["case_ids"]` order; a *cell* is one result. Results are written by a `ResultWriter`
+thread (group commit) as they arrive, so a crash loses at most the calls in flight, and
+`missing_cells` tells a resumed run what is left to do.
+
+Reading is built for a grid of 100,000 results: `load_rows` fetches one row range with three
+indexed queries (output previews only), `column_totals` computes every column's pass rate, mean
+score, cost and p50/p95 latency in SQL, and `filter_rows` returns the row numbers that match a
+filter. Nothing here imports Qt or litellm.
+"""
+
+from storage.workspace.runs.records import (
+    CANCELLED, FINISHED, INTERRUPTED, RUNNING, Cell, CellView, Column, ColumnTotals, GateOutcome,
+    GridRow, ResultRecord, RunError, RunSummary, ScoreRecord, ScoreView,
+)
+from storage.workspace.runs.lifecycle import (
+    columns, create_run, finish_run, gate_outcome, get_run, is_active, list_runs, mark_active,
+    mark_inactive, missing_cells, refresh_figures, reopen_run, status_of,
+)
+from storage.workspace.runs.grid import (
+    CaseDelta, HistoryPoint, column_totals, compare_columns, filter_rows, load_rows,
+    load_rows_at, result_detail, row_count, score_history,
+)
+from storage.workspace.runs.ratings import (
+    PreferenceRecord, delete_human_score, list_preferences, record_preference, result_scores,
+    save_human_score, set_result_score,
+)
+from storage.workspace.runs.cache import cache_get_many, cache_put_many, clear_cache
+from storage.workspace.runs.writer import ResultWriter, WriterError
+
+__all__ = [
+    "CANCELLED", "FINISHED", "INTERRUPTED", "RUNNING", "CaseDelta", "HistoryPoint", "Cell", "CellView", "Column",
+    "ColumnTotals", "GateOutcome", "GridRow", "PreferenceRecord", "ResultRecord", "ResultWriter",
+    "RunError", "RunSummary", "ScoreRecord", "ScoreView", "WriterError", "cache_get_many",
+    "cache_put_many", "clear_cache", "column_totals", "columns", "compare_columns", "create_run",
+    "delete_human_score", "filter_rows", "finish_run", "gate_outcome", "get_run", "is_active",
+    "list_preferences", "list_runs", "load_rows", "load_rows_at", "mark_active", "mark_inactive",
+    "missing_cells", "record_preference", "refresh_figures", "reopen_run", "result_detail", "result_scores",
+    "row_count", "save_human_score", "score_history", "set_result_score", "status_of",
+]
