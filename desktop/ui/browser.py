@@ -225,6 +225,8 @@ class PromptFilter(QSortFilterProxyModel):
 class PromptBrowser(QWidget):
     open_requested = Signal(str)  # prompt name
     new_requested = Signal(str)  # folder
+    rename_requested = Signal(str, str)  # path, "prompt" or "folder"
+    delete_requested = Signal(str)  # prompt name
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -337,5 +339,11 @@ class PromptBrowser(QWidget):
             folder = path if index.data(KindRole) == "folder" else path.rpartition("/")[0]
         menu.addAction("New prompt here…" if folder else "New prompt…",
                        lambda: self.new_requested.emit(folder))
+        if index.isValid():
+            kind, path = index.data(KindRole), index.data(PathRole) or ""
+            menu.addSeparator()
+            menu.addAction("Rename or move…", lambda: self.rename_requested.emit(path, kind))
+            if kind == "prompt":
+                menu.addAction("Delete…", lambda: self.delete_requested.emit(path))
         menu.exec(self.tree.viewport().mapToGlobal(pos))
         menu.deleteLater()

@@ -57,6 +57,34 @@ def _import(workspace, paths: list[str]):
     return import_paths(workspace, [Path(p) for p in paths], author=author_name())
 
 
+def _rename(workspace, old: str, new: str, kind: str) -> list[tuple[str, str]]:
+    """Rename a prompt or a folder; returns the (old, new) name of every prompt that moved."""
+    from desktop.core.identity import author_name
+    from storage.workspace import prompts as repo
+
+    with workspace.session() as session:
+        if kind == "folder":
+            return list(repo.rename_folder(session, old, new, author=author_name()))
+        repo.rename_prompt(session, old, new, author=author_name())
+        return [(old, new)]
+
+
+def _delete(workspace, name: str):
+    from desktop.core.identity import author_name
+    from storage.workspace import prompts as repo
+
+    with workspace.session() as session:
+        return repo.delete_prompt(session, name, author=author_name())
+
+
+def _undelete(workspace, name: str):
+    from desktop.core.identity import author_name
+    from storage.workspace import prompts as repo
+
+    with workspace.session() as session:
+        return repo.undelete_prompt(session, name, author=author_name())
+
+
 def _backup(workspace, target: str):
     from storage.workspace.backup import backup_workspace
 
@@ -85,6 +113,8 @@ class WorkspaceFeatures(QObject):
         self.a_import = action("&Import Prompts…", self.import_prompts)
         self.a_export = action("&Export Prompts…", self.export_prompts)
         self.a_backup = action("&Back Up Workspace…", self.backup_workspace)
+        view.browser.rename_requested.connect(self.rename)
+        view.browser.delete_requested.connect(self.delete)
         self.a_publish = action("&Publish…", self.publish)
         self.a_browse = action("&Browse Releases…", self.browse_releases)
         self.a_review = action("&Review Pending Release…", self.review_pending)
@@ -172,6 +202,62 @@ class WorkspaceFeatures(QObject):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self._keep(dialog)
         dialog.show()
+
+    # -- organising ------------------------------------------------------------------------
+    def rename(self, path: str, kind: str) -> None:
+        from PySide6.QtWidgets import QInputDialog
+
+        what = "folder" if kind == "folder" else "prompt"
+        new, ok = QInputDialog.getText(
+            self.view, f"Rename {what}",
+            f"New name for the {what} “{path}”. Use / for folders: moving is renaming.",
+            text=path)
+        new = new.strip() if ok else ""
+        if new and new != path:
+            self.view.tasks.spawn(self._rename(path, new, kind))
+
+    async def _rename(self, old: str, new: str, kind: str) -> None:
+        try:
+            moved = await self.view.writer.run(_rename, self.view.workspace, old, new, kind)
+        except USER_ERRORS as exc:
+            self._problem("Rename", exc)
+            return
+        renamed = dict(moved)
+        for tab in self.view.tab_list():
+            if tab.name in renamed:  # keep open tabs pointing at the prompt under its new name
+                tab.name = renamed[tab.name]
+                tab.refresh_now()
+                self.view._tab_changed(tab)
+                self.view._update_tab_title(tab)
+        await self.view.refresh_browser()
+        self.view.notice.show_message("info", f"Renamed “{old}” to “{new}”. Its history is kept.")
+
+    def delete(self, name: str) -> None:
+        answer = QMessageBox.question(
+            self.view, "Delete prompt",
+            f"Delete “{name}” and its versions? You can undo this, and until you empty the "
+            "trash (`promptpress prompt trash`) nothing is gone for good.")
+        if answer == QMessageBox.StandardButton.Yes:
+            self.view.tasks.spawn(self._delete(name))
+
+    async def _delete(self, name: str) -> None:
+        try:
+            await self.view.writer.run(_delete, self.view.workspace, name)
+        except USER_ERRORS as exc:
+            self._problem("Delete", exc)
+            return
+        await self.view.refresh_browser()
+        self.view.notice.show_message(
+            "info", f"Deleted “{name}”.", [("Undo", lambda: self.view.tasks.spawn(self._undelete(name)))])
+
+    async def _undelete(self, name: str) -> None:
+        try:
+            await self.view.writer.run(_undelete, self.view.workspace, name)
+        except USER_ERRORS as exc:
+            self._problem("Undo delete", exc)
+            return
+        await self.view.refresh_browser()
+        self.view.notice.show_message("success", f"“{name}” is back, with its history.")
 
     # -- files and backups -----------------------------------------------------------------
     def import_prompts(self) -> None:

@@ -59,3 +59,31 @@ def test_backup_from_the_menu_writes_a_workspace(harness, workspace, tmp_path):
     harness.aio.run(harness.view.features._backup(str(target)))
     with Workspace.open(target) as copy, copy.session() as session:
         assert repo.content_of(repo.resolve(session, "kept")).messages[0].content == "précieux\r\n"
+
+
+def test_rename_keeps_history_and_the_open_tab_follows(harness, workspace):
+    first = save_prompt(workspace, "old/name", ("user", "a"))
+    tab = harness.open("old/name")
+    harness.aio.run(harness.view.features._rename("old", "new", "folder"))
+    assert tab.name == "new/name"
+    assert "new/name" in harness.view.browser.names()
+    with workspace.session() as session:
+        assert repo.resolve(session, "new/name").version_id == first
+    tab.messages.cards[0].editor.setPlainText("b")
+    tab.refresh_now()
+    result = harness.aio.run(tab.save_version("after the move"))
+    with workspace.session() as session:
+        saved = repo.resolve(session, f"new/name@{result.version_id}")
+        assert saved.parent.version_id == first
+        assert repo.get_prompt(session, "old/name") is None
+
+
+def test_delete_then_undo_from_the_notice(harness, workspace):
+    save_prompt(workspace, "doomed", ("user", "x"))
+    harness.aio.run(harness.view.refresh_browser())
+    features = harness.view.features
+    harness.aio.run(features._delete("doomed"))
+    assert "doomed" not in harness.view.browser.names()
+    assert "Deleted" in harness.view.notice.text()
+    harness.aio.run(features._undelete("doomed"))
+    assert "doomed" in harness.view.browser.names()
