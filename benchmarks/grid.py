@@ -1,0 +1,275 @@
+"""The run grid at scale: 100,000 results, opened and scrolled offscreen.
+
+Builds a workspace with one run of 25,000 cases x 4 columns (2 versions x 2 providers) =
+100,000 results, each with an output of 40-1,500 characters (some Arabic, some several
+paragraphs) and one evaluator score, by bulk inserts. Then, in this process, with the app's
+widgets (`RunGridView`, 1400x900, offscreen) on a qasync loop as the app runs them, it prints:
+
+- open time: `open_run` until the first screen of rows is painted (target < 300 ms); the
+  column totals (SQL, in a thread) are timed apart, since the grid shows before them;
+- scroll: the time to paint each new screen, scrolling page by page through all 25,000 rows
+  (every cell on screen is new: the worst case), wheel scrolling (the view shifts what it
+  painted and paints the rows coming into view), and jumping to random places (median, p95,
+  max; a frame is 16.7 ms);
+- a filter ("failures") and a search, end to end;
+- memory growth from before opening to after the scroll-through: RSS (target < 300 MB);
+  `--tracemalloc` adds Python's allocation peak, in a run whose timings are then slower.
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/grid.py [--rows 25000] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from sqlalchemy import insert, text  # noqa: E402
+
+from storage.releases.content import Message, PromptContent  # noqa: E402
+from storage.workspace import prompts as prompt_repo  # noqa: E402
+from storage.workspace import runs as run_repo  # noqa: E402
+from storage.workspace import testsets  # noqa: E402
+from storage.workspace.db import Workspace  # noqa: E402
+from storage.workspace.models import Result, TestCase  # noqa: E402
+
+WORDS = ("the customer asked about a refund for order delivered late and wants to know when "
+         "the money arrives thank you for your patience we are sorry").split()
+ARABIC = "شكرا لتواصلك معنا سنعيد المبلغ خلال خمسة أيام عمل".split()
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def output(rng: random.Random, row: int) -> str:
+    words = ARABIC if row % 17 == 0 else WORDS
+    size = rng.choice((40, 120, 300, 300, 600, 1500))
+    parts, n = [], 0
+    while n < size:
+        line = " ".join(rng.choice(words) for _ in range(rng.randint(5, 14)))
+        parts.append(line)
+        n += len(line) + 1
+    return "\n".join(parts) if size >= 600 else " ".join(parts)
+
+
+def build(path: Path, rows: int) -> int:
+    """One run of `rows` cases x 2 versions x 2 providers, inserted in bulk."""
+    rng = random.Random(5)
+    t0 = time.perf_counter()
+    workspace = Workspace.open(path)
+    try:
+        with workspace.session() as s:
+            versions = [prompt_repo.save_version(s, "support/refund-reply", PromptContent(
+                messages=(Message("user", f"Answer the customer ({i}): {{{{ question }}}}"),))
+            ).version for i in range(2)]
+            test_set = testsets.create_test_set(s, "gold", min_score=0.7)
+            s.execute(insert(TestCase), [
+                {"test_set_id": test_set.id, "position": i,
+                 "variables": {"question": f"Where is my refund for order {i}?",
+                               "language": "Arabic" if i % 17 == 0 else "English"},
+                 "expected": "The refund arrives within five working days.",
+                 "notes": "", "tags": []} for i in range(rows)])
+            case_ids = list(s.scalars(text("SELECT id FROM test_cases ORDER BY position")))
+            run = run_repo.create_run(
+                s, test_set=test_set, case_ids=case_ids, test_set_hash="bench",
+                versions=versions, providers=[{"name": "fast", "model": "openai/gpt-4o-mini"},
+                                              {"name": "big", "model": "openai/gpt-4o"}],
+                evaluators=["icontains:refund"], options={"gate": 0.7})
+            run_id = run.id
+            pks = [v.pk for v in versions]
+        batch: list[dict] = []
+        with workspace.session() as s:
+            for row, case_id in enumerate(case_ids):
+                for pk in pks:
+                    for provider in ("fast", "big"):
+                        error = rng.random() < 0.01
+                        passed = None if error else rng.random() < 0.8
+                        batch.append({
+                            "run_id": run_id, "case_id": case_id, "version_pk": pk,
+                            "provider": provider, "model": provider, "row": row,
+                            "output": None if error else output(rng, row),
+                            "error_kind": "rate_limited" if error else None,
+                            "error_message": "Still rate limited after 6 waits." if error else None,
+                            "tokens_in": 40, "tokens_out": rng.randint(10, 400),
+                            "cost": 0.0002, "latency_ms": rng.lognormvariate(6.3, 0.4),
+                            "score": None if error else float(passed), "passed": passed,
+                            "cached": False, "attempts": 1})
+                if len(batch) >= 20_000:
+                    s.execute(insert(Result), batch)
+                    batch.clear()
+            if batch:
+                s.execute(insert(Result), batch)
+            s.execute(text(
+                "INSERT INTO scores (result_id, evaluator, kind, value, passed, reason, weight, "
+                "details, rater, created_at) SELECT id, 'icontains:refund', 'auto', score, passed, "
+                "'', 1.0, '{}', '', created_at FROM results WHERE run_id = :run AND "
+                "error_kind IS NULL"), {"run": run_id})
+            n = s.scalar(text("SELECT count(*) FROM results WHERE run_id = :run"), {"run": run_id})
+        print(f"built {n:,} results ({rows:,} cases x 4 columns) in "
+              f"{time.perf_counter() - t0:.1f} s")
+        return run_id
+    finally:
+        workspace.close()
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def measure(path: Path, run_id: int, jumps: int, trace: bool, freeze: bool) -> None:
+    import gc
+
+    import qasync
+    from PySide6.QtCore import QCoreApplication
+    from PySide6.QtWidgets import QApplication
+
+    from desktop.ui.evaluation.run_grid import RunGridView
+
+    from concurrent.futures import ThreadPoolExecutor
+
+    app = QApplication.instance() or QApplication([])
+    loop = qasync.QEventLoop(app, already_running=True)
+    asyncio.set_event_loop(loop)
+    pool = ThreadPoolExecutor(max_workers=2)
+    loop.set_default_executor(pool)
+    workspace = Workspace.open(path)
+    view = RunGridView(workspace)
+    view.resize(1400, 900)
+    view.show()
+    for _ in range(5):
+        QCoreApplication.processEvents()
+    if freeze:
+        # As the app does once start-up is over (main_window._load_models_and_freeze): what
+        # is loaded by then is never walked by a full collection again.
+        gc.freeze()
+
+    if trace:  # slows Python down several times: timings are then not meaningful
+        tracemalloc.start()
+    rss_before = rss_mb()
+    t0 = time.perf_counter()
+    model = view.open_run(run_id)
+    view.table.viewport().repaint()  # paints the first screen: reads its page
+    open_ms = (time.perf_counter() - t0) * 1000
+    visible_rows = view.table.viewport().height() // view.table.verticalHeader().defaultSectionSize()
+    print(f"open: {open_ms:.0f} ms to the first painted screen ({model.rowCount():,} rows x "
+          f"{model.columnCount() - 1} result columns, {visible_rows} rows on screen, "
+          f"{model.pages_loaded} page(s) read)  target < 300 ms")
+
+    t0 = time.perf_counter()
+    totals = model.load_totals()
+    totals_ms = (time.perf_counter() - t0) * 1000
+    model.set_totals(totals)
+    print(f"column totals (SQL, off the GUI thread): {totals_ms:.0f} ms")
+
+    bar = view.table.verticalScrollBar()
+    page = view.table.viewport().height()
+    times = []
+    value = 0
+    t_all = time.perf_counter()
+    while value < bar.maximum():
+        value = min(bar.maximum(), value + page)
+        t0 = time.perf_counter()
+        bar.setValue(value)
+        view.table.viewport().repaint()
+        times.append((time.perf_counter() - t0) * 1000)
+    total_s = time.perf_counter() - t_all
+    print(f"scroll-through, {len(times):,} screens: median {statistics.median(times):.1f} ms, "
+          f"p95 {pct(times, 95):.1f} ms, max {max(times):.1f} ms per screen "
+          f"({total_s:.1f} s in all; {model.pages_loaded:,} pages read)")
+
+    # Wheel scrolling as the view does it: the viewport is shifted and only the rows that
+    # come into view are painted (on the next event-loop turn).
+    wheel = []
+    bar.setValue(bar.maximum() // 3)
+    QCoreApplication.processEvents()
+    step = 3 * view.table.verticalScrollBar().singleStep() * 4  # ~ one wheel notch
+    for _ in range(400):
+        t0 = time.perf_counter()
+        bar.setValue(bar.value() + step)
+        QCoreApplication.processEvents()
+        wheel.append((time.perf_counter() - t0) * 1000)
+    print(f"wheel scrolling ({len(wheel)} notches of {step} px): median "
+          f"{statistics.median(wheel):.1f} ms, p95 {pct(wheel, 95):.1f} ms, "
+          f"max {max(wheel):.1f} ms per notch")
+
+    rng = random.Random(1)
+    jump_times = []
+    for _ in range(jumps):
+        t0 = time.perf_counter()
+        bar.setValue(rng.randint(0, bar.maximum()))
+        view.table.viewport().repaint()
+        jump_times.append((time.perf_counter() - t0) * 1000)
+    print(f"random jumps ({jumps}): median {statistics.median(jump_times):.1f} ms, "
+          f"p95 {pct(jump_times, 95):.1f} ms, max {max(jump_times):.1f} ms")
+
+    for label, kind, search in (("filter failures", "failures", None),
+                                ("search 'patience'", None, "patience")):
+        t0 = time.perf_counter()
+        rows = model.filtered_rows(kind, search)
+        model.set_rows(rows)
+        view.table.viewport().repaint()
+        print(f"{label}: {(time.perf_counter() - t0) * 1000:.0f} ms "
+              f"({len(rows or ()):,} rows; SQL runs in a thread in the app)")
+    model.set_rows(None)
+
+    growth = rss_mb() - rss_before
+    traced = ""
+    if trace:
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        traced = f"; Python allocations peaked at {peak / 2**20:.0f} MB (tracemalloc)"
+    print(f"memory: RSS grew {growth:.0f} MB from before opening to after all of the above"
+          f"{traced}  target < 300 MB")
+
+    view.shutdown()
+    for _ in range(50):  # let the totals task the grid started finish
+        QCoreApplication.processEvents()
+        time.sleep(0.01)
+    pool.shutdown(wait=True)
+    view.close()
+    view.deleteLater()
+    QCoreApplication.processEvents()
+    workspace.close()
+    asyncio.events._set_running_loop(None)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", type=int, default=25_000, help="cases (x4 results each)")
+    parser.add_argument("--jumps", type=int, default=200)
+    parser.add_argument("--keep", type=Path, help="build (or reuse) the workspace here")
+    parser.add_argument("--no-freeze", action="store_true",
+                        help="skip the gc.freeze() the app does after start-up (shows the "
+                             "cost of full garbage collections over every loaded module)")
+    parser.add_argument("--tracemalloc", action="store_true",
+                        help="also trace Python allocations (slows every timing down)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = args.keep or Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"grid-{args.rows}.promptpress"
+        if path.exists():
+            with Workspace.open(path) as ws, ws.session() as s:
+                run_id = s.scalar(text("SELECT max(id) FROM runs"))
+        else:
+            run_id = build(path, args.rows)
+        measure(path, run_id, args.jumps, args.tracemalloc, not args.no_freeze)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

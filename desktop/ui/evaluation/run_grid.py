@@ -1,0 +1,331 @@
+"""The run grid screen: filters and search above, the grid, the selected result on the side.
+
+Connect a running run's results to `apply_result` and its end to `run_finished`; the grid fills
+in cell by cell and the column totals follow (recounted in SQL at most every second, in a
+thread)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QGuiApplication
+from PySide6.QtWidgets import (
+    QAbstractItemView, QButtonGroup, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMenu,
+    QPushButton, QSplitter, QTableView, QToolButton, QVBoxLayout, QWidget,
+)
+
+from desktop.core.evaluators import HumanRating
+from storage.workspace.db import Workspace
+from storage.workspace.runs import ResultRecord
+
+from ..tasks import TaskSet
+from .common import STYLE, fmt_count, thumbs
+from .grid_delegate import ROW_HEIGHT, ResultCellDelegate, TotalsHeader
+from .grid_model import RunGridModel
+from .result_panel import ResultPanel
+
+FILTERS = (("All", None), ("Failures", "failures"), ("Errors", "errors"),
+           ("Versions disagree", "disagree"))
+TOTALS_EVERY_MS = 1000
+SEARCH_DELAY_MS = 250
+STATUS_WORDS = {"running": "running", "finished": "finished", "cancelled": "cancelled",
+                "interrupted": "interrupted — resume it from the Run panel"}
+
+
+class RunGridView(QWidget):
+    """Shows one run at a time (`open_run`)."""
+
+    rated = Signal(int)  # a result id, after a rating changed its score
+    blind_requested = Signal(int)  # run id: the user asked for a blind A/B session
+    compare_requested = Signal(int)  # run id: the user asked to compare it with another
+
+    def __init__(self, workspace: Workspace, tasks: TaskSet | None = None,
+                 parent: QWidget | None = None, *, rater: str | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("evaluationPane")
+        self.setStyleSheet(STYLE)
+        self.workspace = workspace
+        self.tasks = tasks or TaskSet()
+        self.model: RunGridModel | None = None
+        self._filter: str | None = None
+        self._filter_ticket = 0
+
+        self.title = QLabel("No run open")
+        self.title.setObjectName("paneTitle")
+        self.subtitle = QLabel("")
+        self.subtitle.setObjectName("hint")
+        self.filter_group = QButtonGroup(self)
+        self.filter_group.setExclusive(True)
+        filters = QHBoxLayout()
+        filters.setSpacing(0)
+        self.filter_buttons: dict[str | None, QToolButton] = {}
+        for label, kind in FILTERS:
+            button = QToolButton()
+            button.setObjectName("segment")
+            button.setText(label)
+            button.setCheckable(True)
+            button.setChecked(kind is None)
+            button.clicked.connect(lambda _=False, k=kind: self.set_filter(k))
+            self.filter_group.addButton(button)
+            self.filter_buttons[kind] = button
+            filters.addWidget(button)
+        self.search = QLineEdit()
+        self.search.setObjectName("gridSearch")
+        self.search.setPlaceholderText("Search outputs, errors, variables, expected…")
+        self.search.setClearButtonEnabled(True)
+        self.search.setMinimumWidth(260)
+        self.search_timer = QTimer(self)
+        self.search_timer.setObjectName("gridSearchDelay")
+        self.search_timer.setSingleShot(True)
+        self.search_timer.setInterval(SEARCH_DELAY_MS)
+        self.search_timer.timeout.connect(self.refilter)
+        self.search.textChanged.connect(lambda _: self.search_timer.start())
+        self.count_label = QLabel("")
+        self.count_label.setObjectName("hint")
+        self.blind_button = QPushButton("Blind A/B…")
+        self.blind_button.setToolTip("Compare two columns' outputs case by case without "
+                                     "knowing which is which")
+        self.blind_button.clicked.connect(lambda: self.model and
+                                          self.blind_requested.emit(self.model.run_id))
+        self.compare_button = QPushButton("Compare…")
+        self.compare_button.setToolTip("Compare this run with an earlier one")
+        self.compare_button.clicked.connect(lambda: self.model and
+                                            self.compare_requested.emit(self.model.run_id))
+
+        self.table = QTableView()
+        self.table.setObjectName("runGrid")
+        self.header = TotalsHeader(self.table)
+        self.table.setHorizontalHeader(self.header)
+        self.table.setItemDelegate(ResultCellDelegate(self.table))
+        self.table.setShowGrid(False)
+        self.table.setWordWrap(False)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.table.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.table.verticalScrollBar().setSingleStep(24)
+        vertical = self.table.verticalHeader()
+        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        vertical.setDefaultSectionSize(ROW_HEIGHT)
+        vertical.setMinimumWidth(44)
+        vertical.setDefaultAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+        self.header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.header.setDefaultSectionSize(340)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._context_menu)
+
+        self.panel = ResultPanel(workspace, self.tasks, rater=rater)
+        self.panel.rated.connect(self._rated)
+        self.panel.setMinimumWidth(320)
+
+        self.totals_timer = QTimer(self)
+        self.totals_timer.setObjectName("gridTotals")
+        self.totals_timer.setSingleShot(True)
+        self.totals_timer.setInterval(TOTALS_EVERY_MS)
+        self.totals_timer.timeout.connect(self.refresh_totals)
+
+        bar = QHBoxLayout()
+        bar.addLayout(filters)
+        bar.addSpacing(10)
+        bar.addWidget(self.search, 1)
+        bar.addWidget(self.count_label)
+        bar.addSpacing(10)
+        bar.addWidget(self.blind_button)
+        bar.addWidget(self.compare_button)
+        titles = QVBoxLayout()
+        titles.setSpacing(0)
+        titles.addWidget(self.title)
+        titles.addWidget(self.subtitle)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self.table)
+        split.addWidget(self.panel)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 1)
+        split.setSizes([1000, 380])
+        self.splitter = split
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 12, 12, 12)
+        layout.addLayout(titles)
+        layout.addLayout(bar)
+        layout.addWidget(split, 1)
+        self._enable(False)
+
+    def _enable(self, on: bool) -> None:
+        for widget in (self.search, self.blind_button, self.compare_button,
+                       *self.filter_buttons.values()):
+            widget.setEnabled(on)
+
+    # -- opening -------------------------------------------------------------------------
+    def open_run(self, run_id: int) -> RunGridModel:
+        """Show a run (stored or running). Cheap: rows load as they are scrolled to."""
+        old = self.model
+        self.model = RunGridModel(self.workspace, run_id, self)
+        self.table.setModel(self.model)
+        if old is not None:
+            old.deleteLater()
+        self.table.selectionModel().currentChanged.connect(self._current_changed)
+        self.header.resizeSection(0, 260)
+        self._filter = None
+        self.filter_buttons[None].setChecked(True)
+        self.search.blockSignals(True)
+        self.search.clear()
+        self.search.blockSignals(False)
+        self.panel.clear()
+        self._enable(True)
+        self.blind_button.setEnabled(len(self.model.columns) >= 2)
+        self._update_titles()
+        self.tasks.spawn(self.refresh_totals_async())
+        return self.model
+
+    def _update_titles(self) -> None:
+        model = self.model
+        if model is None:
+            return
+        settings = model.run.settings or {}
+        prompts = ", ".join(dict.fromkeys(v.get("prompt", "") for v in settings.get("versions", [])))
+        self.title.setText(f"Run {model.run_id} · {prompts}")
+        evaluators = settings.get("evaluators") or []
+        gate = model.gate
+        facts = [STATUS_WORDS.get(model.status, model.status),
+                 f"{fmt_count(model.total_rows)} cases × {len(model.columns)} columns",
+                 f"evaluators: {', '.join(evaluators)}" if evaluators else "no evaluators",
+                 f"pass mark {gate:g}" if gate is not None else ""]
+        if model.run.gate_passed is not None:
+            facts.append("gate passed ✓" if model.run.gate_passed else "gate failed ✗")
+        self.subtitle.setText("   ·   ".join(f for f in facts if f))
+        self._update_count()
+
+    def _update_count(self) -> None:
+        model = self.model
+        if model is None:
+            self.count_label.setText("")
+            return
+        shown = model.rowCount()
+        self.count_label.setText(f"{fmt_count(shown)} of {fmt_count(model.total_rows)} cases"
+                                 if model.filtered else f"{fmt_count(shown)} cases")
+
+    # -- live ----------------------------------------------------------------------------
+    def apply_result(self, record: ResultRecord) -> None:
+        """A result of the open run arrived (connect RunPanel.result_arrived here)."""
+        if self.model is None:
+            return
+        self.model.apply_result(record)
+        if not self.totals_timer.isActive():
+            self.totals_timer.start()
+
+    def run_finished(self, run_id: int | None = None) -> None:
+        """The run stopped: read its final state (connect RunPanel.finished here)."""
+        if self.model is None or (run_id is not None and run_id != self.model.run_id):
+            return
+        self.totals_timer.stop()
+        self.model.refresh_status()
+        self._update_titles()
+        self.model.reload()
+        self.refilter()
+        self.tasks.spawn(self.refresh_totals_async())
+
+    def refresh_totals(self) -> None:
+        self.tasks.spawn(self.refresh_totals_async())
+
+    async def refresh_totals_async(self) -> None:
+        model = self.model
+        if model is None:
+            return
+        totals = await asyncio.to_thread(model.load_totals)
+        if model is self.model:
+            model.set_totals(totals)
+
+    # -- filters -------------------------------------------------------------------------
+    def set_filter(self, kind: str | None) -> None:
+        self._filter = kind
+        self.filter_buttons[kind].setChecked(True)
+        self.refilter()
+
+    def refilter(self) -> None:
+        self.tasks.spawn(self.refilter_async())
+
+    async def refilter_async(self) -> None:
+        model = self.model
+        if model is None:
+            return
+        self._filter_ticket += 1
+        ticket = self._filter_ticket
+        text = self.search.text().strip()
+        rows = await asyncio.to_thread(model.filtered_rows, self._filter, text)
+        if ticket != self._filter_ticket or model is not self.model:
+            return
+        if rows is None and not model.filtered:
+            return
+        model.set_rows(rows)
+        self.panel.clear()
+        self._update_count()
+
+    # -- selection, rating ---------------------------------------------------------------
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        model = self.model
+        if model is None or not current.isValid():
+            self.panel.clear()
+            return
+        row = model.grid_row(current.row())
+        column = model.column_at(current.column())
+        cell = model.cell(current.row(), current.column()) if column else None
+        result_id = model.result_id(current.row(), current.column()) if cell else None
+        self.panel.show_cell(row, column, cell, result_id)
+
+    def select_cell(self, position: int, section: int) -> None:
+        if self.model is not None:
+            index = self.model.index(position, section)
+            self.table.setCurrentIndex(index)
+            self.table.scrollTo(index)
+
+    def _rated(self, result_id: int, _combined) -> None:
+        model = self.model
+        if model is not None:
+            current = self.table.currentIndex()
+            model.reload([current.row()] if current.isValid() else None)
+            self.tasks.spawn(self.refresh_totals_async())
+        self.rated.emit(result_id)
+
+    def _context_menu(self, point) -> None:
+        index = self.table.indexAt(point)
+        model = self.model
+        if model is None or not index.isValid() or model.column_at(index.column()) is None:
+            return
+        self.table.setCurrentIndex(index)
+        cell = model.cell(index.row(), index.column())
+        menu = QMenu(self)
+        can_rate = cell is not None and cell.error_kind is None and cell.output is not None
+        up, down = thumbs()
+        for text, thumb in ((f"{up}  Good", "up"), (f"{down}  Bad", "down")):
+            action = QAction(text, menu)
+            action.setEnabled(can_rate)
+            action.triggered.connect(lambda _=False, t=thumb: self.quick_rate(t))
+            menu.addAction(action)
+        comment = QAction("Score or comment…", menu)
+        comment.setEnabled(can_rate)
+        comment.triggered.connect(lambda: self.panel.comment.setFocus())
+        menu.addAction(comment)
+        menu.addSeparator()
+        copy = QAction("Copy output", menu)
+        copy.setEnabled(cell is not None and bool(cell.output))
+        copy.triggered.connect(self._copy_output)
+        menu.addAction(copy)
+        menu.popup(self.table.viewport().mapToGlobal(point))
+
+    def quick_rate(self, thumb: str) -> None:
+        if self.panel.result_id is not None:
+            rating = HumanRating(thumb=thumb, comment=self.panel.comment.text().strip(),  # type: ignore[arg-type]
+                                 rater=self.panel.rater)
+            self.tasks.spawn(self.panel.rate_async(self.panel.result_id, rating))
+
+    def _copy_output(self) -> None:
+        cell = self.panel.cell
+        if cell is not None and cell.output:
+            QGuiApplication.clipboard().setText(cell.output)
+
+    def shutdown(self) -> None:
+        self.totals_timer.stop()
+        self.search_timer.stop()
+        self.tasks.cancel_all()

@@ -1,0 +1,426 @@
+"""Starting, following, cancelling and resuming a run: which versions of the prompt, on which
+providers, scored by which evaluators, how many calls at once.
+
+The runner (`desktop.core.runner`) does the work on the app's event loop; this panel only
+prepares the request (in a thread: it reads the workspace and the keychain), forwards each
+result (`result_arrived`) and shows progress at most ten times a second."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import datetime
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QCheckBox, QComboBox, QFrame, QGridLayout, QHBoxLayout, QLabel, QListWidget,
+    QListWidgetItem, QPlainTextEdit, QProgressBar, QPushButton, QSpinBox, QVBoxLayout, QWidget,
+)
+
+from desktop.core import providers as core_providers
+from desktop.core.errors import USER_ERRORS
+from desktop.core.runner import (DEFAULT_CONCURRENCY, EvalRequest, Progress, RunOutcome,
+                                 prepare_resume, prepare_run)
+from storage.workspace import prompts as prompt_repo
+from storage.workspace import runs as run_repo
+from storage.workspace import testsets
+from storage.workspace.db import Workspace
+from storage.workspace.runs import WriterError
+
+from ..tasks import TaskSet
+from ..widgets import MessageBar
+from .common import STYLE, fmt_cost, fmt_count, fmt_score
+from .testset_editor import check_specs
+
+PROGRESS_EVERY_MS = 100
+RESUMABLE = (run_repo.INTERRUPTED, run_repo.CANCELLED)
+
+
+@dataclass(frozen=True, slots=True)
+class Choices:
+    """What the panel offers, read from the workspace in one go."""
+
+    versions: list[tuple[str, str, str, datetime]]  # (version_id, message, author, created)
+    providers: list[tuple[str, str]]  # (name, model)
+    test_sets: list[tuple[str, int, tuple[str, ...], bool]]  # (name, cases, specs, for prompt)
+    resumable: list[run_repo.RunSummary]
+
+
+def read_choices(workspace: Workspace, prompt: str) -> Choices:
+    with workspace.session() as session:
+        owner = prompt_repo.require_prompt(session, prompt)
+        versions = [(v.version_id, v.message or "", v.author or "", v.created_at)
+                    for v in prompt_repo.history(session, owner)]
+        found = testsets.list_test_sets(session)
+        sets = sorted(((ts.name, n, tuple(ts.evaluators or ()), ts.prompt_id == owner.id)
+                       for ts, n in found), key=lambda s: (not s[3], s[0]))
+        resumable = [r for r in run_repo.list_runs(session, prompt=prompt, limit=50)
+                     if r.status in RESUMABLE and r.done < r.total]
+    providers = [(p.name, p.model) for p in core_providers.list_providers(workspace)]
+    return Choices(versions, providers, sets, resumable)
+
+
+def _checkable(text: str, data, checked: bool, tip: str = "") -> QListWidgetItem:
+    item = QListWidgetItem(text)
+    item.setData(Qt.ItemDataRole.UserRole, data)
+    item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable)
+    item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
+    if tip:
+        item.setToolTip(tip)
+    return item
+
+
+def _checked(widget: QListWidget) -> list:
+    return [widget.item(i).data(Qt.ItemDataRole.UserRole) for i in range(widget.count())
+            if widget.item(i).checkState() == Qt.CheckState.Checked]
+
+
+class RunPanel(QWidget):
+    """`set_prompt(name)` (async: `load_async`) fills the choices; Start runs them."""
+
+    started = Signal(int)  # run id (new or resumed): open it in the grid
+    result_arrived = Signal(object)  # storage.workspace.runs.ResultRecord
+    progressed = Signal(object)  # desktop.core.runner.Progress
+    finished = Signal(object)  # desktop.core.runner.RunOutcome
+    failed = Signal(str)  # a message for the user; results so far are kept
+
+    def __init__(self, workspace: Workspace, tasks: TaskSet | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("runPanel")
+        self.setStyleSheet(STYLE)
+        self.workspace = workspace
+        self.tasks = tasks or TaskSet()
+        self.prompt: str | None = None
+        self.choices: Choices | None = None
+        self.runner = None  # the Runner while a run goes on
+        self._busy = False  # preparing or running
+        self.outcome: RunOutcome | None = None
+        self._progress: Progress | None = None
+        self._specs_edited = False
+
+        title = QLabel("Run a test set")
+        title.setObjectName("paneTitle")
+        self.prompt_label = QLabel("")
+        self.prompt_label.setObjectName("hint")
+        self.message = MessageBar()
+
+        self.versions = QListWidget()
+        self.versions.setObjectName("versionList")
+        self.providers = QListWidget()
+        self.providers.setObjectName("providerList")
+        self.versions.itemChanged.connect(self._update_buttons)
+        self.providers.itemChanged.connect(self._update_buttons)
+        self.test_set_box = QComboBox()
+        self.test_set_box.currentIndexChanged.connect(self._test_set_chosen)
+        self.specs = QPlainTextEdit()
+        self.specs.setObjectName("runEvaluators")
+        self.specs.setPlaceholderText("One evaluator per line (the test set's own by default)")
+        self.specs.setFixedHeight(80)
+        self.specs.textChanged.connect(self._specs_changed)
+        self.spec_problems = QLabel("")
+        self.spec_problems.setObjectName("fieldProblem")
+        self.spec_problems.setWordWrap(True)
+        self.spec_problems.hide()
+        self.concurrency = QSpinBox()
+        self.concurrency.setRange(1, 64)
+        self.concurrency.setValue(DEFAULT_CONCURRENCY)
+        self.concurrency.setToolTip("How many calls are made at the same time (each provider's "
+                                    "own limit still applies)")
+        self.cache = QCheckBox("Reuse answers to identical requests (saves money; latency "
+                               "figures are then the original call's)")
+        self.start_button = QPushButton("Start run")
+        self.start_button.setObjectName("primary")
+        self.start_button.clicked.connect(self.start)
+
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.progress.setTextVisible(False)
+        self.progress_label = QLabel("")
+        self.progress_label.setObjectName("summary")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Stop now: results so far are kept, and the run can be "
+                                      "resumed later")
+        self.cancel_button.clicked.connect(self.cancel)
+        self.cancel_button.setEnabled(False)
+        self.progress_timer = QTimer(self)
+        self.progress_timer.setObjectName("runProgress")
+        self.progress_timer.setInterval(PROGRESS_EVERY_MS)
+        self.progress_timer.timeout.connect(self._show_progress)
+
+        self.resumable = QListWidget()
+        self.resumable.setObjectName("resumableRuns")
+        self.resumable.setMaximumHeight(90)
+        self.resume_button = QPushButton("Resume")
+        self.resume_button.setToolTip("Run only the cells that have no result yet")
+        self.resume_button.clicked.connect(self._resume_selected)
+        self.resumable.currentRowChanged.connect(
+            lambda row: self.resume_button.setEnabled(row >= 0 and not self._busy))
+        self.resume_box = QFrame()
+        self.resume_box.setObjectName("card")
+        resume_layout = QVBoxLayout(self.resume_box)
+        resume_title = QLabel("STOPPED BEFORE THE END")
+        resume_title.setObjectName("sideTitle")
+        resume_layout.addWidget(resume_title)
+        resume_row = QHBoxLayout()
+        resume_row.addWidget(self.resumable, 1)
+        resume_row.addWidget(self.resume_button, 0, Qt.AlignmentFlag.AlignTop)
+        resume_layout.addLayout(resume_row)
+        self.resume_box.hide()
+
+        for widget in (self.versions, self.providers):
+            widget.setMaximumHeight(170)
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(16)
+        for column, (text, widget) in enumerate((("VERSIONS OF THE PROMPT", self.versions),
+                                                 ("PROVIDERS", self.providers))):
+            label = QLabel(text)
+            label.setObjectName("sideTitle")
+            grid.addWidget(label, 0, column)
+            grid.addWidget(widget, 1, column)
+        settings = QGridLayout()
+        settings.addWidget(QLabel("Test set"), 0, 0)
+        settings.addWidget(self.test_set_box, 0, 1)
+        settings.addWidget(QLabel("Calls at once"), 0, 2)
+        settings.addWidget(self.concurrency, 0, 3)
+        settings.setColumnStretch(1, 1)
+        specs_label = QLabel("EVALUATORS")
+        specs_label.setObjectName("sideTitle")
+
+        start_row = QHBoxLayout()
+        start_row.addWidget(self.start_button)
+        start_row.addWidget(self.progress, 1)
+        start_row.addWidget(self.cancel_button)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 12, 12, 12)
+        head = QHBoxLayout()
+        head.addWidget(title)
+        head.addWidget(self.prompt_label, 1)
+        layout.addLayout(head)
+        layout.addWidget(self.message)
+        layout.addLayout(grid)
+        layout.addLayout(settings)
+        layout.addWidget(specs_label)
+        layout.addWidget(self.specs)
+        layout.addWidget(self.spec_problems)
+        layout.addWidget(self.cache)
+        layout.addLayout(start_row)
+        layout.addWidget(self.progress_label)
+        layout.addWidget(self.resume_box)
+        layout.addStretch(1)
+        self._update_buttons()
+
+    # -- choices -------------------------------------------------------------------------
+    def set_prompt(self, name: str) -> None:
+        self.tasks.spawn(self.load_async(name))
+
+    async def load_async(self, name: str, *, keep_message: bool = False) -> None:
+        try:
+            choices = await asyncio.to_thread(read_choices, self.workspace, name)
+        except USER_ERRORS as exc:
+            self.message.show_message("error", str(exc))
+            return
+        self.prompt = name
+        self.choices = choices
+        self.prompt_label.setText(f"  {name}")
+        self.versions.clear()
+        total = len(choices.versions)
+        for i, (vid, message, author, created) in enumerate(choices.versions):
+            number = total - i
+            when = created.astimezone().strftime("%d %b %H:%M") if created else ""
+            text = f"v{number}  ·  {vid[:8]}  ·  {when}" + (f"  ·  {message}" if message else "")
+            self.versions.addItem(_checkable(text, vid, i == 0,
+                                             f"Version {vid}\nby {author or 'unknown'}"))
+        self.providers.clear()
+        for i, (provider, model) in enumerate(choices.providers):
+            self.providers.addItem(_checkable(f"{provider}  ({model})", provider, i == 0))
+        self.test_set_box.blockSignals(True)
+        self.test_set_box.clear()
+        for ts_name, n, _specs, mine in choices.test_sets:
+            self.test_set_box.addItem(f"{ts_name}  ·  {n:,} cases"
+                                      + ("" if mine else "  (other prompt)"), ts_name)
+        self.test_set_box.blockSignals(False)
+        self._specs_edited = False
+        self._test_set_chosen()
+        self._fill_resumable(choices.resumable)
+        if keep_message:
+            pass
+        elif not choices.providers:
+            self.message.show_message("warning", "Add a provider first (Settings → Providers): "
+                                      "a run needs at least one model to call.")
+        elif not choices.test_sets:
+            self.message.show_message("warning", "Create a test set first: a run calls the "
+                                      "model once per case.")
+        else:
+            self.message.hide()
+        self._update_buttons()
+
+    def _fill_resumable(self, runs: list[run_repo.RunSummary]) -> None:
+        self.resumable.clear()
+        for run in runs:
+            item = QListWidgetItem(
+                f"Run {run.id} · {run.status} · {fmt_count(run.done)} of "
+                f"{fmt_count(run.total)} done · test set {run.test_set or '?'}")
+            item.setData(Qt.ItemDataRole.UserRole, run.id)
+            self.resumable.addItem(item)
+        self.resume_box.setVisible(bool(runs))
+        self.resume_button.setEnabled(False)
+
+    def _test_set_chosen(self, *_) -> None:
+        if self.choices is None or self._specs_edited:
+            return
+        name = self.test_set_box.currentData()
+        specs = next((s for n, _, s, _m in self.choices.test_sets if n == name), ())
+        self.specs.blockSignals(True)
+        self.specs.setPlainText("\n".join(specs))
+        self.specs.blockSignals(False)
+        self._check()
+
+    def _specs_changed(self) -> None:
+        self._specs_edited = True
+        self._check()
+
+    def _check(self) -> list[str] | None:
+        specs, problems = check_specs(self.specs.toPlainText())
+        self.spec_problems.setText("\n".join(problems))
+        self.spec_problems.setVisible(bool(problems))
+        self._update_buttons()
+        return None if problems else specs
+
+    def _update_buttons(self, *_) -> None:
+        idle = not self._busy
+        ready = (idle and self.choices is not None and bool(_checked(self.versions))
+                 and bool(_checked(self.providers)) and self.test_set_box.count() > 0
+                 and not self.spec_problems.isVisible())
+        self.start_button.setEnabled(ready)
+        self.cancel_button.setEnabled(not idle)
+        self.resume_button.setEnabled(idle and self.resumable.currentRow() >= 0)
+
+    def request(self) -> EvalRequest:
+        """The run the panel describes now."""
+        specs = self._check()
+        return EvalRequest(
+            # oldest first: the grid reads left to right, from the older version to the newer
+            versions=[f"{self.prompt}@{vid}" for vid in reversed(_checked(self.versions))],
+            test_set=self.test_set_box.currentData(), providers=_checked(self.providers),
+            evaluators=specs if specs is not None else None,
+            concurrency=self.concurrency.value(), cache=self.cache.isChecked())
+
+    # -- running -------------------------------------------------------------------------
+    def start(self) -> None:
+        self._update_buttons()
+        if self.start_button.isEnabled():
+            self.tasks.spawn(self.start_async(self.request()))
+
+    async def start_async(self, request: EvalRequest) -> RunOutcome | None:
+        return await self._go(lambda: prepare_run(self.workspace, request))
+
+    def _resume_selected(self) -> None:
+        item = self.resumable.currentItem()
+        if item is not None:
+            self.tasks.spawn(self.resume_async(item.data(Qt.ItemDataRole.UserRole)))
+
+    async def resume_async(self, run_id: int) -> RunOutcome | None:
+        return await self._go(lambda: prepare_resume(self.workspace, run_id,
+                                                     concurrency=self.concurrency.value()))
+
+    async def _go(self, prepare) -> RunOutcome | None:
+        if self._busy:
+            return None
+        self.message.hide()
+        self._busy = True
+        self._update_buttons()
+        self.runner = None
+        try:
+            outcome = await self._prepare_and_run(prepare)
+        finally:
+            started = self.runner is not None
+            self.progress_timer.stop()
+            self.runner = None
+            self._busy = False
+            self._update_buttons()
+        if outcome is not None:
+            self.outcome = outcome
+            self._progress = None
+            self._show_outcome(outcome)
+            self.finished.emit(outcome)
+        if self.prompt and started:  # the resumable runs may have changed
+            await self.load_async(self.prompt, keep_message=True)
+        return outcome
+
+    async def _prepare_and_run(self, prepare) -> RunOutcome | None:
+        self.progress_label.setText("Preparing: checking versions, providers and keys…")
+        try:
+            runner = await asyncio.to_thread(prepare)
+        except USER_ERRORS as exc:
+            self.progress_label.setText("")
+            self.message.show_message("error", f"The run did not start: {exc}")
+            self.failed.emit(str(exc))
+            return None
+        self.runner = runner
+        self.outcome = None
+        self._progress = runner.progress
+        self.progress.setRange(0, max(1, runner.total))
+        self.progress.setValue(0)
+        self.started.emit(runner.run_id)
+        self.progress_timer.start()
+        self._show_progress()
+        try:
+            return await runner.run(on_progress=self._on_progress,
+                                    on_result=self.result_arrived.emit)
+        except WriterError as exc:
+            self.message.show_message("error", f"The run stopped: {exc} Resume it when the "
+                                      "workspace can be written again.")
+        except USER_ERRORS as exc:
+            self.message.show_message("error", f"The run stopped: {exc} Results so far are "
+                                      "kept; resume the run to finish it.")
+        self.progress_label.setText("Stopped.")
+        self.failed.emit(self.message.text())
+        return None
+
+    def _on_progress(self, progress: Progress) -> None:
+        self._progress = progress  # shown by the timer, not 300 times a second
+
+    def _show_progress(self) -> None:
+        progress = self._progress
+        if progress is None:
+            return
+        self.progress.setMaximum(max(1, progress.total))
+        self.progress.setValue(progress.done)
+        self.progressed.emit(progress)
+        errors = f" · {fmt_count(progress.errors)} errors" if progress.errors else ""
+        cached = f" · {fmt_count(progress.cached)} from cache" if progress.cached else ""
+        self.progress_label.setText(
+            f"{fmt_count(progress.done)} of {fmt_count(progress.total)} done{errors}{cached} · "
+            f"{fmt_cost(progress.cost)} · {progress.elapsed_s:.0f} s")
+
+    def _show_outcome(self, outcome: RunOutcome) -> None:
+        self.progress.setMaximum(max(1, outcome.total))
+        self.progress.setValue(outcome.done)
+        verb = "Cancelled" if outcome.status == run_repo.CANCELLED else "Finished"
+        gate = outcome.gate
+        verdict = ""
+        if gate.passed is not None:
+            verdict = (" · passes the pass mark ✓" if gate.passed
+                       else f" · below the pass mark ✗ ({gate.reason()})")
+        errors = f" · {fmt_count(outcome.run_errors)} errors" if outcome.run_errors else ""
+        self.progress_label.setText(
+            f"{verb}: run {outcome.run_id}, {fmt_count(outcome.done)} cells in "
+            f"{outcome.wall_s:.1f} s{errors} · mean score {fmt_score(gate.mean_score)}{verdict}"
+            + (" · resume it to finish" if outcome.status == run_repo.CANCELLED else ""))
+
+    def cancel(self) -> None:
+        runner = self.runner
+        if runner is not None:
+            runner.cancel()
+            self.progress_label.setText("Cancelling: results so far are kept…")
+
+    @property
+    def running(self) -> bool:
+        return self._busy
+
+    def shutdown(self) -> None:
+        self.cancel()
+        self.progress_timer.stop()

@@ -1,0 +1,378 @@
+"""A test set as an editable table: one column per prompt variable, then expected output,
+notes and tags. Every change is a QUndoCommand on the model's stack, naming rows by uid (so
+undoing a delete and then an edit before it works)."""
+
+from __future__ import annotations
+
+import itertools
+import weakref
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QColor, QUndoCommand, QUndoStack
+
+from desktop.core.testset_io import parse_tags
+
+from .testset_store import CaseRow
+
+Index = QModelIndex | QPersistentModelIndex
+
+RowRole = Qt.ItemDataRole.UserRole + 1  # the CaseRow
+FieldRole = Qt.ItemDataRole.UserRole + 2  # ("variable", name) / ("expected",) / ...
+
+EXPECTED, NOTES, TAGS = ("expected",), ("notes",), ("tags",)
+ROLE_TITLES = {EXPECTED: "Expected output", NOTES: "Notes", TAGS: "Tags"}
+
+_uids = itertools.count(1)
+
+
+def new_row(variables: Mapping[str, Any] | None = None, expected: str | None = None,
+            notes: str = "", tags: Iterable[str] = (), case_id: int | None = None) -> CaseRow:
+    return CaseRow(next(_uids), {k: "" if v is None else str(v) for k, v in
+                                 (variables or {}).items()},
+                   expected, notes, list(tags), case_id)
+
+
+def preview_line(text: str, limit: int = 300) -> str:
+    """What a cell shows: the text up to `limit` characters, line breaks as ⏎."""
+    head = text[:limit]
+    return head.replace("\r\n", "⏎ ").replace("\n", "⏎ ") + ("…" if len(text) > limit else "")
+
+
+class TestSetModel(QAbstractTableModel):
+    """Rows are `CaseRow`s. Edits go through `undo_stack`; `changed` fires after each one."""
+
+    __test__ = False
+    changed = Signal()
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.undo_stack = QUndoStack(self)
+        self._variables: list[str] = []
+        self._rows: list[CaseRow] = []
+        self._defaults: set[str] = set()
+
+    # -- content -------------------------------------------------------------------------
+    @property
+    def variables(self) -> list[str]:
+        return list(self._variables)
+
+    def rows(self) -> list[CaseRow]:
+        return [r.copy() for r in self._rows]
+
+    def row_at(self, position: int) -> CaseRow:
+        return self._rows[position]
+
+    def position_of(self, uid: int) -> int:
+        for i, row in enumerate(self._rows):
+            if row.uid == uid:
+                return i
+        raise KeyError(uid)
+
+    def fields(self) -> list[tuple[str, ...]]:
+        return [("variable", v) for v in self._variables] + [EXPECTED, NOTES, TAGS]
+
+    def field_of(self, column: int) -> tuple[str, ...]:
+        return self.fields()[column]
+
+    def load(self, variables: Sequence[str], rows: Sequence[CaseRow],
+             defaults: Iterable[str] = ()) -> None:
+        """Show a stored test set; clears undo history."""
+        self.beginResetModel()
+        self._variables = list(dict.fromkeys(variables))
+        self._rows = list(rows)
+        self._defaults = set(defaults)
+        self.endResetModel()
+        self.undo_stack.clear()
+
+    def assign_ids(self, ids: Mapping[int, int]) -> None:
+        """After a save: remember each row's stored case id (by uid)."""
+        for row in self._rows:
+            if row.uid in ids:
+                row.case_id = ids[row.uid]
+
+    def forget_ids(self, case_ids: set[int]) -> None:
+        for row in self._rows:
+            if row.case_id in case_ids:
+                row.case_id = None
+
+    # -- Qt ------------------------------------------------------------------------------
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self._variables) + 3
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return (Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+                | Qt.ItemFlag.ItemIsEditable)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Vertical:
+            if role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(self._rows):
+                return str(section + 1)
+            return None
+        if not 0 <= section < self.columnCount():
+            return None
+        key = self.field_of(section)
+        if role == Qt.ItemDataRole.DisplayRole:
+            return key[1] if key[0] == "variable" else ROLE_TITLES[key]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if key[0] == "variable":
+                extra = " (has a default: may stay empty)" if key[1] in self._defaults else ""
+                return f"The value of the prompt variable {{{{ {key[1]} }}}}{extra}"
+            return {EXPECTED: "What a good answer looks like; evaluators compare with it",
+                    NOTES: "Anything worth knowing about this case",
+                    TAGS: "Labels, separated by commas"}[key]
+        return None
+
+    def _text(self, row: CaseRow, key: tuple[str, ...]) -> str:
+        if key[0] == "variable":
+            return row.variables.get(key[1], "")
+        if key == EXPECTED:
+            return row.expected or ""
+        if key == NOTES:
+            return row.notes
+        return ", ".join(row.tags)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        key = self.field_of(index.column())
+        if role == Qt.ItemDataRole.DisplayRole:
+            return preview_line(self._text(row, key))
+        if role == Qt.ItemDataRole.EditRole:
+            return self._text(row, key)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            text = self._text(row, key)
+            return text[:2000] if len(text) > 60 or "\n" in text else None
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if key[0] == "variable" and key[1] not in row.variables:
+                return QColor("#9ca3af")
+            return None
+        if role == RowRole:
+            return row
+        if role == FieldRole:
+            return key
+        return None
+
+    def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:  # noqa: N802
+        if role != Qt.ItemDataRole.EditRole or not index.isValid():
+            return False
+        row = self._rows[index.row()]
+        key = self.field_of(index.column())
+        new = "" if value is None else str(value)
+        if new == self._text(row, key):
+            return False
+        self.undo_stack.push(EditCell(self, row.uid, key, self._get(row, key),
+                                      self._parse(key, new)))
+        return True
+
+    # -- changes (undoable) ---------------------------------------------------------------
+    def add_rows(self, rows: Sequence[CaseRow], position: int | None = None,
+                 text: str = "add case") -> None:
+        position = len(self._rows) if position is None else position
+        missing = [k for r in rows for k in r.variables if k not in self._variables]
+        self.undo_stack.beginMacro(text)
+        if missing:
+            self.undo_stack.push(AddVariables(self, list(dict.fromkeys(missing))))
+        self.undo_stack.push(InsertRows(self, position, [r.copy() for r in rows], text))
+        self.undo_stack.endMacro()
+
+    def remove_positions(self, positions: Iterable[int]) -> None:
+        wanted = sorted(set(p for p in positions if 0 <= p < len(self._rows)))
+        if wanted:
+            n = len(wanted)
+            self.undo_stack.push(RemoveRows(self, wanted, f"delete {n} case{'s' * (n != 1)}"))
+
+    def move(self, position: int, step: int) -> bool:
+        target = position + step
+        if not (0 <= position < len(self._rows) and 0 <= target < len(self._rows)):
+            return False
+        self.undo_stack.push(MoveRow(self, self._rows[position].uid, target))
+        return True
+
+    def replace_all(self, variables: Sequence[str], rows: Sequence[CaseRow],
+                    text: str = "import") -> None:
+        self.undo_stack.push(ReplaceAll(self, list(variables), [r.copy() for r in rows], text))
+
+    # -- applied by the commands ------------------------------------------------------------
+    @staticmethod
+    def _get(row: CaseRow, key: tuple[str, ...]) -> Any:
+        if key[0] == "variable":
+            return row.variables.get(key[1])
+        if key == EXPECTED:
+            return row.expected
+        if key == NOTES:
+            return row.notes
+        return list(row.tags)
+
+    @staticmethod
+    def _parse(key: tuple[str, ...], text: str) -> Any:
+        if key == EXPECTED:
+            return text or None
+        if key == TAGS:
+            return list(parse_tags(text))
+        return text
+
+    def _apply_field(self, uid: int, key: tuple[str, ...], value: Any) -> None:
+        position = self.position_of(uid)
+        row = self._rows[position]
+        if key[0] == "variable":
+            if value is None:
+                row.variables.pop(key[1], None)
+            else:
+                row.variables[key[1]] = value
+        elif key == EXPECTED:
+            row.expected = value
+        elif key == NOTES:
+            row.notes = value
+        else:
+            row.tags = list(value)
+        column = self.fields().index(key)
+        index = self.index(position, column)
+        self.dataChanged.emit(index, index)
+        self.changed.emit()
+
+    def _insert(self, position: int, rows: list[CaseRow]) -> None:
+        self.beginInsertRows(QModelIndex(), position, position + len(rows) - 1)
+        self._rows[position:position] = rows
+        self.endInsertRows()
+        self.changed.emit()
+
+    def _remove_uids(self, uids: Sequence[int]) -> None:
+        for uid in uids:
+            position = self.position_of(uid)
+            self.beginRemoveRows(QModelIndex(), position, position)
+            del self._rows[position]
+            self.endRemoveRows()
+        self.changed.emit()
+
+    def _move_uid(self, uid: int, target: int) -> int:
+        source = self.position_of(uid)
+        if source == target:
+            return source
+        dest = target + 1 if target > source else target
+        self.beginMoveRows(QModelIndex(), source, source, QModelIndex(), dest)
+        row = self._rows.pop(source)
+        self._rows.insert(target, row)
+        self.endMoveRows()
+        self.changed.emit()
+        return source
+
+    def _set_variables(self, variables: list[str]) -> None:
+        old = self._variables
+        if variables == old:
+            return
+        # Columns are added or removed at the end of the variables block.
+        if variables[:len(old)] == old:
+            self.beginInsertColumns(QModelIndex(), len(old), len(variables) - 1)
+            self._variables = variables
+            self.endInsertColumns()
+        elif old[:len(variables)] == variables:
+            self.beginRemoveColumns(QModelIndex(), len(variables), len(old) - 1)
+            self._variables = variables
+            self.endRemoveColumns()
+        else:
+            self.beginResetModel()
+            self._variables = variables
+            self.endResetModel()
+        self.changed.emit()
+
+    def _reset(self, variables: list[str], rows: list[CaseRow]) -> None:
+        self.beginResetModel()
+        self._variables = variables
+        self._rows = rows
+        self.endResetModel()
+        self.changed.emit()
+
+
+def _weak(model: "TestSetModel") -> "TestSetModel":
+    # The stack (a child of the model) owns the commands: a strong reference back to the
+    # model would make a cycle through Qt's ownership that the garbage collector trips on.
+    return weakref.proxy(model)
+
+
+class EditCell(QUndoCommand):
+    def __init__(self, model: TestSetModel, uid: int, key: tuple[str, ...], old: Any,
+                 new: Any) -> None:
+        name = key[1] if key[0] == "variable" else ROLE_TITLES[key].lower()
+        super().__init__(f"edit {name}")
+        self.model, self.uid, self.key, self.old, self.new = _weak(model), uid, key, old, new
+
+    def redo(self) -> None:
+        self.model._apply_field(self.uid, self.key, self.new)
+
+    def undo(self) -> None:
+        self.model._apply_field(self.uid, self.key, self.old)
+
+
+class InsertRows(QUndoCommand):
+    def __init__(self, model: TestSetModel, position: int, rows: list[CaseRow], text: str) -> None:
+        super().__init__(text)
+        self.model, self.position, self.rows = _weak(model), position, rows
+
+    def redo(self) -> None:
+        self.model._insert(self.position, list(self.rows))
+
+    def undo(self) -> None:
+        self.model._remove_uids([r.uid for r in self.rows])
+
+
+class RemoveRows(QUndoCommand):
+    def __init__(self, model: TestSetModel, positions: list[int], text: str) -> None:
+        super().__init__(text)
+        self.model = _weak(model)
+        self.removed = [(p, model.row_at(p)) for p in positions]  # ascending
+
+    def redo(self) -> None:
+        self.model._remove_uids([r.uid for _, r in self.removed])
+
+    def undo(self) -> None:
+        for position, row in self.removed:
+            self.model._insert(position, [row])
+
+
+class MoveRow(QUndoCommand):
+    def __init__(self, model: TestSetModel, uid: int, target: int) -> None:
+        super().__init__("move case")
+        self.model, self.uid, self.target, self.source = _weak(model), uid, target, None
+
+    def redo(self) -> None:
+        self.source = self.model._move_uid(self.uid, self.target)
+
+    def undo(self) -> None:
+        self.model._move_uid(self.uid, self.source)
+
+
+class AddVariables(QUndoCommand):
+    def __init__(self, model: TestSetModel, names: list[str]) -> None:
+        super().__init__("add variables")
+        self.model, self.before = _weak(model), model.variables
+        self.after = self.before + [n for n in names if n not in self.before]
+
+    def redo(self) -> None:
+        self.model._set_variables(list(self.after))
+
+    def undo(self) -> None:
+        self.model._set_variables(list(self.before))
+
+
+class ReplaceAll(QUndoCommand):
+    def __init__(self, model: TestSetModel, variables: list[str], rows: list[CaseRow],
+                 text: str) -> None:
+        super().__init__(text)
+        self.model = _weak(model)
+        self.before = (model.variables, [r for r in model._rows])
+        self.after = (variables, rows)
+
+    def redo(self) -> None:
+        self.model._reset(list(self.after[0]), list(self.after[1]))
+
+    def undo(self) -> None:
+        self.model._reset(list(self.before[0]), list(self.before[1]))
