@@ -34,6 +34,11 @@ def run_app(workspace: str | os.PathLike[str] | None = None) -> int:
 
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
+    # Plain Python threads for run_in_executor/to_thread: qasync's QThread executor leaves a
+    # dummy threading.Thread behind for every worker that touches `threading`.
+    from concurrent.futures import ThreadPoolExecutor
+
+    loop.set_default_executor(ThreadPoolExecutor(max_workers=8, thread_name_prefix="promptpress"))
     loop.set_exception_handler(crash.loop_exception_handler)
 
     path = Path(workspace) if workspace else default_workspace_path()

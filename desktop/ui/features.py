@@ -115,6 +115,8 @@ class WorkspaceFeatures(QObject):
         self.a_backup = action("&Back Up Workspace…", self.backup_workspace)
         view.browser.rename_requested.connect(self.rename)
         view.browser.delete_requested.connect(self.delete)
+        self.a_tests = action("&Test Sets and Runs…", self.show_tests, "Ctrl+Shift+T")
+        self.a_add_case = action("&Add These Values to a Test Set…", self.add_values_to_test_set)
         self.a_publish = action("&Publish…", self.publish)
         self.a_browse = action("&Browse Releases…", self.browse_releases)
         self.a_review = action("&Review Pending Release…", self.review_pending)
@@ -125,10 +127,13 @@ class WorkspaceFeatures(QObject):
         for a in (self.a_history, self.a_compare, None, self.a_import, self.a_export, None,
                   self.a_backup):
             versions.addSeparator() if a is None else versions.addAction(a)
+        test = QMenu("&Test", self.view)
+        test.addAction(self.a_tests)
+        test.addAction(self.a_add_case)
         release = QMenu("Re&lease", self.view)
         for a in (self.a_publish, self.a_browse, self.a_review, None, self.a_keys):
             release.addSeparator() if a is None else release.addAction(a)
-        return [versions, release]
+        return [versions, test, release]
 
     # -- helpers ---------------------------------------------------------------------------
     def _keep(self, window: QWidget) -> None:
@@ -323,6 +328,38 @@ class WorkspaceFeatures(QObject):
             return
         self.view.notice.show_message("info", f"Backed up the workspace to {target}. Restore it "
                                       "with `promptpress workspace restore FILE`.")
+
+    # -- test sets and runs ----------------------------------------------------------------
+    def show_tests(self, page: str = "testsets"):
+        tab = self._tab_or_say()
+        if tab is None:
+            return None
+        from .evaluation_window import EvaluationWindow
+
+        window = EvaluationWindow(self.view.workspace, self.view.writer, tab.name, self.view)
+        window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self._keep(window)
+        window.show()
+        window.tasks.spawn(window.load(page))
+        return window
+
+    def add_values_to_test_set(self) -> None:
+        tab = self.view.current_tab()
+        window = self.show_tests()
+        if window is not None and tab is not None:
+            values = dict(tab.variables.values())
+            self.view.tasks.spawn(self._add_case_when_loaded(window, values))
+
+    async def _add_case_when_loaded(self, window, values: dict) -> None:
+        import asyncio
+
+        for _ in range(100):  # the editor opens its first test set once loaded
+            if window.editor.loaded is not None:
+                window.editor.add_case(values)
+                return
+            await asyncio.sleep(0.05)
+        QMessageBox.information(window, "Test sets", "Create a test set first (New test set), "
+                                "then add these values to it.")
 
     # -- releases --------------------------------------------------------------------------
     def _open_dialog(self, dialog) -> None:

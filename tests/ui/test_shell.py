@@ -23,7 +23,8 @@ def test_the_window_opens_the_workspace_and_quitting_keeps_the_draft(tmp_path, a
         view = window.view
         aio.run(view.wait_loaded())
         assert [a.text() for a in window.menuBar().actions()] == [
-            "&File", "&Prompt", "&Edit", "&View", "&Run", "V&ersions", "Re&lease", "&Help"]
+            "&File", "&Prompt", "&Edit", "&View", "&Run", "V&ersions", "&Test", "Re&lease",
+            "&Help"]
         tab = aio.run(view.open_prompt_async("greeting"))
         type_text(tab.messages.cards[0].editor, "Well, ")
         window.close()  # closes the model connections, then the window

@@ -248,7 +248,7 @@ class RunPanel(QWidget):
         if keep_message:
             pass
         elif not choices.providers:
-            self.message.show_message("warning", "Add a provider first (Settings → Providers): "
+            self.message.show_message("warning", "Add a provider first (Run → Providers…): "
                                       "a run needs at least one model to call.")
         elif not choices.test_sets:
             self.message.show_message("warning", "Create a test set first: a run calls the "
