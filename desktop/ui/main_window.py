@@ -60,6 +60,17 @@ def _loop_running() -> bool:
         return False
 
 
+def _restore_file(backup: Path, target: Path):
+    """(RestoreInfo, None), or (None, what went wrong). Runs on the workspace thread."""
+    from storage.workspace.backup import BackupError, restore_workspace
+    from storage.workspace.db import WorkspaceError
+
+    try:
+        return restore_workspace(backup, target), None
+    except (BackupError, WorkspaceError, OSError) as exc:
+        return None, str(exc)
+
+
 class MessagePage(QWidget):
     """A calm full-window message with actions, for loading and for a workspace that won't open."""
 
@@ -295,8 +306,12 @@ class MainWindow(QMainWindow):
         self.action_quit = QAction("&Quit", self)
         self.action_quit.setShortcut(QKeySequence.StandardKey.Quit)
         self.action_quit.triggered.connect(self.close)
+        self.action_restore_backup = QAction("&Restore Workspace from Backup…", self)
+        self.action_restore_backup.triggered.connect(self.choose_backup)
         file_menu.addAction(self.action_new_workspace)
         file_menu.addAction(self.action_open_workspace)
+        file_menu.addSeparator()
+        file_menu.addAction(self.action_restore_backup)
         file_menu.addSeparator()
         self.file_menu = file_menu
         file_menu.addAction(self.action_quit)
@@ -305,6 +320,41 @@ class MainWindow(QMainWindow):
         about = QAction("&About Promptpress", self)
         about.triggered.connect(self._about)
         help_menu.addAction(about)
+
+    # -- restoring a backup -----------------------------------------------------------------
+    def choose_backup(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(
+            self, "Restore workspace from backup", str(self.workspace_path.parent), WORKSPACE_FILTER)
+        if not name:
+            return
+        answer = QMessageBox.question(
+            self, "Restore workspace",
+            f"Replace the workspace {self.workspace_path.name} with the backup {Path(name).name}? "
+            "The current file is kept beside it, so nothing is lost.")
+        if answer == QMessageBox.StandardButton.Yes:
+            self._spawn(self.restore_backup(Path(name)))
+
+    async def restore_backup(self, backup: Path) -> str | None:
+        """Close the workspace, put the backup in its place (keeping the old file), reopen it.
+
+        Returns the path of the kept file, or None when nothing was changed.
+        """
+        if self.view is not None and hasattr(self.view, "confirm_close"):
+            if not self.view.confirm_close():
+                return None
+        target = self.workspace_path
+        self._close_view()
+        self._close_workspace()
+        loop = asyncio.get_running_loop()
+        info, problem = await loop.run_in_executor(self._workspace_thread, _restore_file,
+                                                   backup, target)
+        await self._open_workspace(target)
+        if problem is not None:
+            QMessageBox.warning(self, "Restore workspace", f"{problem}\n\nThe workspace is unchanged.")
+            return None
+        kept = f"; the replaced file is kept as {info.kept.name}" if info.kept else ""
+        self.statusBar().showMessage(f"Restored from {backup.name}{kept}.", 15000)
+        return str(info.kept) if info.kept else ""
 
     def _about(self) -> None:
         QMessageBox.about(

@@ -60,3 +60,29 @@ def test_values_can_be_filled_from_a_test_case(harness, workspace):
         assert tab.variables.values() == {"topic": "refunds", "tone": "warm"}
     finally:
         harness.close()
+
+
+def test_restoring_a_backup_from_the_file_menu_keeps_the_replaced_file(tmp_path, aio, litellm_loaded):
+    from storage.workspace import prompts as repo
+    from storage.workspace.backup import backup_workspace
+
+    path = tmp_path / "live.promptpress"
+    with Workspace.open(path) as ws:
+        save_prompt(ws, "kept-in-backup", ("user", "one"))
+        backup_workspace(ws, tmp_path / "monday.promptpress")
+        save_prompt(ws, "made-after", ("user", "two"))
+    window = MainWindow(path)
+    window.show()
+    try:
+        window.start()
+        aio.wait(lambda: window.view is not None)
+        aio.run(window.view.wait_loaded())
+        kept = aio.run(window.restore_backup(tmp_path / "monday.promptpress"))
+        aio.wait(lambda: window.view is not None)
+        aio.run(window.view.wait_loaded())
+        assert window.view.browser.names() == {"kept-in-backup"}
+    finally:
+        window.shutdown()
+        window.deleteLater()
+    with Workspace.open(kept) as old, old.session() as session:
+        assert repo.get_prompt(session, "made-after") is not None  # nothing was lost
