@@ -13,7 +13,9 @@ changed in between, nothing is signed and the reviewer is asked to look again.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from storage.releases.errors import ChannelMoved, NothingPending
 from storage.releases.keys import format_fingerprint
@@ -43,27 +45,9 @@ def _moved(exc: ChannelMoved, repo: Repository, channel: str, doing: str) -> Rel
                         f"overwritten. Look at it again, then retry. ({exc})")
 
 
-def promote(destination: str, *, release: int | None = None, from_channel: str = "staging",
-            to_channel: str = "production", key: str | None = None,
-            project: str | None = None, base: LiveRelease | None = None) -> Published:
-    """Point `to_channel` at `release` (default: the one `from_channel` serves now)."""
-    destination = normalise(destination)
-    with open_repository(destination) as repo:
-        project = _check_project(repo, destination, project)
-        role = repo.root().channel_role(to_channel)
-        info, private = keys.choose_signer(set(role.keyids), key,
-                                           what=f"the {to_channel} channel of {project}")
-        try:
-            result = repo.promote(release, from_channel=from_channel, to_channel=to_channel,
-                                  signer=private, base=base.state if base else CURRENT)
-        except ChannelMoved as exc:
-            raise _moved(exc, repo, to_channel, "promoting") from None
-        return _published(repo, destination, result, info)
-
-
-def rollback(destination: str, channel: str, release: int, *, key: str | None = None,
-             project: str | None = None, base: LiveRelease | None = None) -> Published:
-    """Serve an earlier release on `channel` again (readers accept it: its pointer is newer)."""
+def _move_channel(destination: str, channel: str, key: str | None, project: str | None,
+                  doing: str, move: Callable[[Any, Any], Any]) -> Published:
+    """Sign a new pointer for `channel` with the user's key allowed for it: `move(repo, signer)`."""
     destination = normalise(destination)
     with open_repository(destination) as repo:
         project = _check_project(repo, destination, project)
@@ -71,28 +55,35 @@ def rollback(destination: str, channel: str, release: int, *, key: str | None = 
         info, private = keys.choose_signer(set(role.keyids), key,
                                            what=f"the {channel} channel of {project}")
         try:
-            result = repo.rollback(channel, release, signer=private,
-                                   base=base.state if base else CURRENT)
+            result = move(repo, private)
         except ChannelMoved as exc:
-            raise _moved(exc, repo, channel, "rolling back") from None
+            raise _moved(exc, repo, channel, doing) from None
         return _published(repo, destination, result, info)
+
+
+def promote(destination: str, *, release: int | None = None, from_channel: str = "staging",
+            to_channel: str = "production", key: str | None = None,
+            project: str | None = None, base: LiveRelease | None = None) -> Published:
+    """Point `to_channel` at `release` (default: the one `from_channel` serves now)."""
+    return _move_channel(destination, to_channel, key, project, "promoting", lambda repo, signer:
+                         repo.promote(release, from_channel=from_channel, to_channel=to_channel,
+                                      signer=signer, base=base.state if base else CURRENT))
+
+
+def rollback(destination: str, channel: str, release: int, *, key: str | None = None,
+             project: str | None = None, base: LiveRelease | None = None) -> Published:
+    """Serve an earlier release on `channel` again (readers accept it: its pointer is newer)."""
+    return _move_channel(destination, channel, key, project, "rolling back", lambda repo, signer:
+                         repo.rollback(channel, release, signer=signer,
+                                       base=base.state if base else CURRENT))
 
 
 def renew(destination: str, channel: str, *, key: str | None = None,
           project: str | None = None) -> Published:
     """Re-sign the channel's live pointer with a later expiry (pointers expire after 90 days;
     readers then refuse them as a possible freeze attack, and keep their last good release)."""
-    destination = normalise(destination)
-    with open_repository(destination) as repo:
-        project = _check_project(repo, destination, project)
-        role = repo.root().channel_role(channel)
-        info, private = keys.choose_signer(set(role.keyids), key,
-                                           what=f"the {channel} channel of {project}")
-        try:
-            result = repo.renew(channel, signer=private)
-        except ChannelMoved as exc:
-            raise _moved(exc, repo, channel, "renewing") from None
-        return _published(repo, destination, result, info)
+    return _move_channel(destination, channel, key, project, "renewing",
+                         lambda repo, signer: repo.renew(channel, signer=signer))
 
 
 @dataclass(frozen=True)
