@@ -14,7 +14,6 @@ per call.
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -165,7 +164,6 @@ class Runner:
             if not gw.is_loaded():
                 await asyncio.to_thread(gw.preload)  # seconds, once: never on the event loop
                 self._started = time.perf_counter()  # elapsed time counts from the first call
-            _freeze_startup_objects()
             await self._run_cells()
         except asyncio.CancelledError:
             self._cancelled = True
@@ -465,20 +463,6 @@ class Runner:
             wall_s=time.perf_counter() - self._started, resumed=self.plan.resumed,
             totals=totals, gate=gate,
             max_in_flight=dict(scheduler.max_in_flight) if scheduler is not None else {})
-
-
-_frozen = False
-
-
-def _freeze_startup_objects() -> None:
-    """Once per process, after litellm is loaded: move every object alive now (litellm alone
-    makes ~400,000) out of the cyclic garbage collector's sight. Otherwise a full collection
-    during a run walks them all, stalling the event loop ~0.4 s each time. Objects frozen here
-    are still freed by reference counting; only cycles among them are never collected."""
-    global _frozen
-    if not _frozen:
-        _frozen = True
-        gc.freeze()
 
 
 def _render(version: PlannedVersion, case: PlannedCase) -> tuple[list[dict[str, str]] | None,
