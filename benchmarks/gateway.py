@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import os
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -31,6 +30,7 @@ for _var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_prox
 os.environ["NO_PROXY"] = "127.0.0.1,localhost"
 
 from desktop.core.gateway import Gateway, ModelTarget, preload  # noqa: E402
+from tests.support.fake_provider import in_subprocess  # noqa: E402
 
 MESSAGES = [{"role": "system", "content": "You are terse."},
             {"role": "user", "content": "Summarise the call in one line: the customer wants a refund."}]
@@ -131,18 +131,8 @@ def main() -> None:
     args = parser.parse_args()
 
     preload()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "tests.support.fake_provider", "--port", "0", "--latency", str(args.latency)],
-        cwd=ROOT, stdout=subprocess.PIPE, text=True)
-    try:
-        assert server.stdout is not None
-        base_url = server.stdout.readline().strip()
-        if not base_url.startswith("http"):
-            raise SystemExit("the fake provider did not start")
+    with in_subprocess("--latency", str(args.latency)) as base_url:
         asyncio.run(run(base_url, args))
-    finally:
-        server.terminate()
-        server.wait(10)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -36,6 +35,7 @@ os.environ["NO_PROXY"] = "127.0.0.1,localhost"
 os.environ["PROMPTPRESS_BENCH_KEY"] = "sk-bench"
 
 from desktop.core.gateway import preload  # noqa: E402
+from tests.support.fake_provider import in_subprocess  # noqa: E402
 
 EVALUATORS = ["icontains:echo", "length:1..2000"]
 SYSTEM = "You are terse. Answer in one line."
@@ -179,18 +179,8 @@ def main() -> None:
     args = parser.parse_args()
 
     preload()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "tests.support.fake_provider", "--port", "0", "--latency",
-         str(args.latency)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
-    try:
-        assert server.stdout is not None
-        base_url = server.stdout.readline().strip()
-        if not base_url.startswith("http"):
-            raise SystemExit("the fake provider did not start")
+    with in_subprocess("--latency", str(args.latency)) as base_url:
         asyncio.run(main_async(base_url, args))
-    finally:
-        server.terminate()
-        server.wait(10)
 
 
 if __name__ == "__main__":

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,18 +32,6 @@ os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
 for var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
     os.environ.pop(var, None)
 os.environ["NO_PROXY"] = "*"
-
-
-def start_server(latency: float, chunk_interval: float) -> tuple[subprocess.Popen, str]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.support.fake_provider", "--port", "0",
-         "--latency", str(latency), "--chunk-interval", str(chunk_interval)],
-        cwd=ROOT, stdout=subprocess.PIPE, text=True, env=dict(os.environ, PYTHONPATH=str(ROOT)))
-    url = proc.stdout.readline().strip()
-    if not url.startswith("http"):
-        proc.kill()
-        raise SystemExit("the fake provider did not start")
-    return proc, url
 
 
 class TickRecorder:
@@ -116,10 +104,14 @@ def main() -> None:
 
     keyring.set_keyring(MemoryKeyring())
     print("loading litellm (as the app does at start-up)…", flush=True)
-    from desktop.ui.main_window import _load_models_and_freeze
+    from desktop.core import gateway
 
-    _load_models_and_freeze()
-    server, url = start_server(args.latency, args.chunk_interval)
+    gateway.preload()
+    from tests.support.fake_provider import in_subprocess
+
+    server = contextlib.ExitStack()
+    url = server.enter_context(in_subprocess("--latency", str(args.latency),
+                                             "--chunk-interval", str(args.chunk_interval)))
     app = QApplication.instance() or QApplication(sys.argv[:1])
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
@@ -292,8 +284,7 @@ def main() -> None:
         workspace.close()
         loop.close()
     finally:
-        server.terminate()
-        server.wait(10)
+        server.close()
         tmp.cleanup()
 
 

@@ -35,6 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from storage.releases.strictjson import refuse_duplicate_keys
+
 Format = Literal["csv", "jsonl", "xlsx"]
 Role = Literal["variable", "expected", "notes", "tags", "ignore"]
 
@@ -456,13 +458,7 @@ def parse_jsonl(data: bytes, *, encoding: str | None = None, source: str = "") -
                  tuple(errors), (), name)
 
 
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise ValueError(f"the key {key!r} appears twice")
-        result[key] = value
-    return result
+_unique_keys = refuse_duplicate_keys(lambda key: ValueError(f"the key {key!r} appears twice"))
 
 
 def _no_constant(name: str) -> Any:

@@ -16,6 +16,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from .strictjson import refuse_duplicate_keys
+
 FORMAT = "promptpress.version/1"
 ROLES = ("system", "user", "assistant")
 TEMPLATE_FORMATS = ("jinja2",)
@@ -216,10 +218,4 @@ def from_canonical(data: bytes | str) -> PromptContent:
     return PromptContent.from_dict(json.loads(data, object_pairs_hook=_no_duplicates))
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise ContentError(f"duplicate key {key!r}")
-        out[key] = value
-    return out
+_no_duplicates = refuse_duplicate_keys(lambda key: ContentError(f"duplicate key {key!r}"))

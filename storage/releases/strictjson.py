@@ -13,6 +13,7 @@ one byte string for each document and nothing unsigned can ride along (trailing 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from .errors import MalformedError, OversizedError
@@ -61,13 +62,24 @@ def loads(data: bytes, *, max_length: int, what: str = "metadata", canonical: bo
     return value
 
 
-def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise MalformedError(f"duplicate key {key!r}")
-        out[key] = value
-    return out
+def refuse_duplicate_keys(
+    error: Callable[[str], Exception],
+) -> Callable[[list[tuple[str, Any]]], dict[str, Any]]:
+    """A `json.loads` object_pairs_hook that raises `error(key)` for a key given twice (Python's
+    json silently keeps the last one, so two parsers could read the same bytes differently)."""
+
+    def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in out:
+                raise error(key)
+            out[key] = value
+        return out
+
+    return hook
+
+
+_unique_pairs = refuse_duplicate_keys(lambda key: MalformedError(f"duplicate key {key!r}"))
 
 
 def _no_float(text: str) -> Any:

@@ -42,17 +42,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import itertools
 import json
+import os
 import re
 import signal
+import subprocess
 import sys
 import threading
 import time
 from collections import defaultdict, deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from http import HTTPStatus
+from pathlib import Path
 from typing import Any
 
 FAULTS = ("429", "500", "401", "404", "context", "malformed", "drop", "hang")
@@ -650,6 +654,26 @@ def _last_user_text(messages: list[Any]) -> str:
         if isinstance(message, dict) and message.get("role") == "user":
             return _content_text(message.get("content"))
     return ""
+
+
+@contextlib.contextmanager
+def in_subprocess(*options: str) -> Iterator[str]:
+    """Run the server in a process of its own (benchmarks: it must not share the measured
+    process's GIL) with command-line `options`; yields its base URL, stops it afterwards."""
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.support.fake_provider", "--port", "0", *options],
+        cwd=root, stdout=subprocess.PIPE, text=True,
+        env=dict(os.environ, PYTHONPATH=str(root)))
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().strip()
+        if not url.startswith("http"):
+            raise SystemExit("the fake provider did not start")
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(10)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -25,6 +25,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from storage.releases.strictjson import refuse_duplicate_keys
+
 from .base import CaseLike, EvaluationError, Evaluator, Measurement, Score, SpecError, is_number
 from .values import fill
 
@@ -88,13 +90,8 @@ def build_messages(rubric: str, output: str, case: CaseLike,
     return [{"role": "system", "content": system}, {"role": "user", "content": "\n\n".join(parts)}]
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise JudgeReplyError(f"the verdict has the key {key!r} twice")
-        result[key] = value
-    return result
+_no_duplicates = refuse_duplicate_keys(
+    lambda key: JudgeReplyError(f"the verdict has the key {key!r} twice"))
 
 
 def _refuse(name: str) -> Any:
