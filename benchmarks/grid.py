@@ -153,7 +153,7 @@ def measure(path: Path, run_id: int, jumps: int, trace: bool, freeze: bool) -> N
     for _ in range(5):
         QCoreApplication.processEvents()
     if freeze:
-        # As the app does once start-up is over (main_window._load_models_and_freeze): what
+        # As the app does once start-up is over (gateway.preload, after loading litellm): what
         # is loaded by then is never walked by a full collection again.
         gc.freeze()
 

@@ -86,9 +86,9 @@ class Aio:
 @pytest.fixture(scope="session")
 def litellm_loaded() -> None:
     """Import litellm once for the session (seconds), as the app does at start-up."""
-    from desktop.ui.main_window import _load_models_and_freeze
+    from desktop.core import gateway
 
-    _load_models_and_freeze()
+    gateway.preload()
 
 
 @pytest.fixture
