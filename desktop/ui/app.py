@@ -15,6 +15,18 @@ from pathlib import Path
 _T0 = time.perf_counter()
 
 
+def configure_loop(loop: asyncio.AbstractEventLoop) -> None:
+    """The app's loop: plain worker threads, and exceptions to the one crash handler."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from desktop.ui import crash
+
+    # Plain Python threads for run_in_executor/to_thread: qasync's QThread executor leaves a
+    # dummy threading.Thread behind for every worker that touches `threading`.
+    loop.set_default_executor(ThreadPoolExecutor(max_workers=8, thread_name_prefix="promptpress"))
+    loop.set_exception_handler(crash.loop_exception_handler)
+
+
 def run_app(workspace: str | os.PathLike[str] | None = None) -> int:
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     from PySide6.QtCore import QTimer
@@ -34,12 +46,7 @@ def run_app(workspace: str | os.PathLike[str] | None = None) -> int:
 
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    # Plain Python threads for run_in_executor/to_thread: qasync's QThread executor leaves a
-    # dummy threading.Thread behind for every worker that touches `threading`.
-    from concurrent.futures import ThreadPoolExecutor
-
-    loop.set_default_executor(ThreadPoolExecutor(max_workers=8, thread_name_prefix="promptpress"))
-    loop.set_exception_handler(crash.loop_exception_handler)
+    configure_loop(loop)
 
     path = Path(workspace) if workspace else default_workspace_path()
     window = MainWindow(path)

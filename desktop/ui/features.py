@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QDialog, QFileDialog, QMenu, QMessageBox, QVBoxLay
 
 from desktop.core.errors import USER_ERRORS
 
-from .tasks import TaskSet
+from .widgets import make_action
 
 if TYPE_CHECKING:
     from .workspace_view import WorkspaceView
@@ -100,10 +100,7 @@ class WorkspaceFeatures(QObject):
         self.windows: list[QWidget] = []
 
         def action(text: str, slot, shortcut: str | None = None) -> QAction:
-            a = QAction(text, view)
-            if shortcut:
-                a.setShortcut(shortcut)
-            a.triggered.connect(slot)
+            a = make_action(view, text, slot, shortcut)
             view.addAction(a)
             return a
 
@@ -366,33 +363,33 @@ class WorkspaceFeatures(QObject):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self._keep(dialog)
         dialog.open()
-        self.view.tasks.spawn(dialog.load())
+        dialog.work.spawn(dialog.load())  # closing the dialog cancels its loading
 
     def publish(self) -> None:
         from .releases import PublishDialog
 
         tab = self.view.current_tab()
         prompts = [tab.name] if tab is not None and tab.base_version_id else []
-        dialog = PublishDialog(self.view.workspace, self.view.writer, TaskSet(), self.view,
+        dialog = PublishDialog(self.view.workspace, self.view.writer, self.view.tasks, self.view,
                                prompts=prompts)
         self._open_dialog(dialog)
 
     def browse_releases(self) -> None:
         from .releases import ReleasesBrowser
 
-        dialog = ReleasesBrowser(self.view.workspace, self.view.writer, TaskSet(), self.view)
+        dialog = ReleasesBrowser(self.view.workspace, self.view.writer, self.view.tasks, self.view)
         dialog.pulled.connect(lambda *_: self.view.tasks.spawn(self.view.refresh_browser()))
         self._open_dialog(dialog)
 
     def review_pending(self) -> None:
         from .releases import ReviewDialog
 
-        self._open_dialog(ReviewDialog(self.view.workspace, self.view.writer, TaskSet(), self.view))
+        self._open_dialog(ReviewDialog(self.view.workspace, self.view.writer, self.view.tasks, self.view))
 
     def signing_keys(self) -> None:
         from .releases import KeysDialog
 
-        self._open_dialog(KeysDialog(TaskSet(), self.view))
+        self._open_dialog(KeysDialog(self.view.tasks, self.view))
 
     def shutdown(self) -> None:
         for window in list(self.windows):

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import __version__
+from desktop.ui.widgets import on_click
 
 if TYPE_CHECKING:
     from storage.workspace.db import Workspace
@@ -91,7 +92,7 @@ class MessagePage(QWidget):
                 item.widget().deleteLater()
         for label, slot in actions:
             button = QPushButton(label)
-            button.clicked.connect(slot)
+            on_click(button.clicked, slot)
             self.buttons.addWidget(button)
         self.buttons.addStretch(1)
 

@@ -4,8 +4,38 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QObject, Qt, SignalInstance
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
+
+
+def on_click(signal: SignalInstance, slot: Callable[[], object]) -> None:
+    """Connect `clicked` or `triggered` to a slot that takes no arguments.
+
+    Qt hands `checked` to any slot that can take it, so `def show(self, page="list")` connected
+    directly receives `page=False` when a person clicks. Every button and menu item goes
+    through here (or through `make_action`).
+    """
+    signal.connect(lambda *_args: slot())
+
+
+def make_action(parent: QObject, text: str, slot: Callable[..., object],
+                shortcut: str | QKeySequence | QKeySequence.StandardKey
+                | list[str | QKeySequence] | None = None, *,
+                tip: str | None = None, checkable: bool = False) -> QAction:
+    """A menu item or shortcut. A checkable action's slot receives `checked`; others nothing."""
+    action = QAction(text, parent)
+    if shortcut is not None:
+        shortcuts = shortcut if isinstance(shortcut, list) else [shortcut]
+        action.setShortcuts([QKeySequence(s) for s in shortcuts])
+    if tip:
+        action.setToolTip(tip)
+    action.setCheckable(checkable)
+    if checkable:
+        action.toggled.connect(slot)
+    else:
+        on_click(action.triggered, slot)
+    return action
 
 
 class MessageBar(QFrame):
@@ -47,7 +77,7 @@ class MessageBar(QFrame):
                 item.widget().deleteLater()
         for label, callback in actions:
             button = QPushButton(label)
-            button.clicked.connect(callback)
+            on_click(button.clicked, callback)
             self.actions_box.addWidget(button, 0, Qt.AlignmentFlag.AlignTop)
         self.show()
 

@@ -36,7 +36,7 @@ from .playground.state import ColumnState, TabState
 from .playground.tab import PromptTab
 from .tasks import TaskSet, Writer
 from .theme import STYLE
-from .widgets import MessageBar
+from .widgets import MessageBar, make_action, on_click
 
 log = logging.getLogger(__name__)
 AUTOSAVE_MS = 400
@@ -405,9 +405,9 @@ class WorkspaceView(QWidget):
         self.welcome_body.setAlignment(Qt.AlignmentFlag.AlignHCenter)
         new = QPushButton("New prompt")
         new.setObjectName("runAllButton")
-        new.clicked.connect(lambda: self.new_prompt(""))
+        on_click(new.clicked, lambda: self.new_prompt(""))
         providers = QPushButton("Providers…")
-        providers.clicked.connect(self.open_providers)
+        on_click(providers.clicked, self.open_providers)
         box = QVBoxLayout(page)
         box.addStretch(2)
         for w in (title, self.welcome_body):
@@ -432,13 +432,7 @@ class WorkspaceView(QWidget):
     # -- actions -----------------------------------------------------------------------------
     def _build_actions(self) -> None:
         def action(text: str, slot, shortcut=None, checkable=False) -> QAction:
-            a = QAction(text, self)
-            if shortcut:
-                a.setShortcuts([QKeySequence(s) for s in shortcut] if isinstance(shortcut, list)
-                               else [QKeySequence(shortcut)])
-            a.setCheckable(checkable)
-            a.triggered.connect(slot)
-            return a
+            return make_action(self, text, slot, shortcut, checkable=checkable)
 
         def on_tab(fn):
             def run(*_args):

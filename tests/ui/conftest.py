@@ -27,6 +27,7 @@ from PySide6.QtWidgets import QApplication
 
 from desktop.core import providers as core_providers
 from desktop.ui import crash
+from desktop.ui.app import configure_loop
 from storage.workspace.db import Workspace
 from tests.support.fake_provider import FakeProvider
 
@@ -91,23 +92,45 @@ def litellm_loaded() -> None:
     gateway.preload()
 
 
+class CrashLog(list):
+    """What reached the app's crash handler (`crash.excepthook`) during one test."""
+
+
+@pytest.fixture(autouse=True)
+def crash_log(monkeypatch) -> CrashLog:
+    """For every UI test: a bug that reaches the app's crash handler fails the test.
+
+    The app's own `sys.excepthook` (`crash.excepthook`) stays installed, as `run_app` installs it;
+    only its last step, the crash dialog, becomes a recorded failure.
+    """
+    log = CrashLog()
+
+    def reporter(exc_type, exc, tb) -> None:
+        log.append("".join(traceback.format_exception(exc_type, exc, tb)))
+
+    crash.set_reporter(reporter)
+    monkeypatch.setattr("sys.excepthook", crash.excepthook)
+    yield log
+    crash.set_reporter(None)
+    if log:
+        pytest.fail("errors reached the crash handler:\n\n" + "\n".join(log))
+
+
 @pytest.fixture
-def aio(qapp, monkeypatch) -> Aio:
+def aio(qapp, crash_log) -> Aio:
     loop = qasync.QEventLoop(qapp, already_running=True)
     asyncio.set_event_loop(loop)
     helper = Aio(loop)
+    helper.errors = crash_log
+    configure_loop(loop)  # as run_app does; the handler below wraps the app's own
 
-    def handler(_loop, context: dict) -> None:
-        exc = context.get("exception")
-        detail = "".join(traceback.format_exception(exc)) if exc else ""
-        helper.record(f"asyncio: {context.get('message')}\n{detail}")
-
-    def reporter(exc_type, exc, tb) -> None:
-        helper.record("".join(traceback.format_exception(exc_type, exc, tb)))
+    def handler(loop_, context: dict) -> None:
+        if context.get("exception") is None:  # "Task was destroyed but it is pending!" and kin
+            helper.record(f"asyncio: {context.get('message')}")
+        # The app's own handler: exceptions from tasks and callbacks go to the crash handler.
+        crash.loop_exception_handler(loop_, context)
 
     loop.set_exception_handler(handler)
-    crash.set_reporter(reporter)
-    monkeypatch.setattr("sys.excepthook", crash.excepthook)
     yield helper
     try:
         from desktop.core import gateway
@@ -126,9 +149,6 @@ def aio(qapp, monkeypatch) -> Aio:
         asyncio.events._set_running_loop(None)
         loop.close()
         asyncio.set_event_loop(None)
-        crash.set_reporter(None)
-    if helper.errors:
-        pytest.fail("errors reached the event loop or the excepthook:\n\n" + "\n".join(helper.errors))
 
 
 def _process_deletions() -> None:
@@ -268,3 +288,34 @@ def save_prompt(workspace: Workspace, name: str, *messages: tuple[str, str], **f
     content = PromptContent(messages=tuple(Message(r, t) for r, t in messages), **fields)
     with workspace.session() as session:
         return repo.save_version(session, name, content).version.version_id
+
+
+@pytest.fixture
+def open_app(aio, tmp_path):
+    """open_app(path=None, populate=None, size=(1400, 900)) -> AppHarness on the real MainWindow.
+
+    `populate(workspace)` fills the workspace file before the app opens it (the app holds a lock).
+    """
+    from tests.ui.real_app import AppHarness
+
+    opened: list[AppHarness] = []
+
+    def make(path=None, populate=None, size=(1400, 900)) -> AppHarness:
+        path = path or tmp_path / "journey.promptpress"
+        if populate is not None:
+            with Workspace.open(path) as ws:
+                populate(ws)
+        app = AppHarness(aio, path, size)
+        opened.append(app)
+        return app
+
+    yield make
+    problems = []
+    for app in opened:
+        try:
+            app.close()
+        except AssertionError as exc:
+            problems.append(str(exc))
+    _process_deletions()
+    if problems:
+        pytest.fail("\n".join(problems))

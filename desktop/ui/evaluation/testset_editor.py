@@ -27,7 +27,7 @@ from storage.workspace.db import Workspace
 from storage.workspace.testsets import TestSetError
 
 from ..tasks import TaskSet, Writer
-from ..widgets import MessageBar
+from ..widgets import MessageBar, on_click
 from . import testset_store as store
 from .common import STYLE
 from .import_dialog import ImportDialog
@@ -220,7 +220,7 @@ class TestSetEditor(QWidget):
     def _action(self, text: str, tip: str, slot, shortcut=None) -> QAction:
         action = QAction(text, self)
         action.setToolTip(tip)
-        action.triggered.connect(slot)
+        on_click(action.triggered, slot)
         if shortcut is not None:
             action.setShortcut(shortcut)
             action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)

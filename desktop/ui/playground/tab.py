@@ -34,7 +34,7 @@ from storage.workspace.drafts import DraftRecord
 from storage.workspace.models import Version
 from storage.workspace.prompts import PromptError
 
-from ..widgets import MessageBar
+from ..widgets import MessageBar, on_click
 from . import templating, undo
 from .columns import ColumnsArea
 from .dialogs import SaveVersionDialog
@@ -241,8 +241,8 @@ class PromptTab(QWidget):
         self.variables.value_changed.connect(self._value_changed)
         self.whitespace_button.toggled.connect(self.set_show_whitespace)
         self.find_button.clicked.connect(lambda: self.find_bar.open_bar())
-        self.save_button.clicked.connect(self.request_save)
-        self.run_button.clicked.connect(self.run_all)
+        on_click(self.save_button.clicked, self.request_save)
+        on_click(self.run_button.clicked, self.run_all)
         self.view_group.idClicked.connect(self._view_picked)
 
     # -- edits -------------------------------------------------------------------------------

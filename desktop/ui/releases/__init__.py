@@ -9,3 +9,10 @@
 Each is opened with `open()` and then `tasks.spawn(dialog.load())`. The work itself is
 `desktop.core.releases`.
 """
+
+from .browser import ReleasesBrowser
+from .keys_dialog import KeysDialog
+from .publish_dialog import PublishDialog
+from .review_dialog import ReviewDialog
+
+__all__ = ["KeysDialog", "PublishDialog", "ReleasesBrowser", "ReviewDialog"]

@@ -36,6 +36,7 @@ from .changes import ChangeList
 from .lists import CHANGE_ROLE, WrappingDelegate, fill_changes, fill_settings, select_change
 from .pane import DiffPane
 from .style import LEGEND, LEGEND_TIP, STYLE
+from ..widgets import on_click
 
 SIDE_BY_SIDE = "side-by-side"
 INLINE = "inline"
@@ -135,7 +136,7 @@ class DiffView(QWidget):
             action = QAction(text, self)
             action.setShortcut(QKeySequence(keys))
             action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            action.triggered.connect(slot)
+            on_click(action.triggered, slot)
             self.addAction(action)
 
         bar = QHBoxLayout()

@@ -38,7 +38,7 @@ from storage.workspace import prompts as repo
 from storage.workspace.db import Workspace, WorkspaceError
 
 from ..tasks import TaskSet, Writer
-from ..widgets import MessageBar
+from ..widgets import MessageBar, on_click
 from .diff_view import DiffView, nothing
 from .history_model import (
     AUTHOR,
@@ -439,7 +439,7 @@ class HistoryPanel(QWidget):
         for button in (self.compare_draft_button, self.open_button, self.restore_button):
             action = QAction(button.text(), menu)
             action.setEnabled(button.isEnabled())
-            action.triggered.connect(button.click)
+            on_click(action.triggered, button.click)
             menu.addAction(action)
         menu.exec(self.table.viewport().mapToGlobal(pos))
         menu.deleteLater()
