@@ -13,6 +13,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -44,6 +45,7 @@ class PromptEntry:
     versions: int = 0
     latest_id: str | None = None
     text: str = ""  # the latest version's messages, for search
+    draft: bool = False  # open in a tab, never saved as a version yet
 
 
 def load_entries(workspace) -> tuple[list[PromptEntry], list[str]]:
@@ -165,12 +167,19 @@ class PromptTreeModel(QAbstractItemModel):
         node: Node = index.internalPointer()
         if role == Qt.ItemDataRole.DisplayRole:
             return node.label
+        if role == Qt.ItemDataRole.FontRole and node.entry is not None and node.entry.draft:
+            font = QFont()
+            font.setItalic(True)
+            return font
         if role == Qt.ItemDataRole.DecorationRole:
             return self._folder_icon if node.kind == "folder" else self._prompt_icon
         if role == Qt.ItemDataRole.ToolTipRole:
             if node.entry is None:
                 return f"Folder {node.path}"
             e = node.entry
+            if e.draft:
+                return (f"{e.name}\nNot saved as a version yet. The draft is kept as you type; "
+                        "save a version (Ctrl+S) when it is ready for others.")
             latest = f"latest {e.latest_id[:12]}" if e.latest_id else "no version yet"
             return f"{e.name}\n{e.versions} version{'s' if e.versions != 1 else ''}, {latest}" + (
                 f"\n\n{e.description}" if e.description else "")
@@ -270,24 +279,66 @@ class PromptBrowser(QWidget):
         self.debounce.timeout.connect(self._apply_search)
         self.search.textChanged.connect(lambda _t: self.debounce.start())
         self.loaded = False
+        self._entries: list[PromptEntry] = []
+        self._folders: list[str] = []
+        self._drafts: set[str] = set()
         self._update_empty()
 
     def set_entries(self, entries: list[PromptEntry], folders: list[str] = ()) -> None:
-        self.model.set_entries(entries, folders)
+        self._entries, self._folders = list(entries), list(folders)
         self.loaded = True
+        self._rebuild()
+
+    def set_drafts(self, names: set[str]) -> None:
+        """Prompts open in tabs that have no saved version yet: listed too, in italics."""
+        if set(names) != self._drafts:
+            self._drafts = set(names)
+            if self.loaded:
+                self._rebuild()
+
+    def _rebuild(self) -> None:
+        saved = {e.name for e in self._entries}
+        drafts = [PromptEntry(name, draft=True) for name in sorted(self._drafts - saved)]
+        expanded = self._expanded_folders()
+        current = self.tree.currentIndex().data(PathRole)
+        self.model.set_entries(self._entries + drafts, self._folders)
+        for path in expanded:
+            self.tree.setExpanded(self.proxy.mapFromSource(self.model.index_of(path)), True)
+        if current:
+            self.select(current)
         self._apply_search()
 
-    def names(self) -> set[str]:
-        names: set[str] = set()
+    def _expanded_folders(self) -> list[str]:
+        out: list[str] = []
+
+        def walk(parent: QModelIndex) -> None:
+            for row in range(self.proxy.rowCount(parent)):
+                index = self.proxy.index(row, 0, parent)
+                if index.data(KindRole) == "folder" and self.tree.isExpanded(index):
+                    out.append(index.data(PathRole))
+                    walk(index)
+
+        walk(QModelIndex())
+        return out
+
+    def _prompt_entries(self) -> list[PromptEntry]:
+        found: list[PromptEntry] = []
 
         def walk(node: Node) -> None:
             for child in node.children:
-                if child.kind == "prompt":
-                    names.add(child.path)
+                if child.kind == "prompt" and child.entry is not None:
+                    found.append(child.entry)
                 walk(child)
 
         walk(self.model.root)
-        return names
+        return found
+
+    def names(self) -> set[str]:
+        """Prompts with at least one saved version."""
+        return {e.name for e in self._prompt_entries() if not e.draft}
+
+    def draft_names(self) -> set[str]:
+        return {e.name for e in self._prompt_entries() if e.draft}
 
     def _apply_search(self) -> None:
         self.debounce.stop()
@@ -300,8 +351,8 @@ class PromptBrowser(QWidget):
         if not self.loaded:
             text = "Loading…"
         elif self.model.rowCount() == 0:
-            text = ("No prompts yet.\n\nCreate one with New prompt (Ctrl+N), or save a prompt "
-                    "file with `promptpress prompt save`.")
+            text = ("No prompts yet.\n\nCreate one with New prompt (Ctrl+N), or bring prompt "
+                    "files in with File → Import Prompts….")
         elif self.proxy.rowCount() == 0:
             text = f"Nothing matches “{self.search.text().strip()}”."
         else:
@@ -339,7 +390,10 @@ class PromptBrowser(QWidget):
             folder = path if index.data(KindRole) == "folder" else path.rpartition("/")[0]
         menu.addAction("New prompt here…" if folder else "New prompt…",
                        lambda: self.new_requested.emit(folder))
-        if index.isValid():
+        draft = index.isValid() and index.data(KindRole) == "prompt" and (
+            index.data(PathRole) in self._drafts and index.data(PathRole) not in
+            {e.name for e in self._entries})
+        if index.isValid() and not draft:  # a draft is renamed in its tab, deleted by closing it
             kind, path = index.data(KindRole), index.data(PathRole) or ""
             menu.addSeparator()
             menu.addAction("Rename or move…", lambda: self.rename_requested.emit(path, kind))

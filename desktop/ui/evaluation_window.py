@@ -23,7 +23,7 @@ class EvaluationWindow(QDialog):
         self.resize(1400, 900)
         self.prompt_name = prompt_name
         self.tasks = TaskSet()
-        self.editor = TestSetEditor(workspace, writer, self.tasks)
+        self.editor = TestSetEditor(workspace, writer, self.tasks, prompt=prompt_name)
         self.panel = RunPanel(workspace, self.tasks)
         self.grid = RunGridView(workspace, self.tasks)
         self.compare = CompareView(workspace, self.tasks)
@@ -50,10 +50,13 @@ class EvaluationWindow(QDialog):
         box.addWidget(self.pages)
         self.finished.connect(lambda _r: self.shutdown())
 
-    async def load(self, page: str = "testsets") -> None:
+    async def load(self, page: str = "testsets", test_set: str | None = None) -> None:
+        """Show `page` ("testsets", "run" or "compare"), with the test set `test_set` open."""
         self.pages.setCurrentIndex(self.TABS.index(page))
         await self.editor.refresh_names()
-        if self.editor.loaded is None and self.editor.set_box.count():
+        if test_set is not None:
+            await self.editor.open_async(test_set)
+        elif self.editor.loaded is None and self.editor.set_box.count():
             await self.editor.open_async(self.editor.set_box.itemData(0))
         await self.panel.load_async(self.prompt_name)
         await self.compare.load_async(self.prompt_name)

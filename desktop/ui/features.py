@@ -12,10 +12,11 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QDialog, QFileDialog, QMenu, QMessageBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QMenu, QVBoxLayout, QWidget
 
 from desktop.core.errors import USER_ERRORS
 
+from . import asking
 from .widgets import make_action
 
 if TYPE_CHECKING:
@@ -107,7 +108,7 @@ class WorkspaceFeatures(QObject):
         self.a_history = action("&History…", self.show_history, "Ctrl+Shift+H")
         self.a_compare = action("&Compare Draft with Saved Version…", self.compare_with_saved,
                                 "Ctrl+Shift+D")
-        self.a_import = action("&Import Prompts…", self.import_prompts)
+        self.a_import = action("&Import Prompts…", self.import_prompts, "Ctrl+I")
         self.a_export = action("&Export Prompts…", self.export_prompts)
         self.a_backup = action("&Back Up Workspace…", self.backup_workspace)
         view.browser.rename_requested.connect(self.rename)
@@ -119,11 +120,14 @@ class WorkspaceFeatures(QObject):
         self.a_review = action("&Review Pending Release…", self.review_pending)
         self.a_keys = action("Signing &Keys…", self.signing_keys)
 
+    def file_actions(self) -> list[QAction | None]:
+        """For the main window's File menu (None is a separator)."""
+        return [self.a_import, self.a_export, None, self.a_backup]
+
     def menus(self) -> list[QMenu]:
         versions = QMenu("V&ersions", self.view)
-        for a in (self.a_history, self.a_compare, None, self.a_import, self.a_export, None,
-                  self.a_backup):
-            versions.addSeparator() if a is None else versions.addAction(a)
+        versions.addAction(self.a_history)
+        versions.addAction(self.a_compare)
         test = QMenu("&Test", self.view)
         test.addAction(self.a_tests)
         test.addAction(self.a_add_case)
@@ -138,13 +142,14 @@ class WorkspaceFeatures(QObject):
         window.destroyed.connect(lambda *_: self.windows.remove(window)
                                  if window in self.windows else None)
 
-    def _problem(self, title: str, exc: BaseException) -> None:
-        QMessageBox.warning(self.view, title, str(exc))
+    def _problem(self, title: str, exc: BaseException | str) -> None:
+        asking.tell(self.view, title, str(exc))
 
     def _tab_or_say(self):
         tab = self.view.current_tab()
         if tab is None:
-            QMessageBox.information(self.view, "Promptpress", "Open a prompt first.")
+            asking.tell(self.view, "Promptpress", "Open a prompt first: pick one in the list on "
+                        "the left, or start a new one (Ctrl+N).", "info")
         return tab
 
     # -- versions --------------------------------------------------------------------------
@@ -153,9 +158,8 @@ class WorkspaceFeatures(QObject):
         if tab is None:
             return
         if not tab.base_version_id:
-            QMessageBox.information(self.view, "History",
-                                    f"“{tab.name}” has no saved version yet. Save one (Ctrl+S) "
-                                    "and its history starts.")
+            asking.tell(self.view, "History", f"“{tab.name}” has no saved version yet. Save one "
+                        "(Ctrl+S) and its history starts.", "info")
             return
         from .versions import HistoryPanel
 
@@ -207,16 +211,16 @@ class WorkspaceFeatures(QObject):
 
     # -- organising ------------------------------------------------------------------------
     def rename(self, path: str, kind: str) -> None:
-        from PySide6.QtWidgets import QInputDialog
+        self.view.tasks.spawn(self._ask_rename(path, kind))
 
+    async def _ask_rename(self, path: str, kind: str) -> None:
         what = "folder" if kind == "folder" else "prompt"
-        new, ok = QInputDialog.getText(
+        new = await asking.text(
             self.view, f"Rename {what}",
-            f"New name for the {what} “{path}”. Use / for folders: moving is renaming.",
-            text=path)
-        new = new.strip() if ok else ""
+            f"New name for the {what} “{path}”. Use / for folders: moving is renaming.", path)
+        new = (new or "").strip()
         if new and new != path:
-            self.view.tasks.spawn(self._rename(path, new, kind))
+            await self._rename(path, new, kind)
 
     async def _rename(self, old: str, new: str, kind: str) -> None:
         try:
@@ -235,12 +239,14 @@ class WorkspaceFeatures(QObject):
         self.view.notice.show_message("info", f"Renamed “{old}” to “{new}”. Its history is kept.")
 
     def delete(self, name: str) -> None:
-        answer = QMessageBox.question(
-            self.view, "Delete prompt",
-            f"Delete “{name}” and its versions? You can undo this, and until you empty the "
-            "trash (`promptpress prompt trash`) nothing is gone for good.")
-        if answer == QMessageBox.StandardButton.Yes:
-            self.view.tasks.spawn(self._delete(name))
+        self.view.tasks.spawn(self._ask_delete(name))
+
+    async def _ask_delete(self, name: str) -> None:
+        if await asking.confirm(
+                self.view, "Delete prompt",
+                f"Delete “{name}” and its versions? You can undo this: until you empty the trash "
+                "nothing is gone for good."):
+            await self._delete(name)
 
     async def _delete(self, name: str) -> None:
         try:
@@ -263,11 +269,14 @@ class WorkspaceFeatures(QObject):
 
     # -- files and backups -----------------------------------------------------------------
     def import_prompts(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(
-            self.view, "Import prompts", str(Path.home()),
-            "Prompt files (*.prompt *.prompty);;All files (*)")
+        self.view.tasks.spawn(self._ask_import())
+
+    async def _ask_import(self) -> None:
+        paths = await asking.open_files(
+            self.view, "Import prompts", "import",
+            "Prompt files (*.prompt *.prompty *.json *.jsonl *.yaml *.yml);;All files (*)")
         if paths:
-            self.view.tasks.spawn(self._import(paths))
+            await self._import(paths)
 
     async def _import(self, paths: list[str]) -> None:
         try:
@@ -277,24 +286,26 @@ class WorkspaceFeatures(QObject):
             return
         await self.view.refresh_browser()
         lines = [line for file in report.files for line in file.lines()]
-        box = QMessageBox(self.view)
-        box.setWindowTitle("Import")
-        box.setText(f"Imported from {len(report.files)} file(s). Nothing was overwritten.")
-        box.setDetailedText("\n".join(lines))
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.open()
+        asking.tell(self.view, "Import", f"Imported from {len(report.files)} file(s). Nothing "
+                    "was overwritten.", "info", details="\n".join(lines))
 
     def export_prompts(self) -> None:
-        directory = QFileDialog.getExistingDirectory(self.view, "Export prompts to", str(Path.home()))
+        self.view.tasks.spawn(self._ask_export())
+
+    async def _ask_export(self) -> None:
+        directory = await asking.folder(self.view, "Export prompts to", "export")
         if not directory:
             return
         tab = self.view.current_tab()
         names = None
         if tab is not None and tab.base_version_id:
-            answer = QMessageBox.question(
-                self.view, "Export", f"Export only “{tab.name}”? (No exports every prompt.)")
-            names = [tab.name] if answer == QMessageBox.StandardButton.Yes else None
-        self.view.tasks.spawn(self._export(directory, names))
+            answer = await asking.question(
+                self.view, "Export", f"Export only “{tab.name}”? (No exports every prompt.)",
+                asking.Button.Yes | asking.Button.No | asking.Button.Cancel, asking.Button.Yes)
+            if answer == asking.Button.Cancel:
+                return
+            names = [tab.name] if answer == asking.Button.Yes else None
+        await self._export(directory, names)
 
     async def _export(self, directory: str, names: list[str] | None) -> None:
         try:
@@ -307,11 +318,14 @@ class WorkspaceFeatures(QObject):
                                       f"to {directory}.")
 
     def backup_workspace(self) -> None:
-        suggested = self.view.workspace.path.with_name(self.view.workspace.path.stem + "-backup.promptpress")
-        target, _ = QFileDialog.getSaveFileName(self.view, "Back up workspace", str(suggested),
-                                                "Promptpress workspaces (*.promptpress)")
+        self.view.tasks.spawn(self._ask_backup())
+
+    async def _ask_backup(self) -> None:
+        suggested = self.view.workspace.path.stem + "-backup.promptpress"
+        target = await asking.save_file(self.view, "Back up workspace", "backup", suggested,
+                                        "Promptpress workspaces (*.promptpress)")
         if target:
-            self.view.tasks.spawn(self._backup(target))
+            await self._backup(target)
 
     async def _backup(self, target: str) -> None:
         try:
@@ -324,39 +338,77 @@ class WorkspaceFeatures(QObject):
                           "Your workspace is unchanged.")
             return
         self.view.notice.show_message("info", f"Backed up the workspace to {target}. Restore it "
-                                      "with `promptpress workspace restore FILE`.")
+                                      "with File → Restore Workspace from Backup….")
 
     # -- test sets and runs ----------------------------------------------------------------
-    def show_tests(self, page: str = "testsets"):
+    def show_tests(self) -> None:
+        self.open_tests()
+
+    def open_tests(self, page: str = "testsets", test_set: str | None = None):
+        """The Test window of the current prompt, on `page`; returns it (None: no prompt open)."""
         tab = self._tab_or_say()
         if tab is None:
             return None
         from .evaluation_window import EvaluationWindow
 
+        for window in self.windows:  # one window per prompt: bring it forward
+            if isinstance(window, EvaluationWindow) and window.prompt_name == tab.name:
+                window.show()
+                window.raise_()
+                window.activateWindow()
+                window.tasks.spawn(window.load(page, test_set))
+                return window
         window = EvaluationWindow(self.view.workspace, self.view.writer, tab.name, self.view)
         window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self._keep(window)
         window.show()
-        window.tasks.spawn(window.load(page))
+        window.tasks.spawn(window.load(page, test_set))
         return window
 
     def add_values_to_test_set(self) -> None:
-        tab = self.view.current_tab()
-        window = self.show_tests()
-        if window is not None and tab is not None:
-            values = dict(tab.variables.values())
-            self.view.tasks.spawn(self._add_case_when_loaded(window, values))
+        tab = self._tab_or_say()
+        if tab is not None:
+            self.view.tasks.spawn(self._add_values(tab))
 
-    async def _add_case_when_loaded(self, window, values: dict) -> None:
-        import asyncio
+    async def _add_values(self, tab) -> None:
+        from .evaluation import testset_store as store
+        from .evaluation.add_case_dialog import AddCaseDialog
 
-        for _ in range(100):  # the editor opens its first test set once loaded
-            if window.editor.loaded is not None:
-                window.editor.add_case(values)
+        await tab.refresh()
+        values = {name: tab.variables.values().get(name, "") for name in tab.used}
+        sets = await self.view.writer.run(store.choices_for, self.view.workspace, tab.name)
+        dialog = AddCaseDialog(tab.name, values, tab.primary_answer(), sets, self.view)
+        try:
+            if await asking.run_dialog(dialog) != QDialog.DialogCode.Accepted:
                 return
-            await asyncio.sleep(0.05)
-        QMessageBox.information(window, "Test sets", "Create a test set first (New test set), "
-                                "then add these values to it.")
+            name, new, expected = dialog.choice()
+        finally:
+            dialog.deleteLater()
+        editor = self._open_editor_of(name)
+        if editor is not None:  # that set is open for editing: add it there, undoably
+            editor.add_case(values, expected)
+            count = editor.model.rowCount()
+        else:
+            try:
+                count = await self.view.writer.run(
+                    store.add_case, self.view.workspace, name, values, expected,
+                    create_for=tab.name if new else None)
+            except USER_ERRORS as exc:
+                self._problem("Add to a test set", exc)
+                return
+        self.view.notice.show_message(
+            "success", f"Added case {count} to the test set “{name}”"
+            + (" with the answer as expected output." if expected is not None else "."),
+            [("Open the test set", lambda: self.open_tests("testsets", name))])
+
+    def _open_editor_of(self, name: str):
+        from .evaluation_window import EvaluationWindow
+
+        for window in self.windows:
+            if (isinstance(window, EvaluationWindow) and window.editor.loaded is not None
+                    and window.editor.loaded.name == name):
+                return window.editor
+        return None
 
     # -- releases --------------------------------------------------------------------------
     def _open_dialog(self, dialog) -> None:
@@ -384,7 +436,8 @@ class WorkspaceFeatures(QObject):
     def review_pending(self) -> None:
         from .releases import ReviewDialog
 
-        self._open_dialog(ReviewDialog(self.view.workspace, self.view.writer, self.view.tasks, self.view))
+        self._open_dialog(ReviewDialog(self.view.workspace, self.view.writer, self.view.tasks,
+                                       self.view))
 
     def signing_keys(self) -> None:
         from .releases import KeysDialog

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import __version__
+from desktop.ui import asking
 from desktop.ui.widgets import on_click
 
 if TYPE_CHECKING:
@@ -339,7 +340,7 @@ class MainWindow(QMainWindow):
                                                    backup, target)
         await self._open_workspace(target)
         if problem is not None:
-            QMessageBox.warning(self, "Restore workspace", f"{problem}\n\nThe workspace is unchanged.")
+            asking.tell(self, "Restore workspace", f"{problem}\n\nThe workspace is unchanged.")
             return None
         kept = f"; the replaced file is kept as {info.kept.name}" if info.kept else ""
         self.statusBar().showMessage(f"Restored from {backup.name}{kept}.", 15000)

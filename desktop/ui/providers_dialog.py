@@ -206,8 +206,7 @@ class ProvidersDialog(QDialog):
         names = [p.name for p in self.providers]
         if select in names:
             self.listing.setCurrentRow(names.index(select))
-        elif self.editing is None and not self.providers:
-            self.new_provider()
+        # else the form stays as it is: a person may have started typing a new provider already
 
     def _apply_keychain_status(self) -> None:
         if self.keychain_ok:

@@ -227,8 +227,13 @@ class WorkspaceView(QWidget):
             tab.messages.reveal(tab.messages.cards[0].uid)
         return tab
 
+    def _sync_drafts(self) -> None:
+        """The prompt list shows open prompts that have no saved version yet."""
+        self.browser.set_drafts({t.name for t in self.tab_list() if not t.base_version_id})
+
     def _update_tab_title(self, tab: PromptTab) -> None:
         index = self.tabs.indexOf(tab)
+        self._sync_drafts()
         if index < 0:
             return
         self.tabs.setTabText(index, tab.tab_title)
@@ -277,6 +282,7 @@ class WorkspaceView(QWidget):
         self.writer.submit(io.delete_draft, self.workspace, tab.draft_id)
         tab.deleteLater()
         self._write_positions()
+        self._sync_drafts()
         if not self.tabs.count():
             self.stack.setCurrentWidget(self.welcome)
         self._update_actions()

@@ -97,6 +97,16 @@ class CrashLog(list):
 
 
 @pytest.fixture(autouse=True)
+def own_settings(tmp_path):
+    """Qt settings (last-used folders) in the test's folder, never the user's."""
+    from PySide6.QtCore import QSettings
+
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope,
+                      str(tmp_path / "settings"))
+    yield
+
+
+@pytest.fixture(autouse=True)
 def crash_log(monkeypatch) -> CrashLog:
     """For every UI test: a bug that reaches the app's crash handler fails the test.
 
@@ -274,10 +284,20 @@ def type_text(widget, text: str) -> None:
     from PySide6.QtCore import Qt
     from PySide6.QtGui import QKeyEvent
 
+    keys = {"\n": Qt.Key.Key_Return, "\t": Qt.Key.Key_Tab}  # what the Enter and Tab keys send
     for ch in text:
         for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
-            event = QKeyEvent(kind, Qt.Key.Key_unknown, Qt.KeyboardModifier.NoModifier, ch)
+            key = keys.get(ch, Qt.Key.Key_unknown)
+            event = QKeyEvent(kind, key, Qt.KeyboardModifier.NoModifier,
+                              "\r" if ch == "\n" else ch)
             QApplication.sendEvent(widget, event)
+
+
+def answering(reply: Callable[..., Any]) -> Callable[..., Coroutine[Any, Any, Any]]:
+    """A stand-in for one of the app's `async def ask_…` questions: answers with `reply(...)`."""
+    async def ask(*args: Any, **kwargs: Any) -> Any:
+        return reply(*args, **kwargs)
+    return ask
 
 
 def save_prompt(workspace: Workspace, name: str, *messages: tuple[str, str], **fields) -> str:

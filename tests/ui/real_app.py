@@ -158,8 +158,11 @@ def click(widget: QWidget) -> None:
     """A real mouse click in the middle of the widget; it must be visible and enabled."""
     assert widget.isVisible(), f"{widget!r} ({getattr(widget, 'text', lambda: '')()}) is hidden"
     assert widget.isEnabled(), f"{widget!r} ({getattr(widget, 'text', lambda: '')()}) is disabled"
+    # Aim where the button is drawn: a check box's row is wider than its box and label.
+    hint = widget.sizeHint()
+    width = min(widget.width(), hint.width()) if hint.isValid() else widget.width()
     QTest.mouseClick(widget, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
-                     widget.rect().center())
+                     QPoint(max(1, width // 2), widget.height() // 2))
 
 
 class AppHarness:
@@ -213,6 +216,17 @@ class AppHarness:
         """A keyboard shortcut, sent to the focused widget (or `widget`) as real key events."""
         from PySide6.QtGui import QKeySequence
 
+        top = (widget or self.window).window()
+        if QApplication.activeWindow() is not top:
+            top.activateWindow()
+            self.aio.wait(lambda: QApplication.activeWindow() is top, timeout=2,
+                          what=f"{top.windowTitle()} to become active",
+                          state=lambda: (QApplication.activeWindow(),
+                                         QApplication.activeWindow().isVisible()
+                                         if QApplication.activeWindow() else None,
+                                         QApplication.activeModalWidget()))
+        assert QApplication.activeWindow() is top, (f"{top.windowTitle()} is not the active window "
+                                                    f"but {QApplication.activeWindow()!r}")
         target = widget or QApplication.focusWidget() or self.window
         combo = QKeySequence(keys)[0]
         QTest.keyClick(target, combo.key(), combo.keyboardModifiers())
@@ -298,3 +312,83 @@ def dialog_buttons(dialog: QWidget) -> dict[str, QAbstractButton]:
         for b in box.buttons():
             out[plain(b.text())] = b
     return out
+
+
+def pick(combo, text: str) -> None:
+    """Choose an entry of a combo box as a person does: the index changes, `activated` fires."""
+    index = combo.findText(text)
+    if index < 0:
+        index = next((i for i in range(combo.count()) if text in combo.itemText(i)), -1)
+    assert index >= 0, f"no {text!r} in {[combo.itemText(i) for i in range(combo.count())]}"
+    combo.setFocus()
+    combo.setCurrentIndex(index)
+    combo.activated.emit(index)
+
+
+def fill(edit, text: str) -> None:
+    """Click into a text field, select what is there and type over it."""
+    from PySide6.QtWidgets import QPlainTextEdit, QTextEdit
+
+    edit.setFocus()
+    if isinstance(edit, (QPlainTextEdit, QTextEdit)):
+        edit.selectAll()
+        QTest.keyClick(edit, Qt.Key.Key_Delete)
+    else:
+        edit.selectAll()
+        QTest.keyClick(edit, Qt.Key.Key_Backspace)
+    type_text(edit, text)
+
+
+def snap(widget: QWidget, name: str) -> None:
+    """Save a screenshot when PROMPTPRESS_SHOTS names a folder (scripts/screenshots.py does)."""
+    import os
+
+    folder = os.environ.get("PROMPTPRESS_SHOTS")
+    if folder:
+        QApplication.processEvents()
+        widget.grab().save(str(Path(folder) / f"{name}.png"))
+
+
+def open_from_list(app: AppHarness, name: str):
+    """Click the prompt in the prompt list; returns its tab once open."""
+    browser = app.view.browser
+    browser.search.clear()
+    source = browser.model.index_of(name)
+    assert source.isValid(), f"{name!r} is not in the prompt list: {sorted(browser.names())}"
+    index = browser.proxy.mapFromSource(source)
+    parent = index.parent()
+    while parent.isValid():
+        browser.tree.expand(parent)
+        parent = parent.parent()
+    browser.tree.scrollTo(index)
+    QApplication.processEvents()
+    rect = browser.tree.visualRect(index)
+    QTest.mouseClick(browser.tree.viewport(), Qt.MouseButton.LeftButton,
+                     Qt.KeyboardModifier.NoModifier, rect.center())
+    return app.aio.wait(lambda: (tab := app.view.current_tab()) is not None and tab.name == name
+                        and tab, what=f"the tab of {name}")
+
+
+def type_in_editor(editor, text: str, *, replace: bool = True) -> None:
+    """Type into a message editor as a person does (select all first to replace)."""
+    from PySide6.QtGui import QTextCursor
+
+    editor.setFocus()
+    if replace:
+        editor.selectAll()
+        QTest.keyClick(editor, Qt.Key.Key_Delete)
+    else:
+        cursor = editor.textCursor()
+        cursor.movePosition(QTextCursor.MoveOperation.End)
+        editor.setTextCursor(cursor)
+    type_text(editor, text)
+
+
+def click_row(view, row: int, *, ctrl: bool = False, column: int = 0) -> None:
+    """Click a row of a table or tree view (Ctrl+click adds it to the selection)."""
+    index = view.model().index(row, column)
+    view.scrollTo(index)
+    QApplication.processEvents()
+    modifier = Qt.KeyboardModifier.ControlModifier if ctrl else Qt.KeyboardModifier.NoModifier
+    QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, modifier,
+                     view.visualRect(index).center())

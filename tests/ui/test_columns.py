@@ -58,8 +58,9 @@ def test_output_streams_in_by_appending(workspace, fake_provider, provider, harn
     assert column.output.toPlainText() == "one two three four five six seven eight nine ten"
     assert renders == [""]  # rendered once, empty, when the run started; then only appended
     assert len(appends) >= 2 and "".join(appends) == record.output
-    assert column.stats.text().startswith("1 in · 10 out · cost unknown · ")
-    assert "first token" in column.stats.text() and column.stats.text().endswith("finished")
+    assert column.stats.text().startswith("1 token sent, 10 received · cost unknown · took ")
+    assert "first words after" in column.stats.text() and column.stats.text().endswith("finished")
+    assert "Tokens are the pieces of text" in column.stats.toolTip()
     assert record.tokens_out == 10 and record.latency_s > 0 and record.ttft_s <= record.latency_s
 
 

@@ -87,25 +87,3 @@ def test_delete_then_undo_from_the_notice(harness, workspace):
     assert "Deleted" in harness.view.notice.text()
     harness.aio.run(features._undelete("doomed"))
     assert "doomed" in harness.view.browser.names()
-
-
-def test_test_menu_opens_the_evaluation_window_and_adds_the_tab_values(harness, workspace):
-    from tests.ui.test_evaluation_grid import make_eval_workspace
-
-    make_eval_workspace(workspace)
-    tab = harness.open("greet")
-    tab.variables.set_values({"name": "Nour"})
-    features = harness.view.features
-    features.add_values_to_test_set()
-    [window] = [w for w in features.windows if w.windowTitle() == "Test — greet"]
-    harness.aio.wait(lambda: window.editor.loaded is not None
-                     and window.editor.model.rowCount() > 0, timeout=10)
-    model = window.editor.model
-
-    def cells():
-        return [model.index(r, c).data() for r in range(model.rowCount())
-                for c in range(model.columnCount())]
-
-    harness.aio.wait(lambda: "Nour" in cells(), timeout=10, state=lambda: cells()[-6:])
-    window.close()
-    harness.aio.run(window.tasks.wait(), timeout=10)

@@ -25,6 +25,7 @@ from storage.workspace import prompts as repo
 from storage.workspace.models import Release, Result, Run, TestSet
 from tests.support.keyring_backend import MemoryKeyring
 from tests.support.nginx import nginx  # noqa: F401  (fixture)
+from tests.ui.conftest import answering
 
 LONG = ("support/escalations/enterprise-customers-with-a-very-long-folder-name/"
         "draft-a-polite-but-firm-reply-to-an-angry-customer")
@@ -205,7 +206,7 @@ def test_failed_tests_are_shown_and_asked_about(ui, workspace, repo_dir):
     assert "smoke: failed, score 0.40 < 0.9" in dialog.detail.gate_text.text()
     assert "1 failed their tests: greet" in plain(dialog.summary.text())
     asked = []
-    dialog.ask_publish_despite_tests = lambda names: asked.append(names) or False
+    dialog.ask_publish_despite_tests = answering(lambda names: asked.append(names) or False)
     assert ui.aio.run(dialog.publish()) is None and asked == [["greet"]]
     assert not (repo_dir / "channels" / "staging.json").exists()
 
@@ -228,7 +229,7 @@ def test_a_folder_without_a_repository_can_become_one(ui, workspace, tmp_path, a
     empty.mkdir()
     ui.aio.run(dialog.open_destination(str(empty)))
     assert "has no release repository yet" in dialog.bar.text()
-    dialog.ask_project_name = lambda destination: "acme"
+    dialog.ask_project_name = answering(lambda destination: "acme")
     ui.aio.run(dialog.create_repository(str(empty)))
     ui.settle()
     assert (empty / "root" / "1.root.json").exists() and dialog.project.text() == "acme"
@@ -261,7 +262,7 @@ def test_browse_releases_pull_one_and_save_the_root_file(ui, workspace, repo_dir
         assert repo.resolve(session, RTL).message == "Pulled from release 1 of acme"
         assert session.query(Release).one().channel == "production, staging"
     target = tmp_path / "for-engineers.json"
-    browser.ask_save_path = lambda suggested: str(target)
+    browser.ask_save_path = answering(lambda suggested: str(target))
     ui.aio.run(browser.save_root())
     assert target.read_bytes() == (repo_dir / "root" / "1.root.json").read_bytes()
     # Roll production back to release 1 after release 2 went live there.
@@ -273,7 +274,8 @@ def test_browse_releases_pull_one_and_save_the_root_file(ui, workspace, repo_dir
     ui.settle()
     browser.serve_channel.setCurrentText("production")
     asked = []
-    browser.ask_serve = lambda release, channel, now: asked.append((release, channel, now)) or True
+    browser.ask_serve = answering(
+        lambda release, channel, now: asked.append((release, channel, now)) or True)
     published = ui.aio.run(browser.serve())
     assert asked == [(1, "production", 2)] and published.release == 1
     assert "Production now serves release 1" in browser.bar.text()
@@ -318,7 +320,7 @@ def test_review_a_two_signature_release_then_co_sign_or_reject(ui, workspace, tm
     ui.aio.run(dialog.load_pending())
     text = dialog.diff_view.toPlainText()
     assert "Changed" in text and "→welcome" in text  # the tab is drawn
-    dialog.ask_reject = lambda review: True
+    dialog.ask_reject = answering(lambda review: True)
     assert ui.aio.run(dialog.reject_pending())
     assert "Rejected release 2" in dialog.bar.text()
     assert Reader(dest, root).release == 1
@@ -327,7 +329,7 @@ def test_review_a_two_signature_release_then_co_sign_or_reject(ui, workspace, tm
 def test_keys_create_back_up_restore_and_share(ui, tmp_path, test_keyring):
     dialog = ui.open(KeysDialog)
     assert dialog.model.rowCount() == 0 and "No signing key yet" in dialog.empty.text()
-    dialog.ask_label = lambda: "Ann — laptop"
+    dialog.ask_label = answering(lambda: "Ann — laptop")
     info = ui.aio.run(dialog.create())
     assert dialog.model.rowCount() == 1 and dialog.key_title.text().startswith("Ann — laptop")
     lines = dialog.fingerprint.text().split("\n")
@@ -336,9 +338,9 @@ def test_keys_create_back_up_restore_and_share(ui, tmp_path, test_keyring):
     assert "Back it up now" in dialog.bar.text()
 
     backup = tmp_path / "ann.key"
-    dialog.ask_passphrase = lambda confirm, text: "a good long passphrase"
-    dialog.ask_save_path = lambda title, suggested: str(backup if "backup" in title else
-                                                        tmp_path / suggested)
+    dialog.ask_passphrase = answering(lambda confirm, text: "a good long passphrase")
+    dialog.ask_save_path = answering(lambda title, suggested: str(backup if "backup" in title else
+                                                                  tmp_path / suggested))
     assert ui.aio.run(dialog.back_up()) == str(backup)
     public = ui.aio.run(dialog.save_public())
     assert keys.read_public_key(public) is not None
@@ -346,11 +348,11 @@ def test_keys_create_back_up_restore_and_share(ui, tmp_path, test_keyring):
     keyring.set_keyring(MemoryKeyring())  # a new computer
     ui.aio.run(dialog.load())
     assert dialog.model.rowCount() == 0
-    dialog.ask_open_path = lambda: str(backup)
-    dialog.ask_passphrase = lambda confirm, text: "the wrong passphrase"
+    dialog.ask_open_path = answering(lambda: str(backup))
+    dialog.ask_passphrase = answering(lambda confirm, text: "the wrong passphrase")
     assert ui.aio.run(dialog.restore()) is None
     assert "Wrong passphrase" in dialog.bar.text() and "Nothing was changed" in dialog.bar.text()
-    dialog.ask_passphrase = lambda confirm, text: "a good long passphrase"
+    dialog.ask_passphrase = answering(lambda confirm, text: "a good long passphrase")
     restored = ui.aio.run(dialog.restore())
     assert restored.fingerprint == info.fingerprint and dialog.model.rowCount() == 1
 

@@ -87,8 +87,8 @@ def test_stop_sequences_are_written_with_escapes():
 def test_stats_say_unknown_cost_plainly():
     run = RunRecord(provider="p", model="m", started="", status="done", tokens_in=12,
                     tokens_out=48, cost=None, latency_s=1.24, ttft_s=0.31, finish_reason="length")
-    assert format_stats(run) == ("12 in · 48 out · cost unknown · 1.24 s · first token 310 ms · "
-                                 "cut off at max tokens")
+    assert format_stats(run) == ("12 tokens sent, 48 received · cost unknown · took 1.24 s, "
+                                 "first words after 310 ms · cut off at max tokens")
     assert format_cost(0.00021) == "$0.00021"
 
 

@@ -23,7 +23,7 @@ from storage.releases.content import Message, PromptContent
 from storage.workspace import prompts as repo
 from storage.workspace.models import Release, Result, Run
 
-from .conftest import save_prompt
+from .conftest import answering, save_prompt
 
 NOW = datetime(2026, 11, 26, 15, 0, tzinfo=timezone.utc)
 
@@ -215,7 +215,7 @@ def test_restore_asks_then_records_a_restored_row(panel, workspace, aio):
     a, b, c = three_versions(workspace)
     widget = panel("support/greet")
     asked: list[str] = []
-    widget.ask_restore = lambda vid: asked.append(vid) or True
+    widget.ask_restore = answering(lambda vid: asked.append(vid) or True)
     restored = recorder(widget.restored)
     widget.select_versions(a)
     aio.wait(lambda: widget.restore_button.isEnabled())
@@ -231,7 +231,7 @@ def test_restore_asks_then_records_a_restored_row(panel, workspace, aio):
     # the current version cannot be restored again; a "no" changes nothing
     widget.select_versions(a)
     aio.wait(lambda: not widget.restore_button.isEnabled())
-    widget.ask_restore = lambda vid: False
+    widget.ask_restore = answering(lambda vid: False)
     aio.run(widget.restore_version(b))
     with workspace.session() as session:
         assert repo.resolve(session, "support/greet").version_id == a

@@ -12,6 +12,7 @@ from PySide6.QtGui import (QColor, QFont, QFontMetrics, QPainter, QPen, QStaticT
                            QTextOption)
 from PySide6.QtWidgets import QHeaderView, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
+from .. import words
 from .common import (ERROR, ERROR_BG, FAIL, FAIL_BG, GRID_LINE, MUTED, NEUTRAL_BG, PASS, PASS_BG,
                      PENDING, PENDING_BG, TEXT, error_title, first_strong_rtl, fmt_cost, fmt_count,
                      fmt_ms, fmt_rate, fmt_score, thumbs)
@@ -331,7 +332,8 @@ class TotalsHeader(QHeaderView):
                 y = text(y + 2, f"pass {fmt_rate(rate)}   mean {fmt_score(mean)}"
                          + (f"   (pass mark {gate:g})" if gate is not None else ""), bold, color)
                 cost = fmt_cost(totals.cost) + ("+?" if totals.cost_unknown else "")
-                y = text(y, f"{cost}   p50 {fmt_ms(totals.p50_ms)}   p95 {fmt_ms(totals.p95_ms)}",
+                y = text(y, f"{cost}   " + words.typical_slow(fmt_ms(totals.p50_ms),
+                                                                 fmt_ms(totals.p95_ms)),
                          small, TEXT)
                 errors = f"   {fmt_count(totals.errors)} errors" if totals.errors else ""
                 text(y, f"{fmt_count(totals.done)} / {fmt_count(totals.total)} done{errors}",

@@ -26,6 +26,7 @@ from storage.workspace.models import Result, Run
 from storage.workspace.runs import (CellView, Column, ColumnTotals, GridRow, ResultRecord,
                                     ScoreView)
 
+from .. import words
 from .common import error_title, fmt_cost, fmt_ms, fmt_rate, fmt_score, one_line
 
 Index = QModelIndex | QPersistentModelIndex
@@ -282,11 +283,13 @@ class RunGridModel(QAbstractTableModel):
             lines = [f"{column.prompt}@{column.version_id[:8]}", column.provider]
             if totals is not None:
                 lines += [f"pass {fmt_rate(totals.pass_rate)} · mean {fmt_score(totals.mean_score)}",
-                          f"{fmt_cost(totals.cost)} · p50 {fmt_ms(totals.p50_ms)} · "
-                          f"p95 {fmt_ms(totals.p95_ms)}",
+                          f"{fmt_cost(totals.cost)} · "
+                          + words.typical_slow(fmt_ms(totals.p50_ms), fmt_ms(totals.p95_ms)),
                           f"{totals.done:,}/{totals.total:,} done · {totals.errors:,} errors"]
             if role == Qt.ItemDataRole.ToolTipRole and column.model:
                 lines.insert(2, f"model {column.model}")
+            if role == Qt.ItemDataRole.ToolTipRole:
+                lines += ["", words.TYPICAL_SLOW_TIP]
             return "\n".join(lines)
         return None
 

@@ -245,8 +245,12 @@ class ImportDialog(QDialog):
 
     # -- loading -------------------------------------------------------------------------
     def choose_file(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(self, "Import test cases", "", FILE_FILTER)
+        from .. import asking
+
+        name, _ = QFileDialog.getOpenFileName(self, "Import test cases",
+                                              asking.last_folder("testset-import"), FILE_FILTER)
         if name:
+            asking.remember_folder("testset-import", name)
             self.load(name)
 
     def load(self, path: str | Path) -> None:

@@ -21,6 +21,7 @@ from storage.workspace import runs as run_repo
 from storage.workspace.db import Workspace
 from storage.workspace.runs import CellView, Column, GridRow
 
+from .. import words
 from ..tasks import TaskSet
 from .common import STYLE, error_title, fmt_cost, fmt_ms, fmt_score, show_text, thumbs
 
@@ -225,11 +226,10 @@ class ResultPanel(QWidget):
                                        f"{cell.error_message or ''}")
             else:
                 show_text(self.output, cell.output or "")
-            tokens = f"{cell.tokens_in or 0:,} in + {cell.tokens_out or 0:,} out tokens"
             self.facts.setText(" · ".join(x for x in (
-                tokens, "from the cache" if cell.cached else fmt_cost(cell.cost),
-                f"latency {fmt_ms(cell.latency_ms)}",
-                f"first token {fmt_ms(cell.ttft_ms)}" if cell.ttft_ms else "",
+                words.tokens(cell.tokens_in, cell.tokens_out),
+                "from the cache" if cell.cached else fmt_cost(cell.cost),
+                words.took(fmt_ms(cell.latency_ms), fmt_ms(cell.ttft_ms) if cell.ttft_ms else None),
                 f"{cell.attempts} attempts" if cell.attempts > 1 else "",
                 f"finish: {cell.finish_reason}" if cell.finish_reason not in (None, "stop") else "",
                 f"{cell.output_chars:,} characters") if x))

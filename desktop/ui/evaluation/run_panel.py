@@ -27,6 +27,7 @@ from storage.workspace import testsets
 from storage.workspace.db import Workspace
 from storage.workspace.runs import WriterError
 
+from .. import words
 from ..tasks import TaskSet
 from ..widgets import MessageBar
 from .common import STYLE, fmt_cost, fmt_count, fmt_score
@@ -125,8 +126,7 @@ class RunPanel(QWidget):
         self.concurrency = QSpinBox()
         self.concurrency.setRange(1, 64)
         self.concurrency.setValue(DEFAULT_CONCURRENCY)
-        self.concurrency.setToolTip("How many calls are made at the same time (each provider's "
-                                    "own limit still applies)")
+        self.concurrency.setToolTip(words.PARALLEL_TIP)
         self.cache = QCheckBox("Reuse answers to identical requests (saves money; latency "
                                "figures are then the original call's)")
         self.start_button = QPushButton("Start run")
@@ -182,7 +182,9 @@ class RunPanel(QWidget):
         settings = QGridLayout()
         settings.addWidget(QLabel("Test set"), 0, 0)
         settings.addWidget(self.test_set_box, 0, 1)
-        settings.addWidget(QLabel("Calls at once"), 0, 2)
+        parallel = QLabel(words.PARALLEL_LABEL)
+        parallel.setToolTip(words.PARALLEL_TIP)
+        settings.addWidget(parallel, 0, 2)
         settings.addWidget(self.concurrency, 0, 3)
         settings.setColumnStretch(1, 1)
         specs_label = QLabel("EVALUATORS")

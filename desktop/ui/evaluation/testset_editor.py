@@ -26,6 +26,7 @@ from desktop.core.testset_io import ExportProblem, write_export
 from storage.workspace.db import Workspace
 from storage.workspace.testsets import TestSetError
 
+from .. import asking
 from ..tasks import TaskSet, Writer
 from ..widgets import MessageBar, on_click
 from . import testset_store as store
@@ -36,6 +37,7 @@ from .text_delegate import MultiLineDelegate
 
 log = logging.getLogger(__name__)
 SAVE_DELAY_MS = 400
+OWNER_ROLE = Qt.ItemDataRole.UserRole + 1  # the prompt a test set belongs to
 ROW_HEIGHT = 44
 
 
@@ -62,9 +64,10 @@ class TestSetEditor(QWidget):
     opened = Signal(str)
 
     def __init__(self, workspace: Workspace, writer: Writer, tasks: TaskSet | None = None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *, prompt: str | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("testSetEditor")
+        self.prompt = prompt  # the window's prompt: new test sets belong to it
         self.setStyleSheet(STYLE)
         self.workspace = workspace
         self.writer = writer
@@ -91,7 +94,7 @@ class TestSetEditor(QWidget):
         self.set_box.setMinimumWidth(240)
         self.set_box.activated.connect(self._set_chosen)
         new_button = QPushButton("New test set…")
-        new_button.clicked.connect(self._ask_new)
+        on_click(new_button.clicked, lambda: self.tasks.spawn(self.ask_new()))
         self.state_label = QLabel("")
         self.state_label.setObjectName("hint")
         title = QLabel("Test set")
@@ -228,13 +231,31 @@ class TestSetEditor(QWidget):
 
     # -- opening -------------------------------------------------------------------------
     async def refresh_names(self, select: str | None = None) -> None:
-        names = await self.writer.run(store.list_names, self.workspace)
+        """The list of test sets: this prompt's first, then the others, saying whose they are."""
+        choices = await self.writer.run(store.choices_for, self.workspace, self.prompt or "")
         current = select or (self.loaded.name if self.loaded else None)
         self.set_box.clear()
-        for name, n in names:
-            self.set_box.addItem(f"{name}  ({n:,} cases)", name)
+        for choice in choices:
+            self.set_box.addItem(self._label(choice.name, choice.cases, choice.prompt),
+                                 choice.name)
+            self.set_box.setItemData(self.set_box.count() - 1, choice.prompt, OWNER_ROLE)
         if current is not None:
             self.set_box.setCurrentIndex(max(0, self.set_box.findData(current)))
+
+    def _label(self, name: str, cases: int, prompt: str | None) -> str:
+        owner = "" if self.prompt is None or prompt == self.prompt else (
+            f" — for {prompt}" if prompt else " — for any prompt")
+        return f"{name}  ({cases:,} case{'s' if cases != 1 else ''}){owner}"
+
+    def _relabel_current(self) -> None:
+        """The count in the list follows the table as it is edited."""
+        if self.loaded is None:
+            return
+        index = self.set_box.findData(self.loaded.name)
+        if index >= 0:
+            self.set_box.setItemText(index, self._label(
+                self.loaded.name, self.model.rowCount(),
+                self.set_box.itemData(index, OWNER_ROLE)))
 
     def open(self, name: str) -> None:
         self.tasks.spawn(self.open_async(name))
@@ -275,11 +296,12 @@ class TestSetEditor(QWidget):
         if name and (self.loaded is None or name != self.loaded.name):
             self.open(name)
 
-    def _ask_new(self) -> None:
-        name, ok = QInputDialog.getText(self, "New test set", "Name of the new test set:")
-        if ok and name.strip():
-            prompt = self.loaded.prompt if self.loaded else None
-            self.tasks.spawn(self.create_async(name.strip(), prompt))
+    async def ask_new(self) -> None:
+        owner = self.prompt or (self.loaded.prompt if self.loaded else None)
+        label = "Name of the new test set" + (f" for {owner}:" if owner else ":")
+        name = await asking.text(self, "New test set", label)
+        if name and name.strip():
+            await self.create_async(name.strip(), owner)
 
     # -- editing -------------------------------------------------------------------------
     def add_case(self, variables: Mapping[str, Any], expected: str | None = None,
@@ -334,6 +356,7 @@ class TestSetEditor(QWidget):
         n = self.model.rowCount()
         self.count_label.setText(f"{n:,} case{'s' * (n != 1)}")
         self.empty.setVisible(n == 0 and self.loaded is not None)
+        self._relabel_current()
         self._update_actions()
 
     # -- import / export -------------------------------------------------------------------
@@ -344,10 +367,15 @@ class TestSetEditor(QWidget):
         return ImportDialog(variables, defaults=defaults, path=path, tasks=TaskSet(), parent=self)
 
     def import_file(self) -> None:
+        self.tasks.spawn(self.import_async())
+
+    async def import_async(self) -> int:
+        """Import… : the mapping dialog, then its rows into the table; returns how many."""
         dialog = self.import_dialog()
         try:
-            if dialog.exec() == ImportDialog.DialogCode.Accepted:
-                self.apply_import(dialog)
+            if await asking.run_dialog(dialog) == ImportDialog.DialogCode.Accepted:
+                return self.apply_import(dialog)
+            return 0
         finally:
             dialog.deleteLater()
 
@@ -368,11 +396,15 @@ class TestSetEditor(QWidget):
         return len(rows)
 
     def export_file(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(
-            self, "Export test cases", f"{self.loaded.name if self.loaded else 'cases'}.csv",
+        self.tasks.spawn(self._ask_export())
+
+    async def _ask_export(self) -> None:
+        name = await asking.save_file(
+            self, "Export test cases", "testset-export",
+            f"{self.loaded.name if self.loaded else 'cases'}.csv",
             "CSV, opens in Excel (*.csv);;JSON Lines (*.jsonl)")
         if name:
-            self.tasks.spawn(self.export_async(name))
+            await self.export_async(name)
 
     async def export_async(self, path: str | Path) -> bool:
         rows = [r.data() for r in self.model.rows()]

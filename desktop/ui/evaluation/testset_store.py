@@ -154,3 +154,36 @@ def save_settings(workspace: Workspace, test_set_id: int, min_score: float | Non
         test_set.min_score = min_score
         test_set.evaluators = list(evaluators)
         test_set.updated_at = utcnow()
+
+
+@dataclass(frozen=True)
+class SetChoice:
+    """A test set as the "add these values" question lists it."""
+
+    name: str
+    cases: int
+    prompt: str | None
+
+
+def choices_for(workspace: Workspace, prompt: str) -> list[SetChoice]:
+    """Every test set, this prompt's first."""
+    with workspace.session() as session:
+        out = []
+        for test_set, n in testsets.list_test_sets(session):
+            owner = session.get(Prompt, test_set.prompt_id) if test_set.prompt_id else None
+            out.append(SetChoice(test_set.name, n, owner.name if owner else None))
+    return sorted(out, key=lambda c: (c.prompt != prompt, c.name.casefold()))
+
+
+def add_case(workspace: Workspace, name: str, variables: dict[str, str], expected: str | None,
+             *, create_for: str | None = None) -> int:
+    """Append one case to the set `name` (made first, for the prompt `create_for`, if asked);
+    returns how many cases the set has now."""
+    with workspace.session() as session:
+        if create_for is not None:
+            owner = prompt_repo.get_prompt(session, create_for)
+            test_set = testsets.create_test_set(session, name, prompt=owner)
+        else:
+            test_set = testsets.require_test_set(session, name)
+        testsets.append_cases(session, test_set, [testsets.CaseData(dict(variables), expected)])
+        return len(testsets.cases(session, test_set))

@@ -27,6 +27,7 @@ from desktop.core import gateway, play
 from desktop.core.secrets import SecretsError
 from storage.releases.content import ContentError, Message, PromptContent
 
+from .. import words
 from ..catalog import ProvidersCatalog
 from ..tasks import TaskSet
 from .editor import PromptTextEdit
@@ -157,6 +158,7 @@ class ModelColumn(QFrame):
         self.stats.setObjectName("stats")
         self.stats.setWordWrap(True)
         self.stats.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.stats.setToolTip(words.STATS_TIP)
 
         self.reply = PromptTextEdit(self, template=False, min_lines=1, max_lines=5,
                                     shared_undo=False)

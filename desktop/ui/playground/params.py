@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from .. import words
 from .state import RunRecord
 
 
@@ -132,12 +133,13 @@ FINISH_WORDS = {
 
 
 def format_stats(run: RunRecord) -> str:
-    """'12 in · 48 out · $0.00021 · 1.24 s · first token 310 ms · finished'."""
-    tokens_in = "?" if run.tokens_in is None else f"{run.tokens_in:,}"
-    tokens_out = "?" if run.tokens_out is None else f"{run.tokens_out:,}"
+    """'12 tokens sent, 48 received · $0.00021 · took 1.24 s, first words after 310 ms ·
+    finished' (the column's tooltip explains tokens and times: `words.STATS_TIP`)."""
     finish = FINISH_WORDS.get(run.finish_reason or "", run.finish_reason or "finish unknown")
-    return (f"{tokens_in} in · {tokens_out} out · {format_cost(run.cost)} · "
-            f"{format_seconds(run.latency_s)} · first token {format_seconds(run.ttft_s)} · {finish}")
+    return " · ".join((words.tokens(run.tokens_in, run.tokens_out), format_cost(run.cost),
+                       words.took(format_seconds(run.latency_s),
+                                  format_seconds(run.ttft_s) if run.ttft_s is not None else None),
+                       finish))
 
 
 @dataclass(frozen=True)

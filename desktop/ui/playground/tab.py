@@ -104,6 +104,7 @@ class PromptTab(QWidget):
         self.problem_index: int | None = None
         self.modified = False
         self._scan: asyncio.Task | None = None
+        self._banner_holds: Callable[[], bool] | None = None
         self._preview: asyncio.Task | None = None
         self.undo_stack = QUndoStack(self)
 
@@ -255,6 +256,7 @@ class PromptTab(QWidget):
 
     def _value_changed(self, _name: str, _value: str) -> None:
         self.changed.emit()
+        self._recheck_banner()
         if self.pages.currentWidget() is self.preview:
             self.refresher.start()
 
@@ -348,6 +350,7 @@ class PromptTab(QWidget):
                                    if self.problem_index else "")
         self.problem_label.setToolTip(self.problem or "")
         self.variables.set_variables(used, {v.name: v for v in self.declared})
+        self._recheck_banner()
         if self.pages.currentWidget() is self.preview:
             self._refresh_preview()
 
@@ -391,6 +394,7 @@ class PromptTab(QWidget):
             self.version_chip.setText("not saved yet")
             self.version_chip.setToolTip("This prompt has no saved version yet")
         self.changed_chip.setVisible(self.modified and self.base_version_id is not None)
+        self._recheck_banner()
         self.status_changed.emit()
 
     @property
@@ -403,17 +407,20 @@ class PromptTab(QWidget):
         """The rendered messages, or None after telling the user what to fix."""
         await self.refresh()
         if self.problem_index is not None:
-            self.show_banner("error", self.problem or "A message has a template problem.")
+            self.show_banner("error", self.problem or "A message has a template problem.",
+                             holds=self._has_template_problem)
             self.messages.reveal(self.messages.cards[self.problem_index - 1].uid)
             return None
         try:
             content = self.state().to_content(self.used)
             return await self._render(content, self.variables.filled())
         except MissingVariables as exc:
-            self.show_banner("warning", str(exc))
+            missing = [use.name for use in exc.missing]
+            self.show_banner("warning", str(exc), holds=lambda: any(
+                name in self.used and not self.variables.filled().get(name) for name in missing))
             self.variables.focus_variable(exc.variable)
         except TemplateProblem as exc:
-            self.show_banner("error", str(exc))
+            self.show_banner("error", str(exc), holds=self._has_template_problem)
             if exc.index and exc.index <= len(self.messages.cards):
                 self.messages.reveal(self.messages.cards[exc.index - 1].uid)
         except ContentError as exc:
@@ -445,6 +452,17 @@ class PromptTab(QWidget):
     def cancel_all(self) -> None:
         self.columns.cancel_all()
 
+    def primary_answer(self) -> tuple[str, str] | None:
+        """(column's provider, answer) shown in the starred column, when it finished."""
+        columns = self.columns.columns
+        if not columns:
+            return None
+        column = columns[min(self.columns.primary_index(), len(columns) - 1)]
+        run = column.shown
+        if run is None or run.status != "done" or run.turns:
+            return None
+        return run.provider or run.model, run.output
+
     def _show_longest_message(self) -> None:
         self.show_preview(False)
         if self.messages.cards:
@@ -458,7 +476,8 @@ class PromptTab(QWidget):
         self.refresh_now()
         if not self.modified and self.base_version_id:
             self.show_banner("info", f"Unchanged: identical to version "
-                                     f"{self.base_version_id[:12]}. Nothing new to save.")
+                                     f"{self.base_version_id[:12]}. Nothing new to save.",
+                             holds=self._unchanged)
             return
         dialog = SaveVersionDialog(self.name, self.base_version_id, self)
         dialog.accepted.connect(
@@ -473,7 +492,8 @@ class PromptTab(QWidget):
     async def save_version(self, message: str = "") -> SaveResult | None:
         await self.refresh()
         if self.problem_index is not None:
-            self.show_banner("error", f"Fix the template before saving: {self.problem}")
+            self.show_banner("error", f"Fix the template before saving: {self.problem}",
+                             holds=self._has_template_problem)
             return None
         try:
             content = self.state().to_content(self.used)
@@ -495,17 +515,34 @@ class PromptTab(QWidget):
         self.changed.emit()
         if result.created:
             self.show_banner("success", f"Saved version <b>{result.version_id[:12]}</b> of "
-                                        f"{self.name}. Full id: <tt>{result.version_id}</tt>")
+                                        f"{self.name}. Full id: <tt>{result.version_id}</tt>",
+                             holds=self._unchanged)
         else:
             when = f"{result.saved_at:%Y-%m-%d %H:%M} UTC" if result.saved_at else ""
             self.show_banner("info", f"Unchanged: identical to version "
                                      f"<b>{result.version_id[:12]}</b> saved {when}. "
-                                     "Nothing new was saved.")
+                                     "Nothing new was saved.", holds=self._unchanged)
         self.saved.emit(result)
         return result
 
-    def show_banner(self, kind: str, text: str) -> None:
+    def show_banner(self, kind: str, text: str,
+                    holds: Callable[[], bool] | None = None) -> None:
+        """A note above the messages. `holds` says whether it is still true: the note goes away
+        by itself once it is not (values filled, template fixed, the saved version edited)."""
+        self._banner_holds = holds
         self.banner.show_message(kind, text)
+
+    def _recheck_banner(self) -> None:
+        holds = self._banner_holds
+        if holds is not None and not self.banner.isHidden() and not holds():
+            self._banner_holds = None
+            self.banner.hide()
+
+    def _has_template_problem(self) -> bool:
+        return self.problem_index is not None
+
+    def _unchanged(self) -> bool:
+        return not self.modified
 
     # -- lifecycle ---------------------------------------------------------------------------
     @property

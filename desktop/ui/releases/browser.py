@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QFileDialo
 from desktop.core import releases as core
 from desktop.core.identity import author_name
 
+from .. import asking
 from ..tasks import TaskSet
 from ..widgets import MessageBar
 from .common import (DestinationPicker, DialogWork, explain, heading, hint, isolate,
@@ -165,20 +166,16 @@ class ReleasesBrowser(QDialog):
         super().done(result)
 
     # -- questions (tests replace these) -----------------------------------------------------
-    def ask_serve(self, release: int, channel: str, now: int | None) -> bool:
+    async def ask_serve(self, release: int, channel: str, now: int | None) -> bool:
         what = (f"{channel} serves release {now} now." if now is not None
                 else f"{channel} serves nothing yet.")
-        answer = QMessageBox.question(
+        return await asking.confirm(
             self, f"Serve release {release} on {channel}?",
-            f"{what} Apps reading {channel} will get release {release} instead.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.No)
-        return answer == QMessageBox.StandardButton.Yes
+            f"{what} Apps reading {channel} will get release {release} instead.")
 
-    def ask_save_path(self, suggested: str) -> str | None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save the root file", suggested,
-                                              "Root files (*.json)")
-        return path or None
+    async def ask_save_path(self, suggested: str) -> str | None:
+        return await asking.save_file(self, "Save the root file", "releases", suggested,
+                                      "Root files (*.json)")
 
     # -- loading ---------------------------------------------------------------------------
     async def load(self) -> None:
@@ -284,7 +281,7 @@ class ReleasesBrowser(QDialog):
         if info is None or listing is None or not channel:
             return None
         line = next((c for c in listing.channels if c.channel == channel), None)
-        if not self.ask_serve(info.release, channel, line.release if line else None):
+        if not await self.ask_serve(info.release, channel, line.release if line else None):
             return None
         self.serve_button.setEnabled(False)
         try:
@@ -307,7 +304,7 @@ class ReleasesBrowser(QDialog):
     async def save_root(self) -> str | None:
         if self.listing is None:
             return None
-        path = self.ask_save_path(f"{self.listing.project}-root.json")
+        path = await self.ask_save_path(f"{self.listing.project}-root.json")
         if not path:
             return None
         try:

@@ -114,8 +114,14 @@ class DestinationPicker(QWidget):
 
     def ask_folder(self) -> str | None:
         """The folder dialog (tests replace this)."""
-        return QFileDialog.getExistingDirectory(self, "Choose the releases folder",
-                                                self.text()) or None
+        from .. import asking
+
+        start = self.text() if self.text() and "://" not in self.text() else \
+            asking.last_folder("releases")
+        folder = QFileDialog.getExistingDirectory(self, "Choose the releases folder", start)
+        if folder:
+            asking.remember_folder("releases", folder)
+        return folder or None
 
     def _browse(self) -> None:
         folder = self.ask_folder()

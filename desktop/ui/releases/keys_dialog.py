@@ -14,6 +14,7 @@ from desktop.core.identity import author_name
 from desktop.core.releases import keys
 from storage.releases.keys import MIN_PASSPHRASE
 
+from .. import asking
 from ..tasks import TaskSet
 from ..widgets import MessageBar
 from .common import DialogWork, explain, heading, hint, user_errors
@@ -177,27 +178,26 @@ class KeysDialog(QDialog):
         super().done(result)
 
     # -- questions (tests replace these) -----------------------------------------------------
-    def ask_label(self) -> str | None:
-        label, ok = QInputDialog.getText(self, "Create a signing key",
-                                         "A name for the key, so you recognise it later:",
-                                         text=f"{author_name()}")
-        return label.strip() if ok else None
+    async def ask_label(self) -> str | None:
+        label = await asking.text(self, "Create a signing key",
+                                  "A name for the key, so you recognise it later:",
+                                  f"{author_name()}")
+        return label.strip() if label is not None else None
 
-    def ask_passphrase(self, *, confirm: bool, text: str) -> str | None:
+    async def ask_passphrase(self, *, confirm: bool, text: str) -> str | None:
         dialog = PassphraseDialog("Passphrase", text, confirm=confirm, parent=self)
         try:
-            return dialog.passphrase() if dialog.exec() == QDialog.DialogCode.Accepted else None
+            accepted = await asking.run_dialog(dialog) == QDialog.DialogCode.Accepted
+            return dialog.passphrase() if accepted else None
         finally:
             dialog.deleteLater()
 
-    def ask_save_path(self, title: str, suggested: str) -> str | None:
-        path, _ = QFileDialog.getSaveFileName(self, title, suggested)
-        return path or None
+    async def ask_save_path(self, title: str, suggested: str) -> str | None:
+        return await asking.save_file(self, title, "keys", suggested)
 
-    def ask_open_path(self) -> str | None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open a key backup", "",
-                                              "Key backups (*.key *.pem);;All files (*)")
-        return path or None
+    async def ask_open_path(self) -> str | None:
+        return await asking.open_file(self, "Open a key backup", "keys",
+                                      "Key backups (*.key *.pem);;All files (*)")
 
     # -- state -------------------------------------------------------------------------------
     async def load(self, select: str | None = None) -> None:
@@ -247,7 +247,7 @@ class KeysDialog(QDialog):
 
     # -- actions ---------------------------------------------------------------------------
     async def create(self) -> keys.KeyInfo | None:
-        label = self.ask_label()
+        label = await self.ask_label()
         if label is None:
             return None
         try:
@@ -265,12 +265,12 @@ class KeysDialog(QDialog):
         info = self.current()
         if info is None:
             return None
-        passphrase = self.ask_passphrase(
+        passphrase = await self.ask_passphrase(
             confirm=True, text="Choose a passphrase for the backup. You need it to restore the "
                                "key; nobody can recover it for you.")
         if passphrase is None:
             return None
-        path = self.ask_save_path("Save the key backup",
+        path = await self.ask_save_path("Save the key backup",
                                   f"{_file_name(info.label)}-signing-key.key")
         if path is None:
             return None
@@ -286,10 +286,10 @@ class KeysDialog(QDialog):
         return path
 
     async def restore(self) -> keys.KeyInfo | None:
-        path = self.ask_open_path()
+        path = await self.ask_open_path()
         if path is None:
             return None
-        passphrase = self.ask_passphrase(confirm=False,
+        passphrase = await self.ask_passphrase(confirm=False,
                                          text="The passphrase chosen when the backup was made.")
         if passphrase is None:
             return None
@@ -308,7 +308,7 @@ class KeysDialog(QDialog):
         info = self.current()
         if info is None:
             return None
-        path = self.ask_save_path("Save the public key", f"{_file_name(info.label)}.pub")
+        path = await self.ask_save_path("Save the public key", f"{_file_name(info.label)}.pub")
         if path is None:
             return None
         try:

@@ -24,6 +24,7 @@ from desktop.core.identity import author_name
 from desktop.core.releases import keys
 from storage.releases.content import version_id
 
+from .. import asking
 from ..tasks import TaskSet
 from ..widgets import MessageBar
 from .common import DestinationPicker, DialogWork, explain, heading, hint, user_errors
@@ -189,21 +190,18 @@ class PublishDialog(QDialog):
         super().done(result)
 
     # -- questions (tests replace these) -------------------------------------------------------
-    def ask_publish_despite_tests(self, names: list[str]) -> bool:
+    async def ask_publish_despite_tests(self, names: list[str]) -> bool:
         shown = "\n".join(f"• {n}" for n in names[:10]) + ("\n…" if len(names) > 10 else "")
-        answer = QMessageBox.question(
+        return await asking.confirm(
             self, "Publish despite failed tests?",
-            f"These prompts failed their tests:\n{shown}\n\nPublish them anyway?",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.No)
-        return answer == QMessageBox.StandardButton.Yes
+            f"These prompts failed their tests:\n{shown}\n\nPublish them anyway?")
 
-    def ask_project_name(self, destination: str) -> str | None:
-        name, ok = QInputDialog.getText(
+    async def ask_project_name(self, destination: str) -> str | None:
+        name = await asking.text(
             self, "Create a release repository",
             f"{destination}\nhas no release repository yet. Create one for the project named "
             "(lowercase letters, digits, '-' and '_'):")
-        return name.strip() if ok and name.strip() else None
+        return name.strip() if name and name.strip() else None
 
     # -- loading ---------------------------------------------------------------------------
     async def load(self) -> None:
@@ -293,7 +291,7 @@ class PublishDialog(QDialog):
         self._rebuild(None)
 
     async def create_repository(self, destination: str) -> None:
-        project = self.ask_project_name(destination)
+        project = await self.ask_project_name(destination)
         if not project:
             return
         try:
@@ -453,7 +451,7 @@ class PublishDialog(QDialog):
             if row.chosen_pk in fresh:
                 row.choice = fresh[row.chosen_pk]  # the latest test results
         failed = [r.name for r in rows if r.gate and r.gate.status is core.GateStatus.FAILED]
-        if failed and not self.ask_publish_despite_tests(failed):
+        if failed and not await self.ask_publish_despite_tests(failed):
             return None
         chosen = {r.name: r.content for r in rows}
         return await self._publish(chosen, live)

@@ -16,6 +16,7 @@ from desktop.core import releases as core
 from desktop.core.releases import keys
 from storage.releases.errors import NothingPending
 
+from .. import asking
 from ..tasks import TaskSet
 from ..widgets import MessageBar
 from .common import DestinationPicker, DialogWork, explain, heading, user_errors
@@ -139,14 +140,11 @@ class ReviewDialog(QDialog):
         super().done(result)
 
     # -- questions (tests replace these) -----------------------------------------------------
-    def ask_reject(self, review: core.Review) -> bool:
-        answer = QMessageBox.question(
+    async def ask_reject(self, review: core.Review) -> bool:
+        return await asking.confirm(
             self, "Reject this release?",
             f"Withdraw release {review.release} from {review.channel}? The channel keeps "
-            "serving what it serves now, and the author can publish again.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.No)
-        return answer == QMessageBox.StandardButton.Yes
+            "serving what it serves now, and the author can publish again.")
 
     # -- loading ---------------------------------------------------------------------------
     async def load(self) -> None:
@@ -281,7 +279,7 @@ class ReviewDialog(QDialog):
 
     async def reject_pending(self) -> bool:
         review = self.review
-        if review is None or self.busy or not self.ask_reject(review):
+        if review is None or self.busy or not await self.ask_reject(review):
             return False
         self.busy = True
         self._update_buttons()

@@ -37,6 +37,7 @@ from storage.releases.content import PromptContent
 from storage.workspace import prompts as repo
 from storage.workspace.db import Workspace, WorkspaceError
 
+from .. import asking
 from ..tasks import TaskSet, Writer
 from ..widgets import MessageBar, on_click
 from .diff_view import DiffView, nothing
@@ -402,20 +403,19 @@ class HistoryPanel(QWidget):
         if one is not None:
             self.tasks.spawn(self.restore_version(one.version_id))
 
-    def _ask_restore(self, version_id: str) -> bool:
+    async def _ask_restore(self, version_id: str) -> bool:
         current = self.model.current_entry()
         now = f" The current version ({short(current.version_id)}) stays in the history." \
             if current else ""
-        answer = QMessageBox.question(
+        answer = await asking.question(
             self, "Restore this version?",
             f"Make version {short(version_id)} of {self._name} the current version again?{now}"
             " Your next save will build on it. Open drafts are not changed.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel)
-        return answer == QMessageBox.StandardButton.Yes
+            asking.Button.Yes | asking.Button.Cancel, asking.Button.Cancel)
+        return answer == asking.Button.Yes
 
     async def restore_version(self, version_id: str) -> None:
-        if not self.ask_restore(version_id):
+        if not await self.ask_restore(version_id):
             return
         try:
             changed = await self.writer.run(restore, self.workspace, self._name, version_id,
