@@ -187,15 +187,26 @@ class MainWindow(QMainWindow):
         return WorkspaceView(workspace, self)
 
     def _install_view_menus(self, view: QWidget) -> None:
-        """The view's menus go before Help; they leave with the view."""
+        """The view's menus go before Help, its file actions (import, export, back up) into
+        File; they leave with the view."""
         self._view_menus = list(getattr(view, "menus", lambda: [])())
         for menu in self._view_menus:
             self.menuBar().insertMenu(self.help_menu.menuAction(), menu)
+        self._view_file_actions = []
+        for action in getattr(view, "file_actions", lambda: [])():
+            if action is None:
+                action = QAction(self)
+                action.setSeparator(True)
+            self.file_menu.insertAction(self.action_restore_backup, action)
+            self._view_file_actions.append(action)
 
     def _remove_view_menus(self) -> None:
         for menu in getattr(self, "_view_menus", []):
             self.menuBar().removeAction(menu.menuAction())
         self._view_menus = []
+        for action in getattr(self, "_view_file_actions", []):
+            self.file_menu.removeAction(action)
+        self._view_file_actions = []
 
     def _close_view(self) -> None:
         if self.view is not None:

@@ -59,8 +59,8 @@ class Writer:
     def submit(self, fn: Callable[..., T], *args: Any) -> Future[T]:
         return self._pool.submit(fn, *args)
 
-    async def run(self, fn: Callable[..., T], *args: Any) -> T:
-        return await asyncio.wrap_future(self._pool.submit(fn, *args))
+    async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        return await asyncio.wrap_future(self._pool.submit(fn, *args, **kwargs))
 
     def drain(self) -> None:
         """Block until every write submitted so far is done (shutdown, tests)."""

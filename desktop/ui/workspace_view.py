@@ -483,6 +483,10 @@ class WorkspaceView(QWidget):
             self.addAction(a)  # shortcuts work wherever the view is, with or without menus
         self._update_actions()
 
+    def file_actions(self) -> list[QAction | None]:
+        """For the main window's File menu: import, export, back up (None: a separator)."""
+        return self.features.file_actions()
+
     def menus(self) -> list[QMenu]:
         """Menus for the main window (it owns the menu bar)."""
         prompt = QMenu("&Prompt", self)

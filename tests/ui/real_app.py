@@ -75,19 +75,24 @@ class Person:
             click_button(box, button)
         self.answers.append(_Answer(QMessageBox, act, f"click {button!r}", title))
 
-    def will_choose(self, path: str | Path, title: str | None = None) -> None:
-        """Type this path into the next file chooser and accept it."""
+    def will_choose(self, path: str | Path | list[str | Path], title: str | None = None) -> None:
+        """Type this path (or these, in one folder) into the next file chooser and accept."""
+        paths = [Path(p) for p in (path if isinstance(path, list) else [path])]
+
         def act(dialog: QWidget) -> None:
             assert isinstance(dialog, QFileDialog)
             edit = dialog.findChild(QLineEdit, "fileNameEdit")
             if dialog.fileMode() == QFileDialog.FileMode.Directory or edit is None:
-                dialog.setDirectory(str(Path(path)))
-                dialog.selectFile(str(Path(path)))
+                dialog.setDirectory(str(paths[0]))
+                dialog.selectFile(str(paths[0]))
+            elif len(paths) > 1:
+                dialog.setDirectory(str(paths[0].parent))
+                edit.setText(" ".join(f'"{p.name}"' for p in paths))
             else:
                 edit.clear()
-                edit.setText(str(path))
+                edit.setText(str(paths[0]))
             dialog.accept()
-        self.answers.append(_Answer(QFileDialog, act, f"choose {path}", title))
+        self.answers.append(_Answer(QFileDialog, act, f"choose {[str(p) for p in paths]}", title))
 
     def will_type(self, text: str, title: str | None = None) -> None:
         """Replace the text of the next input dialog and press OK."""
@@ -192,7 +197,11 @@ class AppHarness:
 
     # -- menus ----------------------------------------------------------------------------
     def menus(self) -> dict[str, QMenu]:
-        return {plain(a.text()): a.menu() for a in self.window.menuBar().actions() if a.menu()}
+        """The menu bar's menus by title, in order. (Never `QAction.menu()`: in PySide6 6.x the
+        wrapper it returns takes ownership, and the menu is deleted with it.)"""
+        bar = self.window.menuBar()
+        owned = {m.menuAction(): m for m in self.window.findChildren(QMenu)}
+        return {plain(a.text()): owned[a] for a in bar.actions() if a in owned}
 
     def action(self, menu: str, item: str) -> QAction:
         menus = self.menus()
@@ -269,10 +278,18 @@ class AppHarness:
                                  + "\n".join(self.person.unexpected))
 
 
+def submenus(menu: QMenu) -> dict[QAction, QMenu]:
+    from PySide6.QtWidgets import QApplication as App
+
+    everywhere = [w for top in App.topLevelWidgets() for w in top.findChildren(QMenu)]
+    return {m.menuAction(): m for m in everywhere if m.menuAction() in menu.actions()}
+
+
 def find_action(menu: QMenu, item: str) -> QAction | None:
+    subs = submenus(menu)
     for a in menu.actions():
-        if a.menu() is not None:
-            hit = find_action(a.menu(), item)
+        if a in subs:
+            hit = find_action(subs[a], item)
             if hit is not None:
                 return hit
         elif plain(a.text()) == item:
@@ -392,3 +409,24 @@ def click_row(view, row: int, *, ctrl: bool = False, column: int = 0) -> None:
     modifier = Qt.KeyboardModifier.ControlModifier if ctrl else Qt.KeyboardModifier.NoModifier
     QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, modifier,
                      view.visualRect(index).center())
+
+
+def tick(listing, row: int, on: bool = True) -> None:
+    """Click the check box of a list item (only if it is not already as wanted)."""
+    item = listing.item(row)
+    if (item.checkState() == Qt.CheckState.Checked) == on:
+        return
+    listing.scrollToItem(item)
+    QApplication.processEvents()
+    rect = listing.visualItemRect(item)
+    from PySide6.QtWidgets import QStyle, QStyleOptionViewItem
+
+    option = QStyleOptionViewItem()
+    option.initFrom(listing)
+    option.rect = rect
+    option.features |= QStyleOptionViewItem.ViewItemFeature.HasCheckIndicator
+    box = listing.style().subElementRect(QStyle.SubElement.SE_ItemViewItemCheckIndicator, option,
+                                         listing)
+    QTest.mouseClick(listing.viewport(), Qt.MouseButton.LeftButton,
+                     Qt.KeyboardModifier.NoModifier, box.center())
+    assert (item.checkState() == Qt.CheckState.Checked) == on, f"could not tick {item.text()}"

@@ -372,8 +372,15 @@ class CompareView(QWidget):
         import pyqtgraph as pg  # seconds of import: only when the chart is first shown
 
         if self.plot is None:
+            from PySide6.QtWidgets import QApplication
+
             pg.setConfigOptions(antialias=True, background="w", foreground="#374151")
+            before = set(QApplication.topLevelWidgets())
             self.plot = pg.PlotWidget()
+            # pyqtgraph makes its context menus without a parent: tie them to this view so
+            # they go when it goes, instead of lingering as hidden top-level windows.
+            for menu in set(QApplication.topLevelWidgets()) - before:
+                menu.setParent(self, menu.windowFlags())
             self.plot.setObjectName("scoreChart")
             self.plot.setMinimumHeight(200)
             self.plot.showGrid(x=False, y=True, alpha=0.25)

@@ -252,7 +252,7 @@ class ResultCellDelegate(QStyledItemDelegate):
             up, down = thumbs()
             facts.append(up if human.passed else down if human.passed is False else "✎")
         if cell.tokens_in is not None or cell.tokens_out is not None:
-            facts.append(f"{(cell.tokens_in or 0) + (cell.tokens_out or 0):,} tok")
+            facts.append(f"{(cell.tokens_in or 0) + (cell.tokens_out or 0):,} tokens")
         if not cell.error_kind:
             facts.append("cached" if cell.cached else fmt_cost(cell.cost))
             facts.append(fmt_ms(cell.latency_ms))

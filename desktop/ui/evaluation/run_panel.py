@@ -99,6 +99,7 @@ class RunPanel(QWidget):
         self.outcome: RunOutcome | None = None
         self._progress: Progress | None = None
         self._specs_edited = False
+        self._shut = False
 
         title = QLabel("Run a test set")
         title.setObjectName("paneTitle")
@@ -224,6 +225,13 @@ class RunPanel(QWidget):
         except USER_ERRORS as exc:
             self.message.show_message("error", str(exc))
             return
+        if self._shut:
+            return
+        # What the author ticked and chose stays ticked when the lists are read again.
+        same_prompt = self.choices is not None and self.prompt == name
+        ticked_versions = set(_checked(self.versions)) if same_prompt else None
+        ticked_providers = set(_checked(self.providers)) if same_prompt else None
+        chosen_set = self.test_set_box.currentData() if same_prompt else None
         self.prompt = name
         self.choices = choices
         self.prompt_label.setText(f"  {name}")
@@ -233,16 +241,20 @@ class RunPanel(QWidget):
             number = total - i
             when = created.astimezone().strftime("%d %b %H:%M") if created else ""
             text = f"v{number}  ·  {vid[:8]}  ·  {when}" + (f"  ·  {message}" if message else "")
-            self.versions.addItem(_checkable(text, vid, i == 0,
+            on = vid in ticked_versions if ticked_versions else i == 0
+            self.versions.addItem(_checkable(text, vid, on,
                                              f"Version {vid}\nby {author or 'unknown'}"))
         self.providers.clear()
         for i, (provider, model) in enumerate(choices.providers):
-            self.providers.addItem(_checkable(f"{provider}  ({model})", provider, i == 0))
+            on = provider in ticked_providers if ticked_providers else i == 0
+            self.providers.addItem(_checkable(f"{provider}  ({model})", provider, on))
         self.test_set_box.blockSignals(True)
         self.test_set_box.clear()
         for ts_name, n, _specs, mine in choices.test_sets:
-            self.test_set_box.addItem(f"{ts_name}  ·  {n:,} cases"
-                                      + ("" if mine else "  (other prompt)"), ts_name)
+            self.test_set_box.addItem(f"{ts_name}  ·  {n:,} case{'s' if n != 1 else ''}"
+                                      + ("" if mine else "  (for another prompt)"), ts_name)
+        if chosen_set is not None and self.test_set_box.findData(chosen_set) >= 0:
+            self.test_set_box.setCurrentIndex(self.test_set_box.findData(chosen_set))
         self.test_set_box.blockSignals(False)
         self._specs_edited = False
         self._test_set_chosen()
@@ -343,6 +355,8 @@ class RunPanel(QWidget):
             self.runner = None
             self._busy = False
             self._update_buttons()
+        if self._shut:  # the window closed: the run stopped, its results are kept
+            return outcome
         if outcome is not None:
             self.outcome = outcome
             self._progress = None
@@ -424,5 +438,6 @@ class RunPanel(QWidget):
         return self._busy
 
     def shutdown(self) -> None:
+        self._shut = True
         self.cancel()
         self.progress_timer.stop()
