@@ -15,6 +15,7 @@ import gc
 import threading
 import time
 import traceback
+from pathlib import Path
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -339,3 +340,17 @@ def open_app(aio, tmp_path):
     _process_deletions()
     if problems:
         pytest.fail("\n".join(problems))
+
+
+@pytest.fixture(scope="session")
+def reader_wheel(tmp_path_factory) -> Path:
+    """The engineers' reader, `promptpress_reader`, built from packaging/ once per session."""
+    import subprocess
+    import sys
+
+    out = tmp_path_factory.mktemp("reader-dist")
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, str(root / "packaging" / "reader" / "build.py"),
+                           str(out)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return Path(done.stdout.strip().splitlines()[-1])

@@ -89,6 +89,8 @@ class DestinationPicker(QWidget):
         self.combo.lineEdit().returnPressed.connect(self._emit)
         self.combo.activated.connect(lambda _i: self._emit())
         self.browse = QPushButton("Choose folder…")
+        # Enter in the address field opens that address; it must not "click" this button.
+        self.browse.setAutoDefault(False)
         self.browse.clicked.connect(self._browse)
         box = QHBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)
