@@ -10,6 +10,9 @@ from the source. `refresh()` verifies a newer release completely before it repla
 one; `get()` is a dictionary lookup of prompts prepared in advance. When a good release is being
 served, a failure (source down, not yet synced, tampered, rolled back...) is logged and kept in
 `last_error` instead of raised; with nothing good to serve, it is raised.
+
+What is served must stay trusted: after a root rotation the served release is verified again
+under the new root and dropped if its keys were revoked.
 """
 
 from __future__ import annotations
@@ -113,6 +116,7 @@ class Reader:
         self._pointer: SignedPointer | None = None  # last accepted (the version floor)
         self._etag: str | None = None
         self._manifest: Manifest | None = None
+        self._manifest_data: bytes | None = None  # to verify it again after a root rotation
         self._prompts: dict[str, Prompt] = {}
         if self._cache is not None:
             self._load_cache()
@@ -171,21 +175,21 @@ class Reader:
     def refresh(self) -> bool:
         """Check the source for a newer release; True if one was verified and is now served."""
         with self._lock:
+            now = now_seconds(self.clock)
             try:
-                changed = self._update(self._source, now_seconds(self.clock))
+                changed = self._update(self._source, now)
             except ReaderError as exc:
+                self.last_error = exc
                 if not self._prompts:
                     raise
-                self.last_error = exc
                 log.warning("promptpress_reader: keeping release %s of %s/%s: %s (%s)",
                             self.release, self.project, self.channel, exc, exc.threat)
                 return False
             self.last_error = None
             return changed
 
-    def _update(self, source: Source, now: int | None, *, save: bool = True) -> bool:
-        """Verify what `source` holds; `now=None` skips expiry checks (used for the cache)."""
-        # 1. the root chain, one version at a time, then the newest root's expiry
+    def _walk_roots(self, source: Source) -> tuple[SignedRoot, dict[int, bytes]]:
+        """The root chain after the trusted one, one version at a time."""
         root, roots = self._root, dict(self._roots)
         for _ in range(MAX_ROOT_ROTATIONS):
             path = root_path(root.root.version + 1)
@@ -195,24 +199,17 @@ class Reader:
                 break
             root = verify_next_root(root.root, data, path)
             roots[root.root.version] = data
-        rotated = root is not self._root
-        if rotated:  # each new root stands on its own: keep it at once
-            self._root, self._roots = root, roots
-            if save and self._pointer is not None:
-                self._save(CachedState(roots, self._pointer.data, self._pointer.pointer.version,
-                                       self._etag), {})
+        return root, roots
+
+    def _update(self, source: Source, now: int | None, *, save: bool = True) -> bool:
+        """Verify what `source` holds; `now=None` skips expiry checks (used for the cache)."""
+        # 1. the root chain, then the newest root's expiry
+        root, roots = self._walk_roots(source)
+        if root is not self._root:  # each new root stands on its own: keep it at once
+            self._trust(root, roots, save)
         if now is not None:
             check_root_expiry(root.root, now, self.clock_skew)
-        floor = self._pointer
-        if floor is not None:
-            try:  # after a key rotation the accepted pointer may no longer verify: then its
-                # version stops bounding new ones (fast-forward recovery, as in TUF)
-                verify_pointer(root.root, floor.data, channel=self.channel, now=None)
-            except VerificationError:
-                if rotated:
-                    log.warning("promptpress_reader: root %d no longer trusts the keys of the "
-                                "accepted pointer", root.root.version)
-                floor = None
+        floor = self._pointer  # verified under this root (see _trust)
         # 2. the channel pointer: signature, type, project, channel, version, expiry
         path = pointer_path(self.channel)
         etag = self._etag if floor is not None else None
@@ -229,8 +226,8 @@ class Reader:
         if floor is not None and signed.payload == floor.payload and self._manifest:
             # Unchanged (maybe co-signed again, or a new ETag): save only if bytes differ.
             unchanged = signed.data == floor.data and etag == self._etag
-            self._commit(root, roots, signed, etag, self._manifest, self._prompts, {},
-                         save and not unchanged)
+            self._commit(root, roots, signed, etag, self._manifest, self._manifest_data,
+                         self._prompts, {}, save and not unchanged)
             return False
         # 3. the manifest: length and hash before parsing, then signature, project, release
         ref = signed.pointer.manifest
@@ -249,8 +246,43 @@ class Reader:
                 known[blob.sha256] = content
                 new_blobs[blob.sha256] = data
             prompts[name] = Prompt(name, content, blob.sha256, manifest.release)
-        self._commit(root, roots, signed, etag, manifest, prompts, new_blobs, save)
+        self._commit(root, roots, signed, etag, manifest, manifest_data, prompts, new_blobs,
+                     save)
         return True
+
+    def _trust(self, root: SignedRoot, roots: dict[int, bytes], save: bool) -> None:
+        """Take a newer root, and stop serving what it no longer trusts (revoked keys)."""
+        self._root, self._roots = root, roots
+        pointer, dropped = self._pointer, False
+        if pointer is not None:
+            what = f"release {pointer.pointer.release} (pointer version {pointer.pointer.version})"
+            try:
+                verify_pointer(root.root, pointer.data, channel=self.channel, now=None)
+            except VerificationError as exc:
+                # Its version stops bounding new pointers too (fast-forward recovery, as in TUF).
+                log.warning("promptpress_reader: root %d no longer trusts the pointer of %s on "
+                            "%s/%s (%s); it is no longer served", root.root.version, what,
+                            self.project, self.channel, exc)
+                self._pointer = pointer = None
+                self._etag, dropped = None, True
+                self._drop()
+            else:
+                if self._manifest_data is not None:
+                    try:
+                        verify_manifest(root.root, pointer.pointer, self._manifest_data)
+                    except VerificationError as exc:
+                        log.warning("promptpress_reader: root %d no longer trusts the manifest "
+                                    "of %s on %s/%s (%s); it is no longer served",
+                                    root.root.version, what, self.project, self.channel, exc)
+                        self._drop()
+        if save and (pointer is not None or dropped):  # a dropped pointer is not kept either
+            self._save(CachedState(roots, pointer.data if pointer else None,
+                                   pointer.pointer.version if pointer else 0,
+                                   self._etag if pointer else None), {})
+
+    def _drop(self) -> None:
+        """Stop serving the current release (the version floor, if any, stays)."""
+        self._manifest, self._manifest_data, self._prompts = None, None, {}
 
     def _blob(self, source: Source, ref: FileRef, what: str) -> bytes:
         if self._cache is not None:
@@ -264,13 +296,13 @@ class Reader:
                                "yet: the release is partly published or still syncing") from None
 
     def _commit(self, root: SignedRoot, roots: dict[int, bytes], signed: SignedPointer,
-                etag: str | None, manifest: Manifest, prompts: dict[str, Prompt],
-                blobs: dict[str, bytes], save: bool) -> None:
+                etag: str | None, manifest: Manifest, manifest_data: bytes | None,
+                prompts: dict[str, Prompt], blobs: dict[str, bytes], save: bool) -> None:
         """Every check passed: save to the cache first, then serve."""
         if save:
             self._save(CachedState(roots, signed.data, signed.pointer.version, etag), blobs)
         self._root, self._roots, self._pointer, self._etag = root, roots, signed, etag
-        self._manifest = manifest
+        self._manifest, self._manifest_data = manifest, manifest_data
         self._prompts = prompts
 
     def _save(self, state: CachedState, blobs: dict[str, bytes]) -> None:
@@ -282,21 +314,29 @@ class Reader:
             log.warning("promptpress_reader: could not save the cache: %s", exc)
 
     def _load_cache(self) -> None:
-        """Serve the cached release if it verifies from the pinned root; else start afresh."""
+        """Serve the cached release if it verifies from the pinned root; else start afresh.
+
+        The cached roots are kept even when the cached release does not verify, so a restart
+        never trusts keys that a later root revoked."""
         assert self._cache is not None
         try:
             state = self._cache.load()
-            if state is None or state.pointer is None:
+            if state is None:
                 return
-            self._update(_CacheSource(self._cache, state), None, save=False)
+            source = _CacheSource(self._cache, state)
+            self._root, self._roots = self._walk_roots(source)
+        except ReaderError as exc:
+            self._forget(exc)
+            return
+        if state.pointer is None:
+            return
+        try:
+            self._update(source, None, save=False)
             self._etag = state.etag
         except ReaderError as exc:
-            error = exc if isinstance(exc, CorruptCacheError) else CorruptCacheError(
-                f"the reader cache does not verify ({exc.threat}: {exc}); it is ignored and "
-                "the release is fetched again")
-            self._reset()
-            self.last_error = error
-            log.warning("promptpress_reader: %s", error)
+            self._drop()  # not served; its pointer still bounds new ones if it verifies
+            self._pointer, self._etag = self._floor(state.pointer), None
+            self._forget(exc, roots_kept=True)
             return
         now = now_seconds(self.clock)
         try:  # an expired cached release is still served until a fresh one verifies
@@ -308,9 +348,24 @@ class Reader:
             self.last_error = exc
             log.warning("promptpress_reader: the cached release is stale: %s", exc)
 
+    def _floor(self, data: bytes) -> SignedPointer | None:
+        try:
+            return verify_pointer(self._root.root, data, channel=self.channel, now=None)
+        except VerificationError:
+            return None
+
+    def _forget(self, exc: ReaderError, *, roots_kept: bool = False) -> None:
+        error = exc if isinstance(exc, CorruptCacheError) else CorruptCacheError(
+            f"the reader cache does not verify ({exc.threat}: {exc}); it is ignored and "
+            "the release is fetched again")
+        if not roots_kept:
+            self._reset()
+        self.last_error = error
+        log.warning("promptpress_reader: %s", error)
+
     def _reset(self) -> None:
         self._root, self._roots, self._pointer, self._etag = self._pinned, {}, None, None
-        self._manifest, self._prompts = None, {}
+        self._drop()
 
     def close(self) -> None:
         self._source.close()
@@ -353,3 +408,4 @@ class _CacheSource(Source):
 
 def _is_url(source: Any) -> bool:
     return isinstance(source, str) and source.startswith(("http://", "https://"))
+
