@@ -12,7 +12,8 @@ served, a failure (source down, not yet synced, tampered, rolled back...) is log
 `last_error` instead of raised; with nothing good to serve, it is raised.
 
 What is served must stay trusted: after a root rotation the served release is verified again
-under the new root and dropped if its keys were revoked.
+under the new root and dropped if its keys were revoked; a release older than `min_release`
+(or `$PROMPTPRESS_MIN_RELEASE`) is refused.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from typing import Any
 from .cache import CachedState, ReaderCache
 from .content import PromptContent
 from .errors import (CorruptCacheError, NotFoundError, NotYetSynced, PromptNotFound, ReaderError,
-                     VerificationError)
+                     RollbackError, VerificationError)
 from .metadata import MAX_POINTER_BYTES, MAX_ROOT_BYTES, Clock, FileRef, Manifest, Root, now_seconds
 from .names import blob_path, check_channel, pointer_path, root_path
 from .sources import Source, open_source
@@ -36,6 +37,8 @@ from .verify import (DEFAULT_SKEW, MAX_ROOT_ROTATIONS, SignedPointer, SignedRoot
                      verify_next_root, verify_pointer)
 
 log = logging.getLogger("promptpress_reader")
+
+MIN_RELEASE_ENV = "PROMPTPRESS_MIN_RELEASE"  # the release floor when min_release= is not given
 
 
 class Prompt:
@@ -91,13 +94,19 @@ class Reader:
     `source`: a folder path or an http(s) URL. `trusted_root`: the path to, or the bytes of, the
     root file pinned in the engineer's repository. `clock` returns now (an aware datetime or epoch
     seconds); `clock_skew` is how many seconds past expiry are still forgiven.
+
+    `min_release`: refuse any release numbered lower (default: `$PROMPTPRESS_MIN_RELEASE`, else
+    none). A reader with no saved state otherwise accepts any unexpired pointer, including an
+    older one replayed.
     """
 
     def __init__(self, source: "str | os.PathLike[str] | Source", trusted_root: "bytes | str | os.PathLike[str]",
                  channel: str = "production", cache_dir: "str | os.PathLike[str] | None" = None,
                  *, clock: Clock | None = None, clock_skew: int = DEFAULT_SKEW,
-                 timeout: float = 10.0, refresh: bool = True) -> None:
+                 timeout: float = 10.0, refresh: bool = True,
+                 min_release: int | None = None) -> None:
         self.channel = check_channel(channel)
+        self.min_release = _min_release(min_release)
         if not isinstance(trusted_root, (bytes, bytearray)):
             with open(trusted_root, "rb") as f:
                 trusted_root = f.read(MAX_ROOT_BYTES + 1)
@@ -223,6 +232,12 @@ class Reader:
             data = floor.data  # type: ignore[union-attr]
         signed = verify_pointer(root.root, data, channel=self.channel, now=now,
                                 skew=self.clock_skew, floor=floor)
+        if signed.pointer.release < self.min_release:
+            raise RollbackError(
+                f"the pointer of channel {self.channel!r} names release {signed.pointer.release}, "
+                f"older than release {self.min_release}, the lowest this reader accepts "
+                f"(min_release / {MIN_RELEASE_ENV}): an old release replayed, or the floor is "
+                "set higher than what has been published")
         if floor is not None and signed.payload == floor.payload and self._manifest:
             # Unchanged (maybe co-signed again, or a new ETag): save only if bytes differ.
             unchanged = signed.data == floor.data and etag == self._etag
@@ -408,4 +423,17 @@ class _CacheSource(Source):
 
 def _is_url(source: Any) -> bool:
     return isinstance(source, str) and source.startswith(("http://", "https://"))
+
+
+def _min_release(value: int | None) -> int:
+    if value is None:
+        text = os.environ.get(MIN_RELEASE_ENV, "").strip()
+        if not text:
+            return 0
+        if not text.isdigit():
+            raise ValueError(f"{MIN_RELEASE_ENV}={text!r} must be a release number (or unset)")
+        return int(text)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"min_release must be a release number, not {value!r}")
+    return value
 
