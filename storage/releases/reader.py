@@ -13,7 +13,8 @@ served, a failure (source down, not yet synced, tampered, rolled back...) is log
 
 What is served must stay trusted: after a root rotation the served release is verified again
 under the new root and dropped if its keys were revoked; a release older than `min_release`
-(or `$PROMPTPRESS_MIN_RELEASE`) is refused.
+(or `$PROMPTPRESS_MIN_RELEASE`) is refused; an expired release is served only with a warning
+in the log on each refresh, and no longer than `max_stale` seconds past its expiry.
 """
 
 from __future__ import annotations
@@ -22,13 +23,15 @@ import logging
 import os
 import threading
 from collections.abc import Iterator, Mapping
+from datetime import timedelta
 from typing import Any
 
 from .cache import CachedState, ReaderCache
 from .content import PromptContent
-from .errors import (CorruptCacheError, NotFoundError, NotYetSynced, PromptNotFound, ReaderError,
-                     RollbackError, VerificationError)
-from .metadata import MAX_POINTER_BYTES, MAX_ROOT_BYTES, Clock, FileRef, Manifest, Root, now_seconds
+from .errors import (CorruptCacheError, FreezeError, NotFoundError, NotYetSynced, PromptNotFound,
+                     ReaderError, RollbackError, VerificationError)
+from .metadata import (MAX_POINTER_BYTES, MAX_ROOT_BYTES, Clock, FileRef, Manifest, Root,
+                       format_time, now_seconds)
 from .names import blob_path, check_channel, pointer_path, root_path
 from .sources import Source, open_source
 from .template import render_messages
@@ -97,16 +100,19 @@ class Reader:
 
     `min_release`: refuse any release numbered lower (default: `$PROMPTPRESS_MIN_RELEASE`, else
     none). A reader with no saved state otherwise accepts any unexpired pointer, including an
-    older one replayed.
+    older one replayed. `max_stale`: seconds (or a timedelta) an expired release is still served
+    when nothing newer verifies; after that `refresh()` raises FreezeError and nothing is served.
+    None (the default) serves it as long as nothing newer verifies, with a warning each refresh.
     """
 
     def __init__(self, source: "str | os.PathLike[str] | Source", trusted_root: "bytes | str | os.PathLike[str]",
                  channel: str = "production", cache_dir: "str | os.PathLike[str] | None" = None,
                  *, clock: Clock | None = None, clock_skew: int = DEFAULT_SKEW,
-                 timeout: float = 10.0, refresh: bool = True,
-                 min_release: int | None = None) -> None:
+                 timeout: float = 10.0, refresh: bool = True, min_release: int | None = None,
+                 max_stale: "float | timedelta | None" = None) -> None:
         self.channel = check_channel(channel)
         self.min_release = _min_release(min_release)
+        self.max_stale = _max_stale(max_stale)
         if not isinstance(trusted_root, (bytes, bytearray)):
             with open(trusted_root, "rb") as f:
                 trusted_root = f.read(MAX_ROOT_BYTES + 1)
@@ -188,6 +194,9 @@ class Reader:
             try:
                 changed = self._update(self._source, now)
             except ReaderError as exc:
+                frozen = self._check_stale(now) if self._prompts else None
+                if frozen is not None:
+                    raise frozen from exc
                 self.last_error = exc
                 if not self._prompts:
                     raise
@@ -299,6 +308,32 @@ class Reader:
         """Stop serving the current release (the version floor, if any, stays)."""
         self._manifest, self._manifest_data, self._prompts = None, None, {}
 
+    def _check_stale(self, now: int) -> FreezeError | None:
+        """Warn that the served release has expired; past `max_stale`, drop it and say why."""
+        assert self._pointer is not None
+        pointer, root = self._pointer.pointer, self._root.root
+        expires = min(pointer.expires, root.expires)
+        if now <= expires + self.clock_skew:
+            return None
+        late = now - expires
+        where = (f"release {pointer.release} of {self.project}/{self.channel}, which expired at "
+                 f"{format_time(expires)} ({_duration(late)} ago)")
+        if self.max_stale is not None and late > self.clock_skew + self.max_stale:
+            self._drop()
+            error = FreezeError(
+                f"{where}, is no longer served: it is more than {_duration(self.max_stale)} past "
+                "its expiry (max_stale). Either the publisher has not renewed the channel "
+                "(`promptpress release renew`) or the source is frozen by someone hiding newer "
+                "releases")
+            self.last_error = error
+            log.error("promptpress_reader: %s", error)
+            return error
+        limit = (f"it will stop being served {_duration(self.max_stale)} after its expiry"
+                 if self.max_stale is not None else "set max_stale= to bound how long")
+        log.warning("promptpress_reader: serving %s, because nothing newer verifies; the "
+                    "publisher has not renewed it or the source is frozen (%s)", where, limit)
+        return None
+
     def _blob(self, source: Source, ref: FileRef, what: str) -> bytes:
         if self._cache is not None:
             data = self._cache.blob(ref.sha256, ref.length)
@@ -360,7 +395,7 @@ class Reader:
             verify_pointer(self._root.root, self._pointer.data, channel=self.channel, now=now,
                            skew=self.clock_skew)
         except VerificationError as exc:
-            self.last_error = exc
+            self.last_error = self._check_stale(now) or exc
             log.warning("promptpress_reader: the cached release is stale: %s", exc)
 
     def _floor(self, data: bytes) -> SignedPointer | None:
@@ -436,4 +471,22 @@ def _min_release(value: int | None) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ValueError(f"min_release must be a release number, not {value!r}")
     return value
+
+
+def _max_stale(value: "float | timedelta | None") -> int | None:
+    if value is None:
+        return None
+    seconds = value.total_seconds() if isinstance(value, timedelta) else value
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
+        raise ValueError(f"max_stale must be a number of seconds or a timedelta, not {value!r}")
+    return int(seconds)
+
+
+def _duration(seconds: int) -> str:
+    """A duration in words, for log lines and errors: "3 days", "5 hours", "42 seconds"."""
+    for unit, size in (("day", 86_400), ("hour", 3_600), ("minute", 60)):
+        if seconds >= size:
+            n = seconds // size
+            return f"{n} {unit}{'s' if n != 1 else ''}"
+    return f"{seconds} second{'s' if seconds != 1 else ''}"
 
