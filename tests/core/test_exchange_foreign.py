@@ -154,6 +154,28 @@ def test_prompty_response_format_file_is_read_next_to_the_prompty_file(imported)
     assert "${file:review-extract.schema.json}: read from review-extract.schema.json" in text
 
 
+def test_prompty_v1_azure_deployment_without_a_type_is_an_azure_model(imported):
+    reports, contents = imported
+    content, _, _ = contents["prompty-v1-review-extract"]
+    assert content.model == "azure/gpt-4o"
+    assert content.parameters == {"temperature": 0}
+    text = notes_of(reports["prompty-v1-review-extract.prompty"])
+    assert "azure_deployment gpt-4o but no type: imported as the model azure/gpt-4o" in text
+    assert "azure_endpoint" in text and "${env:" not in text
+
+
+def test_prompty_v2_connection_azure_deployment_is_the_model(imported):
+    reports, contents = imported
+    content, _, _ = contents["prompty-v2-azure-connection"]
+    assert content.model == "azure/gpt-4o-mini-triage"
+    assert content.parameters == {"temperature": 0.1, "max_tokens": 50}
+    text = notes_of(reports["prompty-v2-azure-connection.prompty"])
+    assert "no deployment or model name given" not in text
+    assert "imported as the model azure/gpt-4o-mini-triage" in text
+    assert "model.connection (api_key, azure_endpoint, type)" in text  # the rest: a provider
+    assert "${env:" not in text
+
+
 PROMPTY_WITH_FORMAT = ("---\nmodel:\n  configuration:\n    type: openai\n    name: gpt-4o\n"
                        "  parameters:\n    response_format: {ref}\n---\nuser:\nHi\n")
 

@@ -130,6 +130,16 @@ def _model(spec: Any, v2: bool, notes: Notes, folder: Path | None = None,
         model_name = str(spec.get("id") or "")
         provider = spec.get("provider")
         connection = spec.get("connection")
+        deployment = connection.get("azure_deployment") if isinstance(connection, dict) else None
+        if deployment:
+            connection = {k: v for k, v in connection.items() if k != "azure_deployment"}
+            if not model_name:
+                model_name, provider = str(deployment), "azure"
+                notes.change(f"model.connection.azure_deployment {deployment}: imported as the "
+                             f"model azure/{deployment}")
+            elif str(deployment) != model_name:
+                notes.skip(f"model.connection.azure_deployment {deployment}: the model id "
+                           f"{model_name} was used")
         if connection:
             notes.skip(f"model.connection ({_redacted(connection)}): endpoints and keys are "
                        "provider settings; add a provider with `promptpress provider add`")
@@ -142,6 +152,10 @@ def _model(spec: Any, v2: bool, notes: Notes, folder: Path | None = None,
         provider = config.get("type")
         model_name = str(config.get("azure_deployment") or config.get("name")
                          or config.get("model") or "")
+        if provider is None and config.get("azure_deployment"):
+            provider = "azure"  # an Azure OpenAI deployment, whatever the missing type
+            notes.change(f"model.configuration has azure_deployment {model_name} but no type: "
+                         f"imported as the model azure/{model_name}")
         rest = {k: v for k, v in config.items()
                 if k not in ("type", "azure_deployment", "name", "model")}
         if rest:
