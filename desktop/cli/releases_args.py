@@ -132,9 +132,10 @@ def add_arguments(commands: argparse._SubParsersAction) -> argparse.ArgumentPars
 
     renew = actions.add_parser(
         "renew", help="re-sign a channel's live release with a later expiry",
-        description="A channel pointer expires 90 days after it was signed; readers then refuse "
-                    "it (someone could be hiding newer releases) and keep their last good "
-                    "release. Renew it before then: the same release, signed again.")
+        description="A channel pointer expires 14 days after it was signed on production, 90 "
+                    "days on other channels; readers then refuse it (someone could be hiding "
+                    "newer releases) and keep their last good release. Renew it before then: "
+                    "the same release, signed again.")
     renew.add_argument("--to", required=True, dest="destination", metavar="DEST", help=DEST_HELP)
     renew.add_argument("--channel", required=True, metavar="CHANNEL")
     renew.add_argument("--key", metavar="FINGERPRINT", help=KEY_HELP)

@@ -10,6 +10,11 @@ from the source. `refresh()` verifies a newer release completely before it repla
 one; `get()` is a dictionary lookup of prompts prepared in advance. When a good release is being
 served, a failure (source down, not yet synced, tampered, rolled back...) is logged and kept in
 `last_error` instead of raised; with nothing good to serve, it is raised.
+
+What is served must stay trusted: after a root rotation the served release is verified again
+under the new root and dropped if its keys were revoked; a release older than `min_release`
+(or `$PROMPTPRESS_MIN_RELEASE`) is refused; an expired release is served only with a warning
+in the log on each refresh, and no longer than `max_stale` seconds past its expiry.
 """
 
 from __future__ import annotations
@@ -18,13 +23,15 @@ import logging
 import os
 import threading
 from collections.abc import Iterator, Mapping
+from datetime import timedelta
 from typing import Any
 
 from .cache import CachedState, ReaderCache
 from .content import PromptContent
-from .errors import (CorruptCacheError, NotFoundError, NotYetSynced, PromptNotFound, ReaderError,
-                     VerificationError)
-from .metadata import MAX_POINTER_BYTES, MAX_ROOT_BYTES, Clock, FileRef, Manifest, Root, now_seconds
+from .errors import (CorruptCacheError, FreezeError, NotFoundError, NotYetSynced, PromptNotFound,
+                     ReaderError, RollbackError, VerificationError)
+from .metadata import (MAX_POINTER_BYTES, MAX_ROOT_BYTES, Clock, FileRef, Manifest, Root,
+                       format_time, now_seconds)
 from .names import blob_path, check_channel, pointer_path, root_path
 from .sources import Source, open_source
 from .template import render_messages
@@ -33,6 +40,8 @@ from .verify import (DEFAULT_SKEW, MAX_ROOT_ROTATIONS, SignedPointer, SignedRoot
                      verify_next_root, verify_pointer)
 
 log = logging.getLogger("promptpress_reader")
+
+MIN_RELEASE_ENV = "PROMPTPRESS_MIN_RELEASE"  # the release floor when min_release= is not given
 
 
 class Prompt:
@@ -88,13 +97,22 @@ class Reader:
     `source`: a folder path or an http(s) URL. `trusted_root`: the path to, or the bytes of, the
     root file pinned in the engineer's repository. `clock` returns now (an aware datetime or epoch
     seconds); `clock_skew` is how many seconds past expiry are still forgiven.
+
+    `min_release`: refuse any release numbered lower (default: `$PROMPTPRESS_MIN_RELEASE`, else
+    none). A reader with no saved state otherwise accepts any unexpired pointer, including an
+    older one replayed. `max_stale`: seconds (or a timedelta) an expired release is still served
+    when nothing newer verifies; after that `refresh()` raises FreezeError and nothing is served.
+    None (the default) serves it as long as nothing newer verifies, with a warning each refresh.
     """
 
     def __init__(self, source: "str | os.PathLike[str] | Source", trusted_root: "bytes | str | os.PathLike[str]",
                  channel: str = "production", cache_dir: "str | os.PathLike[str] | None" = None,
                  *, clock: Clock | None = None, clock_skew: int = DEFAULT_SKEW,
-                 timeout: float = 10.0, refresh: bool = True) -> None:
+                 timeout: float = 10.0, refresh: bool = True, min_release: int | None = None,
+                 max_stale: "float | timedelta | None" = None) -> None:
         self.channel = check_channel(channel)
+        self.min_release = _min_release(min_release)
+        self.max_stale = _max_stale(max_stale)
         if not isinstance(trusted_root, (bytes, bytearray)):
             with open(trusted_root, "rb") as f:
                 trusted_root = f.read(MAX_ROOT_BYTES + 1)
@@ -113,6 +131,7 @@ class Reader:
         self._pointer: SignedPointer | None = None  # last accepted (the version floor)
         self._etag: str | None = None
         self._manifest: Manifest | None = None
+        self._manifest_data: bytes | None = None  # to verify it again after a root rotation
         self._prompts: dict[str, Prompt] = {}
         if self._cache is not None:
             self._load_cache()
@@ -171,21 +190,24 @@ class Reader:
     def refresh(self) -> bool:
         """Check the source for a newer release; True if one was verified and is now served."""
         with self._lock:
+            now = now_seconds(self.clock)
             try:
-                changed = self._update(self._source, now_seconds(self.clock))
+                changed = self._update(self._source, now)
             except ReaderError as exc:
+                frozen = self._check_stale(now) if self._prompts else None
+                if frozen is not None:
+                    raise frozen from exc
+                self.last_error = exc
                 if not self._prompts:
                     raise
-                self.last_error = exc
                 log.warning("promptpress_reader: keeping release %s of %s/%s: %s (%s)",
                             self.release, self.project, self.channel, exc, exc.threat)
                 return False
             self.last_error = None
             return changed
 
-    def _update(self, source: Source, now: int | None, *, save: bool = True) -> bool:
-        """Verify what `source` holds; `now=None` skips expiry checks (used for the cache)."""
-        # 1. the root chain, one version at a time, then the newest root's expiry
+    def _walk_roots(self, source: Source) -> tuple[SignedRoot, dict[int, bytes]]:
+        """The root chain after the trusted one, one version at a time."""
         root, roots = self._root, dict(self._roots)
         for _ in range(MAX_ROOT_ROTATIONS):
             path = root_path(root.root.version + 1)
@@ -195,24 +217,17 @@ class Reader:
                 break
             root = verify_next_root(root.root, data, path)
             roots[root.root.version] = data
-        rotated = root is not self._root
-        if rotated:  # each new root stands on its own: keep it at once
-            self._root, self._roots = root, roots
-            if save and self._pointer is not None:
-                self._save(CachedState(roots, self._pointer.data, self._pointer.pointer.version,
-                                       self._etag), {})
+        return root, roots
+
+    def _update(self, source: Source, now: int | None, *, save: bool = True) -> bool:
+        """Verify what `source` holds; `now=None` skips expiry checks (used for the cache)."""
+        # 1. the root chain, then the newest root's expiry
+        root, roots = self._walk_roots(source)
+        if root is not self._root:  # each new root stands on its own: keep it at once
+            self._trust(root, roots, save)
         if now is not None:
             check_root_expiry(root.root, now, self.clock_skew)
-        floor = self._pointer
-        if floor is not None:
-            try:  # after a key rotation the accepted pointer may no longer verify: then its
-                # version stops bounding new ones (fast-forward recovery, as in TUF)
-                verify_pointer(root.root, floor.data, channel=self.channel, now=None)
-            except VerificationError:
-                if rotated:
-                    log.warning("promptpress_reader: root %d no longer trusts the keys of the "
-                                "accepted pointer", root.root.version)
-                floor = None
+        floor = self._pointer  # verified under this root (see _trust)
         # 2. the channel pointer: signature, type, project, channel, version, expiry
         path = pointer_path(self.channel)
         etag = self._etag if floor is not None else None
@@ -226,11 +241,17 @@ class Reader:
             data = floor.data  # type: ignore[union-attr]
         signed = verify_pointer(root.root, data, channel=self.channel, now=now,
                                 skew=self.clock_skew, floor=floor)
+        if signed.pointer.release < self.min_release:
+            raise RollbackError(
+                f"the pointer of channel {self.channel!r} names release {signed.pointer.release}, "
+                f"older than release {self.min_release}, the lowest this reader accepts "
+                f"(min_release / {MIN_RELEASE_ENV}): an old release replayed, or the floor is "
+                "set higher than what has been published")
         if floor is not None and signed.payload == floor.payload and self._manifest:
             # Unchanged (maybe co-signed again, or a new ETag): save only if bytes differ.
             unchanged = signed.data == floor.data and etag == self._etag
-            self._commit(root, roots, signed, etag, self._manifest, self._prompts, {},
-                         save and not unchanged)
+            self._commit(root, roots, signed, etag, self._manifest, self._manifest_data,
+                         self._prompts, {}, save and not unchanged)
             return False
         # 3. the manifest: length and hash before parsing, then signature, project, release
         ref = signed.pointer.manifest
@@ -249,8 +270,69 @@ class Reader:
                 known[blob.sha256] = content
                 new_blobs[blob.sha256] = data
             prompts[name] = Prompt(name, content, blob.sha256, manifest.release)
-        self._commit(root, roots, signed, etag, manifest, prompts, new_blobs, save)
+        self._commit(root, roots, signed, etag, manifest, manifest_data, prompts, new_blobs,
+                     save)
         return True
+
+    def _trust(self, root: SignedRoot, roots: dict[int, bytes], save: bool) -> None:
+        """Take a newer root, and stop serving what it no longer trusts (revoked keys)."""
+        self._root, self._roots = root, roots
+        pointer, dropped = self._pointer, False
+        if pointer is not None:
+            what = f"release {pointer.pointer.release} (pointer version {pointer.pointer.version})"
+            try:
+                verify_pointer(root.root, pointer.data, channel=self.channel, now=None)
+            except VerificationError as exc:
+                # Its version stops bounding new pointers too (fast-forward recovery, as in TUF).
+                log.warning("promptpress_reader: root %d no longer trusts the pointer of %s on "
+                            "%s/%s (%s); it is no longer served", root.root.version, what,
+                            self.project, self.channel, exc)
+                self._pointer = pointer = None
+                self._etag, dropped = None, True
+                self._drop()
+            else:
+                if self._manifest_data is not None:
+                    try:
+                        verify_manifest(root.root, pointer.pointer, self._manifest_data)
+                    except VerificationError as exc:
+                        log.warning("promptpress_reader: root %d no longer trusts the manifest "
+                                    "of %s on %s/%s (%s); it is no longer served",
+                                    root.root.version, what, self.project, self.channel, exc)
+                        self._drop()
+        if save and (pointer is not None or dropped):  # a dropped pointer is not kept either
+            self._save(CachedState(roots, pointer.data if pointer else None,
+                                   pointer.pointer.version if pointer else 0,
+                                   self._etag if pointer else None), {})
+
+    def _drop(self) -> None:
+        """Stop serving the current release (the version floor, if any, stays)."""
+        self._manifest, self._manifest_data, self._prompts = None, None, {}
+
+    def _check_stale(self, now: int) -> FreezeError | None:
+        """Warn that the served release has expired; past `max_stale`, drop it and say why."""
+        assert self._pointer is not None
+        pointer, root = self._pointer.pointer, self._root.root
+        expires = min(pointer.expires, root.expires)
+        if now <= expires + self.clock_skew:
+            return None
+        late = now - expires
+        where = (f"release {pointer.release} of {self.project}/{self.channel}, which expired at "
+                 f"{format_time(expires)} ({_duration(late)} ago)")
+        if self.max_stale is not None and late > self.clock_skew + self.max_stale:
+            self._drop()
+            error = FreezeError(
+                f"{where}, is no longer served: it is more than {_duration(self.max_stale)} past "
+                "its expiry (max_stale). Either the publisher has not renewed the channel "
+                "(`promptpress release renew`) or the source is frozen by someone hiding newer "
+                "releases")
+            self.last_error = error
+            log.error("promptpress_reader: %s", error)
+            return error
+        limit = (f"it will stop being served {_duration(self.max_stale)} after its expiry"
+                 if self.max_stale is not None else "set max_stale= to bound how long")
+        log.warning("promptpress_reader: serving %s, because nothing newer verifies; the "
+                    "publisher has not renewed it or the source is frozen (%s)", where, limit)
+        return None
 
     def _blob(self, source: Source, ref: FileRef, what: str) -> bytes:
         if self._cache is not None:
@@ -264,13 +346,13 @@ class Reader:
                                "yet: the release is partly published or still syncing") from None
 
     def _commit(self, root: SignedRoot, roots: dict[int, bytes], signed: SignedPointer,
-                etag: str | None, manifest: Manifest, prompts: dict[str, Prompt],
-                blobs: dict[str, bytes], save: bool) -> None:
+                etag: str | None, manifest: Manifest, manifest_data: bytes | None,
+                prompts: dict[str, Prompt], blobs: dict[str, bytes], save: bool) -> None:
         """Every check passed: save to the cache first, then serve."""
         if save:
             self._save(CachedState(roots, signed.data, signed.pointer.version, etag), blobs)
         self._root, self._roots, self._pointer, self._etag = root, roots, signed, etag
-        self._manifest = manifest
+        self._manifest, self._manifest_data = manifest, manifest_data
         self._prompts = prompts
 
     def _save(self, state: CachedState, blobs: dict[str, bytes]) -> None:
@@ -282,21 +364,29 @@ class Reader:
             log.warning("promptpress_reader: could not save the cache: %s", exc)
 
     def _load_cache(self) -> None:
-        """Serve the cached release if it verifies from the pinned root; else start afresh."""
+        """Serve the cached release if it verifies from the pinned root; else start afresh.
+
+        The cached roots are kept even when the cached release does not verify, so a restart
+        never trusts keys that a later root revoked."""
         assert self._cache is not None
         try:
             state = self._cache.load()
-            if state is None or state.pointer is None:
+            if state is None:
                 return
-            self._update(_CacheSource(self._cache, state), None, save=False)
+            source = _CacheSource(self._cache, state)
+            self._root, self._roots = self._walk_roots(source)
+        except ReaderError as exc:
+            self._forget(exc)
+            return
+        if state.pointer is None:
+            return
+        try:
+            self._update(source, None, save=False)
             self._etag = state.etag
         except ReaderError as exc:
-            error = exc if isinstance(exc, CorruptCacheError) else CorruptCacheError(
-                f"the reader cache does not verify ({exc.threat}: {exc}); it is ignored and "
-                "the release is fetched again")
-            self._reset()
-            self.last_error = error
-            log.warning("promptpress_reader: %s", error)
+            self._drop()  # not served; its pointer still bounds new ones if it verifies
+            self._pointer, self._etag = self._floor(state.pointer), None
+            self._forget(exc, roots_kept=True)
             return
         now = now_seconds(self.clock)
         try:  # an expired cached release is still served until a fresh one verifies
@@ -305,12 +395,27 @@ class Reader:
             verify_pointer(self._root.root, self._pointer.data, channel=self.channel, now=now,
                            skew=self.clock_skew)
         except VerificationError as exc:
-            self.last_error = exc
+            self.last_error = self._check_stale(now) or exc
             log.warning("promptpress_reader: the cached release is stale: %s", exc)
+
+    def _floor(self, data: bytes) -> SignedPointer | None:
+        try:
+            return verify_pointer(self._root.root, data, channel=self.channel, now=None)
+        except VerificationError:
+            return None
+
+    def _forget(self, exc: ReaderError, *, roots_kept: bool = False) -> None:
+        error = exc if isinstance(exc, CorruptCacheError) else CorruptCacheError(
+            f"the reader cache does not verify ({exc.threat}: {exc}); it is ignored and "
+            "the release is fetched again")
+        if not roots_kept:
+            self._reset()
+        self.last_error = error
+        log.warning("promptpress_reader: %s", error)
 
     def _reset(self) -> None:
         self._root, self._roots, self._pointer, self._etag = self._pinned, {}, None, None
-        self._manifest, self._prompts = None, {}
+        self._drop()
 
     def close(self) -> None:
         self._source.close()
@@ -353,3 +458,35 @@ class _CacheSource(Source):
 
 def _is_url(source: Any) -> bool:
     return isinstance(source, str) and source.startswith(("http://", "https://"))
+
+
+def _min_release(value: int | None) -> int:
+    if value is None:
+        text = os.environ.get(MIN_RELEASE_ENV, "").strip()
+        if not text:
+            return 0
+        if not text.isdigit():
+            raise ValueError(f"{MIN_RELEASE_ENV}={text!r} must be a release number (or unset)")
+        return int(text)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"min_release must be a release number, not {value!r}")
+    return value
+
+
+def _max_stale(value: "float | timedelta | None") -> int | None:
+    if value is None:
+        return None
+    seconds = value.total_seconds() if isinstance(value, timedelta) else value
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
+        raise ValueError(f"max_stale must be a number of seconds or a timedelta, not {value!r}")
+    return int(seconds)
+
+
+def _duration(seconds: int) -> str:
+    """A duration in words, for log lines and errors: "3 days", "5 hours", "42 seconds"."""
+    for unit, size in (("day", 86_400), ("hour", 3_600), ("minute", 60)):
+        if seconds >= size:
+            n = seconds // size
+            return f"{n} {unit}{'s' if n != 1 else ''}"
+    return f"{seconds} second{'s' if seconds != 1 else ''}"
+

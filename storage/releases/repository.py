@@ -34,11 +34,20 @@ from .verify import (SignedPointer, SignedRoot, load_trusted_root, verify_next_r
 from .view import RepositoryView
 
 DAY = 86_400
-DEFAULT_POINTER_LIFETIME = 90 * DAY
+DEFAULT_POINTER_LIFETIME = 90 * DAY  # every channel but production
+# Production readers with no saved state accept any unexpired pointer, so a short lifetime
+# bounds how old a replayed release can be; the author renews it (the app warns before).
+PRODUCTION_POINTER_LIFETIME = 14 * DAY
+POINTER_LIFETIMES = {"production": PRODUCTION_POINTER_LIFETIME}
 DEFAULT_ROOT_LIFETIME = 2 * 365 * DAY
 CURRENT: Any = object()  # base=CURRENT: the channel as read when the operation starts
 
 Signers = Union[PrivateKeyLike, Sequence[PrivateKeyLike]]
+
+
+def pointer_lifetime(channel: str) -> int:
+    """Seconds a new pointer of `channel` stays valid unless told otherwise (`expires_in`)."""
+    return POINTER_LIFETIMES.get(channel, DEFAULT_POINTER_LIFETIME)
 
 
 def _keys(signer: Signers) -> list[Any]:
@@ -130,11 +139,13 @@ class Repository(RepositoryView):
 
     def publish(self, prompts: Iterable[tuple[str, PromptContent]], *, channel: str,
                 signer: Signers, author: str = "", notes: str = "", base: Any = CURRENT,
-                expires_in: int = DEFAULT_POINTER_LIFETIME) -> PublishResult:
+                expires_in: int | None = None) -> PublishResult:
         """Publish a new release of `prompts` to `channel`: blobs, manifest, index, pointer.
 
         `base` is the ChannelState (or pointer version, 0 for none) the user saw; if the channel
-        has moved since, ChannelMoved is raised before anything is written.
+        has moved since, ChannelMoved is raised before anything is written. `expires_in` is how
+        many seconds the new pointer is valid (default `pointer_lifetime(channel)`: 14 days for
+        production, 90 for other channels; the same for promote, rollback and renew).
         """
         now = now_seconds(self.clock)
         keys = _keys(signer)
@@ -186,7 +197,7 @@ class Repository(RepositoryView):
 
     def promote(self, release: int | None = None, *, from_channel: str = "staging",
                 to_channel: str = "production", signer: Signers, base: Any = CURRENT,
-                expires_in: int = DEFAULT_POINTER_LIFETIME) -> PublishResult:
+                expires_in: int | None = None) -> PublishResult:
         """Point `to_channel` at a release (default: the one `from_channel` serves)."""
         root = self.root()
         if release is None:
@@ -199,14 +210,14 @@ class Repository(RepositoryView):
         return self._repoint(root, to_channel, ref, signer, base, expires_in)
 
     def rollback(self, channel: str, to_release: int, *, signer: Signers, base: Any = CURRENT,
-                 expires_in: int = DEFAULT_POINTER_LIFETIME) -> PublishResult:
+                 expires_in: int | None = None) -> PublishResult:
         """Serve an earlier release again: a NEW, higher pointer version at the older manifest."""
         root = self.root()
         return self._repoint(root, channel, self._ref_of(root, to_release), signer, base,
                              expires_in)
 
     def renew(self, channel: str, *, signer: Signers, base: Any = CURRENT,
-              expires_in: int = DEFAULT_POINTER_LIFETIME) -> PublishResult:
+              expires_in: int | None = None) -> PublishResult:
         """Re-sign the live pointer with a later expiry (and after a key rotation)."""
         root = self.root()
         current = self._current(root, channel)  # may be signed under an earlier root
@@ -220,7 +231,7 @@ class Repository(RepositoryView):
                            now_seconds(self.clock), expires_in)
 
     def _repoint(self, root: Root, channel: str, ref: FileRef, signer: Signers, base: Any,
-                 expires_in: int) -> PublishResult:
+                 expires_in: int | None) -> PublishResult:
         keys = _keys(signer)
         _in_role(keys, root.channel_role(channel), f"the pointer of channel {channel!r}")
         release = self.load_release(ref)  # every blob present and intact before pointing at it
@@ -254,10 +265,12 @@ class Repository(RepositoryView):
         raise PublishError("the release index kept changing under this publish; try again")
 
     def _point(self, root: Root, state: ChannelState, ref: FileRef, release: int,
-               keys: list[Any], now: int, expires_in: int) -> PublishResult:
+               keys: list[Any], now: int, expires_in: int | None) -> PublishResult:
         channel = state.channel
         _check_root_fresh(root, now)
         role = root.channel_role(channel)
+        if expires_in is None:
+            expires_in = pointer_lifetime(channel)
         pointer = Pointer(root.project, channel, state.version + 1, release, ref, now,
                           now + int(expires_in))
         signers = _in_role(keys, role, f"the pointer of channel {channel!r}")

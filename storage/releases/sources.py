@@ -3,7 +3,8 @@
 A source fetches one file by its relative path with a size limit that is enforced before the
 file is read (a folder: its size from fstat; HTTP: Content-Length, then a running count), so an
 endless or enormous file costs nothing. Sources never list folders. `httpx` is imported only when
-an HTTP source is created.
+an HTTP source is created; it asks for `Accept-Encoding: identity` and refuses a body sent with
+any other Content-Encoding rather than decoding it: the bytes checked are the bytes served.
 """
 
 from __future__ import annotations
@@ -130,12 +131,19 @@ class HttpSource(Source):
                     raise NotFoundError(f"{url} was not found (HTTP {r.status_code})")
                 if r.status_code != 200:
                     raise SourceUnavailable(f"{url} answered HTTP {r.status_code}")
+                encoding = r.headers.get("content-encoding", "")
+                if any(e.strip().lower() not in ("", "identity") for e in encoding.split(",")):
+                    raise SourceUnavailable(
+                        f"{url} was sent with Content-Encoding {encoding.strip()!r}, which the "
+                        "reader did not ask for (it asks for identity); refused rather than "
+                        "decoded. Turn off compression for the release files on the server or "
+                        "proxy")
                 declared = r.headers.get("content-length")
                 if declared is not None and declared.isdigit() and int(declared) > max_length:
                     raise OversizedError(f"{url} is {declared} bytes; the limit is {max_length}")
                 chunks: list[bytes] = []
                 size = 0
-                for chunk in r.iter_bytes():
+                for chunk in r.iter_raw():  # never decoded (see the check above)
                     size += len(chunk)
                     if size > max_length:
                         raise OversizedError(f"{url} is longer than the limit of {max_length}")

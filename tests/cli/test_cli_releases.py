@@ -203,7 +203,8 @@ def test_two_signatures_promote_approve_rollback_list_and_pull(run, tmp_path):
     listed = run("release", "list", dest)
     assert listed.code == 0
     assert "production: release 1" in listed.out and "staging: release 1" in listed.out
-    assert "Ann Author" in listed.out and "2        " in listed.out
+    # The release names the signing key's label, not the OS user (PROMPTPRESS_AUTHOR).
+    assert " Ann " in listed.out and "Ann Author" not in listed.out and "2        " in listed.out
     prompts = run("release", "list", dest, "--release", "2")
     assert "support/greet" in prompts.out and "openai/gpt-4o-mini" in prompts.out
 
@@ -262,8 +263,10 @@ def test_a_concurrent_publisher_is_told_what_moved_and_can_publish_on_top(
     from storage.releases.content import Message, PromptContent
 
     run("release", "keygen")
+    bob_key = run("release", "keygen", "--label", "Bob").out.strip()  # Bob's, a co-author
     dest = str(tmp_path / "repo")
-    assert run("release", "init-repo", dest, "--project", "acme").code == 0
+    assert run("release", "init-repo", dest, "--project", "acme",
+               "--author-key", bob_key).code == 0
     save_prompt(run, tmp_path, "greet")
     save_prompt(run, tmp_path, "close", PROMPT.replace("Greet", "Bye"))
     assert run("release", "publish", "greet", "close", "--project", "acme", "--channel",
@@ -276,7 +279,7 @@ def test_a_concurrent_publisher_is_told_what_moved_and_can_publish_on_top(
         live = original(*args, **kwargs)  # what this publisher saw...
         bob.append(f"Later {len(bob) + 1}")
         theirs = dict(live.prompts, close=PromptContent(messages=(Message("user", bob[-1]),)))
-        core.publish(dest, theirs, channel="staging", author="Bob")  # ...then Bob published
+        core.publish(dest, theirs, channel="staging", key=bob_key)  # ...then Bob published
         return live
 
     monkeypatch.setattr(core, "read_channel", read_then_someone_publishes)

@@ -3,6 +3,7 @@ tool would render it, and everything left out is reported."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -46,11 +47,14 @@ def test_every_sample_imports(imported):
     assert {name: r.status for name, r in reports.items()} == {
         "dotprompt-extract-contact.prompt": "imported",
         "humanloop-support-triage.prompt": "imported",
+        "prompty-v1-review-extract.prompty": "imported",
         "prompty-v1-support-answer.prompty": "imported",
+        "prompty-v2-azure-connection.prompty": "imported",
         "prompty-v2-greet.prompty": "imported",
+        "review-extract.schema.json": "skipped",  # read through the .prompty that names it
     }
-    assert {r.format for r in reports.values()} == {"Dotprompt", "Humanloop", "Prompty v1",
-                                                    "Prompty v2"}
+    assert {r.format for r in reports.values() if r.status != "skipped"} == {
+        "Dotprompt", "Humanloop", "Prompty v1", "Prompty v2"}
 
 
 def test_humanloop_sample(imported):
@@ -137,6 +141,81 @@ def test_prompty_v2_sample(imported):
     assert content.variables == (Variable("who", "", "World"),
                                  Variable("language", "Language of the greeting", "English"))
     assert render_messages(content, {})[1].content == "Say hello to World in English."
+
+
+def test_prompty_response_format_file_is_read_next_to_the_prompty_file(imported):
+    reports, contents = imported
+    content, _, _ = contents["prompty-v1-review-extract"]
+    schema_file = FOREIGN / "review-extract.schema.json"
+    assert content.response_format == json.loads(schema_file.read_text(encoding="utf-8"))
+    assert content.response_format["json_schema"]["schema"]["required"] == [
+        "dishes", "verdict", "summary"]
+    text = notes_of(reports["prompty-v1-review-extract.prompty"])
+    assert "${file:review-extract.schema.json}: read from review-extract.schema.json" in text
+
+
+def test_prompty_v1_azure_deployment_without_a_type_is_an_azure_model(imported):
+    reports, contents = imported
+    content, _, _ = contents["prompty-v1-review-extract"]
+    assert content.model == "azure/gpt-4o"
+    assert content.parameters == {"temperature": 0}
+    text = notes_of(reports["prompty-v1-review-extract.prompty"])
+    assert "azure_deployment gpt-4o but no type: imported as the model azure/gpt-4o" in text
+    assert "azure_endpoint" in text and "${env:" not in text
+
+
+def test_prompty_v2_connection_azure_deployment_is_the_model(imported):
+    reports, contents = imported
+    content, _, _ = contents["prompty-v2-azure-connection"]
+    assert content.model == "azure/gpt-4o-mini-triage"
+    assert content.parameters == {"temperature": 0.1, "max_tokens": 50}
+    text = notes_of(reports["prompty-v2-azure-connection.prompty"])
+    assert "no deployment or model name given" not in text
+    assert "imported as the model azure/gpt-4o-mini-triage" in text
+    assert "model.connection (api_key, azure_endpoint, type)" in text  # the rest: a provider
+    assert "${env:" not in text
+
+
+PROMPTY_WITH_FORMAT = ("---\nmodel:\n  configuration:\n    type: openai\n    name: gpt-4o\n"
+                       "  parameters:\n    response_format: {ref}\n---\nuser:\nHi\n")
+
+
+@pytest.mark.parametrize("ref, reported", [
+    ("${file:../outside.json}", "refused, the file is outside the folder of the .prompty file"),
+    ("${file:/etc/passwd}", "refused, the file is outside the folder of the .prompty file"),
+    ("${file:link.json}", "refused, the file is outside the folder of the .prompty file"),
+    ("${file:missing.json}", "no such file in the folder of the .prompty file"),
+    ("${file:broken.json}", "not valid JSON"),
+    ("${file:twice.json}", "appears twice"),
+    ("${env:RESPONSE_FORMAT}", "a reference to env (only file references are read)"),
+], ids=["parent", "absolute", "symlink-out", "missing", "not-json", "duplicate-key", "env"])
+def test_prompty_response_format_reference_that_cannot_be_read_is_reported(tmp_path, ref,
+                                                                           reported):
+    folder = tmp_path / "prompts"
+    folder.mkdir()
+    outside = tmp_path / "outside.json"
+    outside.write_text('{"type": "json_object"}', encoding="utf-8")
+    (folder / "link.json").symlink_to(outside)
+    (folder / "broken.json").write_text('{"type": ', encoding="utf-8")
+    (folder / "twice.json").write_text('{"type": "json_object", "type": "text"}',
+                                       encoding="utf-8")
+    item, content = _import_one(folder, "f.prompty", PROMPTY_WITH_FORMAT.format(ref=ref))
+    assert item.status == "imported", item.lines()
+    assert content.response_format is None  # never {"type": "${file:...}"}
+    assert content.model == "openai/gpt-4o"
+    assert any(reported in line for line in item.notes.skipped), item.notes.skipped
+    assert "RESPONSE_FORMAT" not in notes_of(item)
+
+
+def test_prompty_response_format_file_in_a_subfolder_with_a_bare_schema(tmp_path):
+    (tmp_path / "schemas").mkdir()
+    schema = {"type": "object", "properties": {"answer": {"type": "string"}}}
+    (tmp_path / "schemas" / "answer.json").write_text(json.dumps(schema), encoding="utf-8")
+    item, content = _import_one(tmp_path, "qa.prompty", PROMPTY_WITH_FORMAT.format(
+        ref="${file:schemas/answer.json}"))
+    assert content.response_format == {"type": "json_schema",
+                                       "json_schema": {"name": "qa", "schema": schema}}
+    assert "the JSON schema became a json_schema response format" in notes_of(item)
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -175,3 +175,41 @@ def test_gate_per_version(workspace):
     assert choices["close"].gate.status is GateStatus.NOT_RUN
     assert "close set: not run on this version" in choices["close"].gate.describe()
     assert choices["untested"].gate.status is GateStatus.NO_TESTS
+
+
+def test_expiring_channels_warn_before_readers_refuse_the_release(workspace, tmp_path,
+                                                                  author_key):
+    import time
+
+    DAY = 86_400
+    dest = str(tmp_path / "repo")
+    core.create_repository(dest, "acme")
+    save(workspace, "greet", "one")
+    publish(workspace, dest, ["greet"], "staging")
+    assert core.channel_expiry(dest, "production") is None  # nothing live there yet
+    core.promote(dest)
+    start = int(time.time())
+    production = core.channel_expiry(dest, "production")
+    assert production.release == 1 and production.lifetime == 14 * DAY
+    assert abs(production.expires - (start + 14 * DAY)) < 120  # production: 14 days
+    assert abs(core.channel_expiry(dest, "staging").expires - (start + 90 * DAY)) < 120
+    assert core.expiring_channels(dest, now=start) == []
+    assert core.RENEW_WARNING_DAYS == 4
+    soon = core.expiring_channels(dest, now=production.expires - 3 * DAY + 3600)
+    assert [e.channel for e in soon] == ["production"]
+    assert soon[0].within(4) and not soon[0].within(2) and not soon[0].expired
+    text = soon[0].describe()
+    assert "Release 1 on production of acme expires on" in text and "(in 2 days)" in text
+    assert f"promptpress release renew --to {dest} --channel production" in text
+    assert "for 14 more days" in text
+    late = core.expiring_channels(dest, within_days=0, now=production.expires + 1)
+    assert [e.channel for e in late] == ["production"] and late[0].expired
+    assert "expired on" in late[0].describe() and "readers refuse it" in late[0].describe()
+    everything = core.expiring_channels(dest, within_days=100, now=start)
+    assert [e.channel for e in everything] == ["production", "staging"]  # soonest first
+    # Renewing gives production another 14 days from now (the CLI's `release renew` too).
+    renewed = core.renew(dest, "production")
+    assert renewed.result.pointer_version == 2
+    assert core.channel_expiry(dest, "production").expires >= production.expires
+    with pytest.raises(core.ReleaseError, match="not 'other'"):
+        core.expiring_channels(dest, project="other")

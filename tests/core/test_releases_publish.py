@@ -54,6 +54,22 @@ def test_publish_to_a_folder_and_a_fresh_reader_renders_it(workspace, repo_dir):
         assert [(r.number, r.channel) for r in entry.releases] == [(1, "staging")]
 
 
+def test_the_release_author_is_the_signing_keys_label_not_the_os_user(
+        workspace, repo_dir, author_key, monkeypatch):
+    from desktop.core.identity import author_name
+    monkeypatch.setenv("PROMPTPRESS_AUTHOR", "ann.os-login")
+    save(workspace, "greet", "Hello")
+    with workspace.session() as session:
+        chosen = core.contents(core.choose(session, ["greet"]))
+    published = core.publish(str(repo_dir), chosen, channel="staging", author=author_name())
+    assert published.author == author_key.label == "Ann, laptop"
+    manifest = core.fetch_release(str(repo_dir), 1).manifest
+    assert manifest.author == "Ann, laptop"  # signed into the manifest
+    with workspace.session() as session:
+        assert core.record(session, published).author == "Ann, laptop"
+    assert "by Ann, laptop" in core.describe_release(core.list_releases(str(repo_dir)).releases[0])
+
+
 def test_publishing_the_same_prompts_again_changes_nothing(workspace, repo_dir):
     save(workspace, "greet", "Hello")
     publish_refs(workspace, repo_dir, ["greet"])

@@ -3,14 +3,17 @@
 Faults per path: "403", "404", "500", "drop" (closes the connection mid-body), "stale304" (answers
 304 Not Modified whatever changed, like a broken proxy), "endless" (streams without end, bounded
 so the test stops by itself), "huge-length" (claims 10 GB), or bytes to serve instead (a stale
-proxy copy). ETags are strong (sha256 of the body).
+proxy copy), or "gzip" / "deflate" (the file compressed, with that Content-Encoding, although
+the reader asked for identity). ETags are strong (sha256 of the body).
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import socket
 import threading
+import zlib
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -80,6 +83,10 @@ class FaultyServer:
                     self.send_header("ETag", etag)
                     self.end_headers()
                     return
+                if fault in ("gzip", "deflate"):
+                    packed = gzip.compress(body) if fault == "gzip" else zlib.compress(body)
+                    self._send(200, packed, etag, {"Content-Encoding": fault})
+                    return
                 if fault == "drop":
                     self.send_response(200)
                     self.send_header("Content-Length", str(len(body)))
@@ -90,11 +97,13 @@ class FaultyServer:
                     return
                 self._send(200, body, etag)
 
-            def _send(self, status, body, etag=None):
+            def _send(self, status, body, etag=None, headers=None):
                 self.send_response(status)
                 self.send_header("Content-Length", str(len(body)))
                 if etag:
                     self.send_header("ETag", etag)
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(body)
 

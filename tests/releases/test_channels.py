@@ -156,3 +156,24 @@ def test_a_damaged_pending_file_does_not_block_publishing(reviewed, keys):
         repo.pending("production")  # the reviewer is told it is damaged
     result = repo.publish(prompts("v2"), channel="production", signer=keys.author)
     assert result.pending and repo.pending("production").pointer.release == result.release
+
+
+def test_production_pointers_expire_sooner_than_other_channels(repo, keys, repo_dir, clock):
+    from storage.releases.repository import (DEFAULT_POINTER_LIFETIME,
+                                             PRODUCTION_POINTER_LIFETIME, pointer_lifetime)
+    from tests.releases.helpers import NOW, read_pointer
+    assert pointer_lifetime("production") == PRODUCTION_POINTER_LIFETIME == 14 * DAY
+    assert pointer_lifetime("staging") == pointer_lifetime("canary") == \
+        DEFAULT_POINTER_LIFETIME == 90 * DAY
+    repo.publish(prompts("v1"), channel="staging", signer=keys.author)
+    assert read_pointer(repo_dir, "staging").expires == NOW + 90 * DAY
+    repo.promote(signer=keys.author)
+    assert read_pointer(repo_dir).expires == NOW + 14 * DAY
+    clock.advance(10 * DAY)  # renew, promote and rollback use the channel's lifetime too
+    assert repo.renew("production", signer=keys.author).pointer_version == 2
+    assert read_pointer(repo_dir).expires == NOW + 24 * DAY
+    repo.publish(prompts("v2"), channel="production", signer=keys.author)
+    repo.rollback("production", 1, signer=keys.author)
+    assert read_pointer(repo_dir).expires == NOW + 24 * DAY
+    repo.renew("production", signer=keys.author, expires_in=30 * DAY)  # unless told otherwise
+    assert read_pointer(repo_dir).expires == NOW + 40 * DAY

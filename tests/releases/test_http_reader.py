@@ -119,3 +119,24 @@ def test_http_403_for_a_missing_root_file_means_not_found(repo, keys, server, op
     server.faults["root/2.root.json"] = "403"
     reader = open_reader(source=server.url, cache=False)
     assert reader.release == 1 and reader.root.version == 1
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate"])
+@pytest.mark.parametrize("which", ["pointer", "manifest"])
+def test_http_content_encoding_the_reader_did_not_ask_for_is_refused(
+        repo, keys, repo_dir, server, open_reader, encoding, which):
+    """It asks for identity; a compressed answer is refused, never decoded (no second parser
+    between the signed bytes and the reader, no decompression bomb)."""
+    publish(repo, keys, "v1")
+    reader = open_reader(source=server.url)
+    publish(repo, keys, "v2")
+    path = POINTER if which == "pointer" else \
+        manifest_file(repo_dir).relative_to(repo_dir).as_posix()
+    server.faults[path] = encoding
+    assert reader.refresh() is False
+    assert reader.release == 1 and isinstance(reader.last_error, SourceUnavailable)
+    assert f"Content-Encoding {encoding!r}" in str(reader.last_error)
+    with pytest.raises(SourceUnavailable, match="did not ask for"):
+        open_reader(source=server.url, cache=False)
+    del server.faults[path]
+    assert reader.refresh() is True and reader.release == 2

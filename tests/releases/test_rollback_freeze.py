@@ -97,8 +97,9 @@ def test_reader_follows_the_root_chain(repo, keys, repo_dir, open_reader):
                         channels={"production": [keys.author2]}, expires=NOW + YEAR, version=3)
     stale = repo.rotate_root(root3, [keys.root2])
     assert stale == ["production"]  # its pointer was signed by a key root 3 dropped
-    assert reader.refresh() is False  # the live pointer no longer verifies
-    assert reader.root.version == 3 and isinstance(reader.last_error, UntrustedKeyError)
+    with pytest.raises(UntrustedKeyError):  # nothing root 3 trusts is left to serve
+        reader.refresh()
+    assert reader.root.version == 3 and reader.release is None
     repo.publish(prompts("v2"), channel="production", signer=keys.author2)
     assert reader.refresh() is True and reader.release == 2 and reader.root.version == 3
 
@@ -111,8 +112,9 @@ def test_key_revoked_in_a_later_root(repo, keys, repo_dir, open_reader):
     repo.rotate_root(revoked, [keys.root])
     with pytest.raises(UntrustedKeyError):  # release 1 itself was signed by the revoked key
         repo.renew("production", signer=keys.author2)
-    assert reader.refresh() is False
-    assert reader.release == 1 and isinstance(reader.last_error, UntrustedKeyError)
+    with pytest.raises(UntrustedKeyError):  # release 1 is no longer served
+        reader.refresh()
+    assert reader.release is None and isinstance(reader.last_error, UntrustedKeyError)
     with pytest.raises(UntrustedKeyError):
         open_reader(cache=False)
 

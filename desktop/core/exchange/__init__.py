@@ -37,9 +37,9 @@ mean Dotprompt. A file that fits both ours and Dotprompt means the same in both.
 | Humanloop `temperature`, `max_tokens`, `top_p`, `stop`, `presence_penalty`, `frequency_penalty`, `seed`, `reasoning_effort`, `other` | parameters (`max_tokens: -1`, "as many as fit", is left unset) | |
 | Humanloop `response_format`, `tools` | `response_format`; tools as OpenAI function tools | tool fields other than name, description, parameters, strict |
 | Humanloop body `<system>`, `<user>`, `<assistant>` | messages; the tag's own line breaks and the indentation the format adds are removed; `<text>` parts joined by line breaks; `{{ name }}` -> Jinja variable (names made valid); other `{`-sequences escaped unless `template_language: jinja` | `<image>` parts, `<tool>` calls inside assistant messages, `<tool>` result messages, `endpoint` other than chat/complete (a completion prompt becomes one user message) |
-| **Prompty** v1 `model.configuration` (`type`, `azure_deployment`/`name`) | model `azure/<deployment>`, `openai/<name>` | endpoint, API version, keys (`${env:...}`): set up a provider instead |
-| Prompty v2 `model.id` + `provider`, `model.options` | model `provider/id`; `maxOutputTokens`, `topP`, `stopSequences`... as above | `model.connection` |
-| Prompty `model.parameters` (v1) | parameters; `response_format`; `tools` as OpenAI function tools | `tool_choice`, unknown parameters |
+| **Prompty** v1 `model.configuration` (`type`, `azure_deployment`/`name`) | model `azure/<deployment>` (also without a `type`, reported), `openai/<name>` | endpoint, API version, keys (`${env:...}`): set up a provider instead |
+| Prompty v2 `model.id` + `provider`, `model.options` | model `provider/id` (no `id`: `model.connection.azure_deployment` as `azure/<deployment>`); `maxOutputTokens`, `topP`, `stopSequences`... as above | `model.connection` (endpoints, keys) |
+| Prompty `model.parameters` (v1) | parameters; `response_format` (`${file:NAME}` read as JSON from NAME beside the `.prompty` file; a bare JSON schema becomes `json_schema`); `tools` as OpenAI function tools | `tool_choice`, unknown parameters, a `${file:...}` outside the file's folder, missing or not JSON |
 | Prompty `inputs` (v1 map, v2 list or `inputSchema.properties`) | variables with description and `default` (or `sample`) | |
 | Prompty `outputs` / `outputSchema` | `response_format` `json_schema` | |
 | Prompty `name`, `authors`, `version`, `tags`, `metadata` | kept in the imported version's message | `sample` (belongs in a test set), `base`, other `metadata` |

@@ -173,7 +173,7 @@ def _read(entry: _Entry, notes: Notes) -> _Parsed:
                                ) from None
     stem = entry.path.name[: -len(entry.path.suffix)]
     if entry.path.suffix == PROMPTY_SUFFIX:
-        converted = prompty.convert(text_, entry.label, stem=stem)
+        converted = prompty.convert(text_, entry.label, stem=stem, folder=entry.path.parent)
     else:
         kind = PROMPTPRESS if history is not None else detect_format(text_, entry.label)
         if kind == PROMPTPRESS:

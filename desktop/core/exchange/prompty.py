@@ -3,14 +3,19 @@
 Version 1 and version 2 front matter are both read. The body is Jinja (or Mustache); Prompty
 renders it first and then splits the result at role lines, with the first message a system
 message unless a role line says otherwise, and blank lines around each message removed.
+A `${file:NAME}` response format is read, as Prompty reads it, as JSON from NAME relative to the
+.prompty file; a name outside that file's folder is refused and reported.
 """
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 from typing import Any
 
 from storage.releases.content import Message, Variable
+from storage.releases.strictjson import refuse_duplicate_keys
 
 from .common import (
     Converted,
@@ -39,6 +44,9 @@ V2_KEYS = {"name", "description", "metadata", "model", "inputs", "inputSchema", 
 PROVIDERS = {"azure": "azure", "azure_openai": "azure", "foundry": "azure_ai",
              "openai": "openai", "anthropic": "anthropic", "ollama": "ollama",
              "azure_serverless": "azure_ai", "serverless": "azure_ai"}
+FILE_REF = re.compile(r"^\$\{file:(.*)\}$", re.S)
+ANY_REF = re.compile(r"^\$\{([A-Za-z_]+):.*\}$", re.S)
+MAX_FILE_BYTES = 1024 * 1024  # a referenced response format file
 KINDS = {"string": "string", "number": "number", "integer": "integer", "int": "integer",
          "float": "number", "boolean": "boolean", "bool": "boolean", "array": "array",
          "list": "array", "object": "object", "dict": "object"}
@@ -53,7 +61,8 @@ def is_v2(front: dict) -> bool:
             or "inputSchema" in front or "outputSchema" in front)
 
 
-def convert(text: str, source: str, *, stem: str = "") -> Converted:
+def convert(text: str, source: str, *, stem: str = "", folder: Path | None = None) -> Converted:
+    """`folder` is where the .prompty file is: `${file:...}` references are read from there."""
     front, body, body_line = split_front_matter(text, source)
     notes = Notes()
     v2 = is_v2(front)
@@ -76,7 +85,8 @@ def convert(text: str, source: str, *, stem: str = "") -> Converted:
     if front.get("name") and front["name"] != stem:
         extra.append(f"Prompty name: {front['name']}")
 
-    model, parameters, response_format, tools = _model(front.get("model"), v2, notes)
+    model, parameters, response_format, tools = _model(front.get("model"), v2, notes, folder,
+                                                       stem)
     if v2 and front.get("tools"):
         tools = openai_tools(front["tools"], notes, "tools")
     variables = _inputs(front, notes)
@@ -103,7 +113,8 @@ def convert(text: str, source: str, *, stem: str = "") -> Converted:
     )
 
 
-def _model(spec: Any, v2: bool, notes: Notes) -> tuple[str, dict, dict | None, list | None]:
+def _model(spec: Any, v2: bool, notes: Notes, folder: Path | None = None,
+           stem: str = "") -> tuple[str, dict, dict | None, list | None]:
     if spec is None:
         return "", {}, None, None
     if isinstance(spec, str):
@@ -119,6 +130,16 @@ def _model(spec: Any, v2: bool, notes: Notes) -> tuple[str, dict, dict | None, l
         model_name = str(spec.get("id") or "")
         provider = spec.get("provider")
         connection = spec.get("connection")
+        deployment = connection.get("azure_deployment") if isinstance(connection, dict) else None
+        if deployment:
+            connection = {k: v for k, v in connection.items() if k != "azure_deployment"}
+            if not model_name:
+                model_name, provider = str(deployment), "azure"
+                notes.change(f"model.connection.azure_deployment {deployment}: imported as the "
+                             f"model azure/{deployment}")
+            elif str(deployment) != model_name:
+                notes.skip(f"model.connection.azure_deployment {deployment}: the model id "
+                           f"{model_name} was used")
         if connection:
             notes.skip(f"model.connection ({_redacted(connection)}): endpoints and keys are "
                        "provider settings; add a provider with `promptpress provider add`")
@@ -131,6 +152,10 @@ def _model(spec: Any, v2: bool, notes: Notes) -> tuple[str, dict, dict | None, l
         provider = config.get("type")
         model_name = str(config.get("azure_deployment") or config.get("name")
                          or config.get("model") or "")
+        if provider is None and config.get("azure_deployment"):
+            provider = "azure"  # an Azure OpenAI deployment, whatever the missing type
+            notes.change(f"model.configuration has azure_deployment {model_name} but no type: "
+                         f"imported as the model azure/{model_name}")
         rest = {k: v for k, v in config.items()
                 if k not in ("type", "azure_deployment", "name", "model")}
         if rest:
@@ -153,10 +178,8 @@ def _model(spec: Any, v2: bool, notes: Notes) -> tuple[str, dict, dict | None, l
         if key in values:
             notes.skip(f"{where}.{key} ({short(values.pop(key))})")
     parameters = parameters_from(values, notes, where)
-    if isinstance(response_format, str):
-        response_format = {"type": response_format}
-    if not isinstance(response_format, dict) or response_format.get("type") == "text":
-        response_format = None
+    response_format = _response_format(response_format, notes, f"{where}.response_format",
+                                       folder, stem)
     model = model_name
     if model_name and provider:
         prefix = PROVIDERS.get(str(provider))
@@ -168,6 +191,79 @@ def _model(spec: Any, v2: bool, notes: Notes) -> tuple[str, dict, dict | None, l
     elif not model_name:
         notes.skip("model: no deployment or model name given")
     return model, parameters, response_format, tools
+
+
+def _response_format(value: Any, notes: Notes, where: str, folder: Path | None,
+                     stem: str) -> dict | None:
+    """The response format as litellm takes it; a `${file:...}` is read, never kept as text."""
+    if isinstance(value, str):
+        match, other = FILE_REF.match(value.strip()), ANY_REF.match(value.strip())
+        if match:
+            value = _read_file_reference(match.group(1).strip(), notes, where, folder)
+        elif other:  # named, never echoed: ${env:...} names secrets
+            notes.skip(f"{where}: a reference to {other.group(1)} (only file references are "
+                       "read)")
+            return None
+        else:
+            value = {"type": value}  # response_format: json_object
+    if not isinstance(value, dict):
+        if value is not None:
+            notes.skip(f"{where} ({short(value)}): not a response format")
+        return None
+    if value.get("type") == "text":
+        return None
+    if "json_schema" not in value and ("properties" in value or value.get("type") == "object"):
+        notes.change(f"{where}: the JSON schema became a json_schema response format")
+        return response_format_for(value, stem or "output")
+    return value
+
+
+_unique = refuse_duplicate_keys(lambda key: ValueError(f"the key {key!r} appears twice"))
+
+
+def _no_constant(text: str) -> Any:
+    raise ValueError(f"{text} is not JSON")
+
+
+def _read_file_reference(name: str, notes: Notes, where: str, folder: Path | None) -> Any:
+    """The JSON in `name`, relative to the .prompty file's folder; None (reported) if it
+    cannot be read or lies outside that folder."""
+    what = f"{where} ${{file:{name}}}"
+    if folder is None:
+        notes.skip(f"{what}: the .prompty file's folder is not known, so the file was not read")
+        return None
+    if not name:
+        notes.skip(f"{what}: names no file")
+        return None
+    base = folder.resolve()
+    try:
+        path = (base / name).resolve()  # symbolic links followed: their target must be inside
+    except (OSError, RuntimeError, ValueError):
+        path = None
+    if path is None or not path.is_relative_to(base):
+        notes.skip(f"{what}: refused, the file is outside the folder of the .prompty file "
+                   f"({base})")
+        return None
+    try:
+        with open(path, "rb") as f:
+            data = f.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        notes.skip(f"{what}: no such file in the folder of the .prompty file ({base})")
+        return None
+    except OSError as exc:
+        notes.skip(f"{what}: cannot be read ({exc.strerror or exc})")
+        return None
+    if len(data) > MAX_FILE_BYTES:
+        notes.skip(f"{what}: larger than {MAX_FILE_BYTES // 1024} KB")
+        return None
+    try:
+        value = json.loads(data.decode("utf-8-sig"), object_pairs_hook=_unique,
+                           parse_constant=_no_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        notes.skip(f"{what}: not valid JSON ({exc})")
+        return None
+    notes.change(f"{what}: read from {path.name}")
+    return value
 
 
 def _redacted(value: Any) -> str:

@@ -7,7 +7,7 @@ itself (signing, verification, targets, the engineers' reader) is `storage.relea
     setup           create_repository: a repository's first root
     publishing      choose versions (with gate results), read_channel, publish
     changes         compare releases, rebase on a channel that moved
-    channels        promote, rollback, renew, pending_review, approve, reject
+    channels        promote, rollback, renew, pending_review, approve, reject; expiring_channels
     browse          list_releases, fetch_release, pull into the history, root_file
     records         the workspace's Release rows
     gate            did each version pass its test sets?
@@ -22,7 +22,8 @@ from . import keys
 from .browse import (ChannelLine, Listing, PullOutcome, RepositoryInfo, describe_release,
                      fetch_release, list_releases, pull, repository_info, root_file)
 from .changes import Kind, LiveRelease, Moved, PromptChange, compare, rebase, summary
-from .channels import (Review, approve, changed_prompts, pending_review, promote, reject, renew,
+from .channels import (RENEW_WARNING_DAYS, Expiry, Review, approve, changed_prompts,
+                       channel_expiry, expiring_channels, pending_review, promote, reject, renew,
                        rollback)
 from .destinations import is_url, normalise
 from .errors import (RELEASE_USER_ERRORS, ChannelMovedError, ReleaseError, SigningKeyError)
@@ -42,4 +43,5 @@ __all__ = [
     "name_problem", "normalise", "parse_channel", "pending_review", "promote", "publish",
     "pull", "read_channel", "rebase", "recent_destinations", "record", "record_release",
     "reject", "renew", "repository_info", "rollback", "root_file", "summary",
+    "Expiry", "RENEW_WARNING_DAYS", "channel_expiry", "expiring_channels",
 ]

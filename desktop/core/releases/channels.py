@@ -3,8 +3,13 @@
     promote(dest, from_channel="staging", to_channel="production")   # what staging serves
     rollback(dest, "production", 3)           # a NEW pointer version at release 3's manifest
     renew(dest, "production")                 # the same release, a later expiry
+    expiring_channels(dest, within_days=4)    # live releases readers will soon refuse
     review = pending_review(dest, "production")   # the exact changes since the live release
     approve(review)  /  reject(review)
+
+Pointers expire (production after 14 days, other channels after 90; `pointer_lifetime`), and
+readers then refuse them as a possible freeze attack: `expiring_channels` says which channels
+to renew, so the app can warn the author before readers notice.
 
 A channel whose root needs two signatures gets a pending pointer from the first signer; it moves
 only when a reviewer approves. Approving signs exactly what was reviewed: if the proposal
@@ -13,6 +18,7 @@ changed in between, nothing is signed and the reviewer is asked to look again.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +27,7 @@ from storage.releases.errors import ChannelMoved, NothingPending
 from storage.releases.keys import format_fingerprint
 from storage.releases.metadata import format_time
 from storage.releases.records import Pending, PublishResult, Release
-from storage.releases.repository import CURRENT, Repository
+from storage.releases.repository import CURRENT, Repository, pointer_lifetime
 
 from . import keys
 from .changes import Kind, LiveRelease, PromptChange, compare, summary
@@ -80,10 +86,90 @@ def rollback(destination: str, channel: str, release: int, *, key: str | None = 
 
 def renew(destination: str, channel: str, *, key: str | None = None,
           project: str | None = None) -> Published:
-    """Re-sign the channel's live pointer with a later expiry (pointers expire after 90 days;
-    readers then refuse them as a possible freeze attack, and keep their last good release)."""
+    """Re-sign the channel's live pointer with a later expiry: `pointer_lifetime(channel)` from
+    now (14 days for production, 90 for other channels). Expired pointers are refused by
+    readers as a possible freeze attack; they keep their last good release, for a while."""
     return _move_channel(destination, channel, key, project, "renewing",
                          lambda repo, signer: repo.renew(channel, signer=signer))
+
+
+DAY = 86_400
+RENEW_WARNING_DAYS = 4  # how early the app warns that a live release is about to expire
+
+
+@dataclass(frozen=True, slots=True)
+class Expiry:
+    """When readers stop accepting a channel's live release, as read at `now`."""
+
+    destination: str
+    project: str
+    channel: str
+    release: int
+    expires: int  # epoch seconds
+    now: int  # epoch seconds, when this was read
+    lifetime: int  # seconds a renewal gives (pointer_lifetime(channel))
+
+    @property
+    def seconds_left(self) -> int:
+        return self.expires - self.now
+
+    @property
+    def expired(self) -> bool:
+        return self.seconds_left <= 0
+
+    def within(self, days: float) -> bool:
+        """Does it expire within `days` days (or has it expired already)?"""
+        return self.seconds_left <= days * DAY
+
+    def describe(self) -> str:
+        left = self.seconds_left
+        if left <= 0:
+            state = (f"expired on {when(self.expires)}: readers refuse it and keep serving "
+                     "their last good copy, if they have one")
+        else:
+            days = left // DAY
+            soon = (f"in {days} day{'s' if days != 1 else ''}" if days
+                    else f"in {max(1, left // 3600)} hour{'s' if left >= 7200 else ''}")
+            state = f"expires on {when(self.expires)} ({soon}); readers then refuse it"
+        return (f"Release {self.release} on {self.channel} of {self.project} {state}. Renew it "
+                f"for {self.lifetime // DAY} more days: `promptpress release renew --to "
+                f"{self.destination} --channel {self.channel}`.")
+
+
+def channel_expiry(destination: str, channel: str, *, project: str | None = None,
+                   now: int | None = None) -> Expiry | None:
+    """When `channel`'s live release expires; None when nothing is live there."""
+    destination = normalise(destination)
+    with open_repository(destination) as repo:
+        project = _check_project(repo, destination, project)
+        return _expiry(repo, destination, project, channel, _now(now))
+
+
+def expiring_channels(destination: str, *, within_days: float = RENEW_WARNING_DAYS,
+                      project: str | None = None, now: int | None = None) -> list[Expiry]:
+    """The channels whose live release expires within `within_days` days or has expired,
+    soonest first: what the app warns the author about (and offers to renew)."""
+    destination = normalise(destination)
+    moment = _now(now)
+    with open_repository(destination) as repo:
+        project = _check_project(repo, destination, project)
+        found = [_expiry(repo, destination, project, channel, moment)
+                 for channel in repo.root().named_channels]
+    return sorted((e for e in found if e is not None and e.within(within_days)),
+                  key=lambda e: (e.expires, e.channel))
+
+
+def _expiry(repo: Repository, destination: str, project: str, channel: str,
+            now: int) -> Expiry | None:
+    pointer = repo.channel(channel, strict=False).pointer
+    if pointer is None:
+        return None
+    return Expiry(destination, project, channel, pointer.release, pointer.expires, now,
+                  pointer_lifetime(channel))
+
+
+def _now(now: int | None) -> int:
+    return int(time.time()) if now is None else int(now)
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@
     live = read_channel("/shared/prompts", "production", project="acme")   # what is live now
     changes = compare(live.prompts, contents(choices))                   # shown to the user
     published = publish("/shared/prompts", contents(choices), project="acme",
-                        channel="production", base=live, author=author_name())
+                        channel="production", base=live)   # signed, and authored, by my key
     record(session, published)                                           # workspace history
 
 `publish` never overwrites: if the channel moved after `live` was read it raises
@@ -216,7 +216,9 @@ def publish(destination: str, prompts: Mapping[str, PromptContent], *, channel: 
     """Publish `prompts` as the next release on `channel`, signed with one of my keys.
 
     `base` is the channel as the user saw it (read_channel); None reads it now. Publishing the
-    same prompts again changes nothing."""
+    same prompts again changes nothing. The release's author is the signing key's label: the
+    name the signature vouches for (anyone can set an OS user name). `author` is accepted for
+    older callers and not used."""
     destination = normalise(destination)
     if not prompts:
         raise ReleaseError("Choose at least one prompt to publish.")
@@ -232,13 +234,14 @@ def publish(destination: str, prompts: Mapping[str, PromptContent], *, channel: 
         allowed = set(root.release.keyids) & set(root.channel_role(channel).keyids)
         info, private = keys.choose_signer(allowed, key,
                                            what=f"releases on {channel} of {project}")
+        signed_by = info.label or info.describe()
         if base is None:
             base = _read(repo, destination, channel)
         elif (base.destination, base.channel) != (destination, channel):
             raise ValueError("base was read from another channel or destination")
         try:
             result = repo.publish(list(prompts.items()), channel=channel, signer=private,
-                                  author=author, notes=notes, base=base.state)
+                                  author=signed_by, notes=notes, base=base.state)
         except ChannelMoved as exc:
             now = _read(repo, destination, channel)
             if now.state.version == base.state.version:
@@ -246,4 +249,4 @@ def publish(destination: str, prompts: Mapping[str, PromptContent], *, channel: 
             moved = Moved.between(base, now, prompts)
             raise ChannelMovedError(moved.describe(), moved) from exc
     return Published(destination, project, result,
-                     {name: version_id(c) for name, c in prompts.items()}, author, info)
+                     {name: version_id(c) for name, c in prompts.items()}, signed_by, info)
