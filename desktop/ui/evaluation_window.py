@@ -27,7 +27,7 @@ class EvaluationWindow(QDialog):
         self.panel = RunPanel(workspace, self.tasks)
         self.grid = RunGridView(workspace, self.tasks)
         self.compare = CompareView(workspace, self.tasks)
-        self.panel.started.connect(self.grid.open_run)
+        self.panel.started.connect(lambda run_id: self.grid.open_run(run_id, live=True))
         self.panel.result_arrived.connect(self.grid.apply_result)
         self.panel.finished.connect(lambda outcome: self.grid.run_finished(outcome.run_id))
         self.panel.finished.connect(lambda outcome: self.tasks.spawn(

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QDialog, QMenu, QVBoxLayout, QWidget
 from desktop.core.errors import USER_ERRORS
 
 from . import asking
+from .tasks import delete_when_done
 from .widgets import make_action
 
 if TYPE_CHECKING:
@@ -165,7 +166,6 @@ class WorkspaceFeatures(QObject):
 
         window = QDialog(self.view)
         window.setWindowTitle(f"History — {tab.name}")
-        window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         window.resize(1200, 800)
         panel = HistoryPanel(self.view.workspace, tab.name, writer=self.view.writer, parent=window)
         box = QVBoxLayout(window)
@@ -179,6 +179,8 @@ class WorkspaceFeatures(QObject):
         panel.restored.connect(lambda _vid: self.view.tasks.spawn(self.view.refresh_browser()))
         tab.saved.connect(lambda _r, p=panel: p.refresh())
         window.finished.connect(lambda _r: panel.shutdown())
+        window.finished.connect(lambda _r: self.view.tasks.spawn(
+            delete_when_done(window, panel.tasks.wait)))
         self._keep(window)
         window.show()
 
@@ -359,7 +361,8 @@ class WorkspaceFeatures(QObject):
                 window.tasks.spawn(window.load(page, test_set))
                 return window
         window = EvaluationWindow(self.view.workspace, self.view.writer, tab.name, self.view)
-        window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        window.finished.connect(lambda _r: self.view.tasks.spawn(
+            delete_when_done(window, window.tasks.wait)))
         self._keep(window)
         window.show()
         window.tasks.spawn(window.load(page, test_set))
@@ -412,10 +415,12 @@ class WorkspaceFeatures(QObject):
 
     # -- releases --------------------------------------------------------------------------
     def _open_dialog(self, dialog) -> None:
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self._keep(dialog)
+        # Closing cancels the dialog's work (its done()); it is deleted once that has ended.
+        dialog.finished.connect(lambda _r: self.view.tasks.spawn(
+            delete_when_done(dialog, dialog.work.wait)))
         dialog.open()
-        dialog.work.spawn(dialog.load())  # closing the dialog cancels its loading
+        dialog.work.spawn(dialog.load())
 
     def publish(self) -> None:
         from .releases import PublishDialog

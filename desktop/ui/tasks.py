@@ -49,6 +49,20 @@ class TaskSet:
         return len(self._tasks)
 
 
+async def delete_when_done(widget, *waits: Callable[[], Coroutine[Any, Any, Any]]) -> None:
+    """Delete a closed window only once the coroutines working on it have ended.
+
+    A window deleted at once (WA_DeleteOnClose) leaves its cancelled coroutines to wake up on
+    deleted widgets; here each `waits` (e.g. `tasks.wait`) is awaited first.
+    """
+    import shiboken6
+
+    for wait in waits:
+        await wait()
+    if shiboken6.isValid(widget):
+        widget.deleteLater()
+
+
 class Writer:
     """One thread for workspace writes: ordered, off the GUI thread, waited for at shutdown."""
 

@@ -372,11 +372,13 @@ class WorkspaceView(QWidget):
         dialog.finished.connect(lambda _r: self._providers_closed(dialog))
         self.providers_dialog = dialog
         dialog.open()
-        self.tasks.spawn(dialog.load())
+        dialog.tasks.spawn(dialog.load())  # closing the dialog cancels its loading
 
     def _providers_closed(self, dialog) -> None:
+        from .tasks import delete_when_done
+
         self.providers_dialog = None
-        dialog.deleteLater()
+        self.tasks.spawn(delete_when_done(dialog, dialog.tasks.wait))
 
     # -- test sets ---------------------------------------------------------------------------
     def _fill_menu(self, tab: PromptTab) -> None:

@@ -381,6 +381,10 @@ class CompareView(QWidget):
             # they go when it goes, instead of lingering as hidden top-level windows.
             for menu in set(QApplication.topLevelWidgets()) - before:
                 menu.setParent(self, menu.windowFlags())
+            # Its right-click menu offers zoom and an export dialog that fails in this embedding;
+            # the chart is a picture of the scores, nothing to operate.
+            self.plot.setMenuEnabled(False)
+            self.plot.scene().contextMenu = []
             self.plot.setObjectName("scoreChart")
             self.plot.setMinimumHeight(200)
             self.plot.showGrid(x=False, y=True, alpha=0.25)

@@ -158,10 +158,13 @@ class RunGridView(QWidget):
             widget.setEnabled(on)
 
     # -- opening -------------------------------------------------------------------------
-    def open_run(self, run_id: int) -> RunGridModel:
-        """Show a run (stored or running). Cheap: rows load as they are scrolled to."""
+    def open_run(self, run_id: int, *, live: bool = False) -> RunGridModel:
+        """Show a run (stored or running). Cheap: rows load as they are scrolled to.
+        `live`: this window is starting it now (it is running, even before its first call)."""
         old = self.model
         self.model = RunGridModel(self.workspace, run_id, self)
+        if live:
+            self.model.status = "running"
         self.table.setModel(self.model)
         if old is not None:
             old.deleteLater()

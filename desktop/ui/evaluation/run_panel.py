@@ -351,10 +351,11 @@ class RunPanel(QWidget):
             outcome = await self._prepare_and_run(prepare)
         finally:
             started = self.runner is not None
-            self.progress_timer.stop()
             self.runner = None
             self._busy = False
-            self._update_buttons()
+            if not self._shut:
+                self.progress_timer.stop()
+                self._update_buttons()
         if self._shut:  # the window closed: the run stopped, its results are kept
             return outcome
         if outcome is not None:

@@ -42,6 +42,11 @@ class DialogWork:
         task.add_done_callback(self.mine.discard)
         return task
 
+    async def wait(self) -> None:
+        """Until every coroutine this dialog spawned has ended."""
+        while self.mine:
+            await asyncio.gather(*list(self.mine), return_exceptions=True)
+
     def close(self) -> None:
         for task in list(self.mine):
             task.cancel()

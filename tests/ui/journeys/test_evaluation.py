@@ -82,6 +82,8 @@ def test_new_set_import_run_rate_compare(open_app, fake_provider, tmp_path):
         tick(panel.providers, i)
     click(panel.start_button)
     grid = window.grid
+    app.aio.wait(lambda: grid.model is not None, what="the grid of the new run")
+    assert "interrupted" not in grid.subtitle.text(), "a run starting now is running"
     app.aio.wait(lambda: grid.model is not None and grid.model.status == "finished",
                  timeout=30, what="the run to finish",
                  state=lambda: grid.model and grid.model.status)
