@@ -90,6 +90,14 @@ def cases(session: Session, test_set: TestSet) -> list[TestCase]:
     ))
 
 
+def cases_by_id(session: Session, case_ids: Iterable[int]) -> dict[int, TestCase]:
+    """The cases with these ids (of any test set) that still exist, by id."""
+    ids = list(case_ids)
+    if not ids:
+        return {}
+    return {c.id: c for c in session.scalars(select(TestCase).where(TestCase.id.in_(ids)))}
+
+
 def replace_cases(session: Session, test_set: TestSet, rows: Iterable[CaseData]) -> int:
     """Replace every case with `rows`, in the caller's transaction: all of them or none."""
     for case in cases(session, test_set):

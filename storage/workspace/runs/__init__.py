@@ -17,7 +17,7 @@ from storage.workspace.runs.records import (
     GridRow, ResultRecord, RunError, RunSummary, ScoreRecord, ScoreView,
 )
 from storage.workspace.runs.lifecycle import (
-    columns, create_run, finish_run, gate_outcome, get_run, is_active, list_runs, mark_active,
+    columns, create_run, errored_cells, finish_run, gate_outcome, get_run, is_active, list_runs, mark_active,
     mark_inactive, missing_cells, refresh_figures, reopen_run, status_of,
 )
 from storage.workspace.runs.grid import (
@@ -36,7 +36,7 @@ __all__ = [
     "ColumnTotals", "GateOutcome", "GridRow", "PreferenceRecord", "ResultRecord", "ResultWriter",
     "RunError", "RunSummary", "ScoreRecord", "ScoreView", "WriterError", "cache_get_many",
     "cache_put_many", "clear_cache", "column_totals", "columns", "compare_columns", "create_run",
-    "delete_human_score", "filter_rows", "finish_run", "gate_outcome", "get_run", "is_active",
+    "delete_human_score", "errored_cells", "filter_rows", "finish_run", "gate_outcome", "get_run", "is_active",
     "list_preferences", "list_runs", "load_rows", "load_rows_at", "mark_active", "mark_inactive",
     "missing_cells", "record_preference", "refresh_figures", "reopen_run", "result_detail", "result_scores",
     "row_count", "save_human_score", "score_history", "set_result_score", "status_of",

@@ -133,6 +133,13 @@ def missing_cells(session: Session, run: Run) -> list[Cell]:
     return out
 
 
+def errored_cells(session: Session, run_id: int) -> list[Cell]:
+    """Cells whose call failed (their result has an error): what "retry errors" runs again."""
+    rows = session.execute(select(Result.row, Result.version_pk, Result.provider).where(
+        Result.run_id == run_id, Result.error_kind.is_not(None))).all()
+    return [Cell(r, pk, p) for r, pk, p in rows]
+
+
 def reopen_run(session: Session, run_id: int) -> Run:
     """Set a stopped run running again (to resume it); refuses one that is running here."""
     run = get_run(session, run_id)
