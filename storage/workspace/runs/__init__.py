@@ -16,13 +16,15 @@ from storage.workspace.runs.records import (
     CANCELLED, FINISHED, INTERRUPTED, RUNNING, Cell, CellView, Column, ColumnTotals, GateOutcome,
     GridRow, ResultRecord, RunError, RunSummary, ScoreRecord, ScoreView,
 )
+from storage.workspace.runs.layout import columns, get_run, row_count
 from storage.workspace.runs.lifecycle import (
-    columns, create_run, errored_cells, finish_run, gate_outcome, get_run, is_active, list_runs, mark_active,
-    mark_inactive, missing_cells, refresh_figures, reopen_run, status_of,
+    create_run, errored_cells, finish_run, is_active, list_runs, mark_active, mark_inactive,
+    missing_cells, refresh_figures, reopen_run, status_of,
 )
+from storage.workspace.runs.totals import column_totals, gate_outcome
 from storage.workspace.runs.grid import (
-    CaseDelta, HistoryPoint, column_totals, compare_columns, filter_rows, load_rows,
-    load_rows_at, result_detail, row_count, score_history,
+    CaseDelta, HistoryPoint, compare_columns, filter_rows, load_rows, load_rows_at,
+    result_detail, score_history,
 )
 from storage.workspace.runs.ratings import (
     PreferenceRecord, delete_human_score, list_preferences, record_preference, result_scores,
