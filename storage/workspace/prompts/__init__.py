@@ -23,9 +23,11 @@ from .names import HEX, PromptError, split_ref, validate_prompt_name
 from .search import SearchHit, search
 from .trash import DeletedPrompt, delete_prompt, list_deleted, purge_deleted, undelete_prompt
 from .versions import (PromptSummary, SaveOutcome, VersionRecord, content_of, create_prompt,
-                       ensure_folders, find_version, get_prompt, history, import_version,
+                       ensure_folders, find_version, get_prompt, import_version,
                        latest_version, list_prompts, newest_version, require_prompt, resolve,
-                       save_version, version_records)
+                       save_version, version_history, version_records)
+
+history = version_history  # the old name, still used by the UI
 
 __all__ = [
     "HEX", "DeletedPrompt", "HistoryRow", "PromptError", "PromptSummary", "RestoreOutcome",
@@ -35,5 +37,5 @@ __all__ = [
     "latest_version", "list_deleted", "list_folders", "list_prompts", "move_prompt",
     "newest_version", "purge_deleted", "rename_folder", "rename_prompt", "require_prompt",
     "resolve", "restore_version", "save_version", "search", "split_ref", "undelete_prompt",
-    "validate_prompt_name", "version_records",
+    "validate_prompt_name", "version_history", "version_records",
 ]

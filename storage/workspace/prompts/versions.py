@@ -112,7 +112,7 @@ def newest_version(session: Session, prompt: Prompt) -> Version | None:
     )
 
 
-def history(session: Session, prompt: Prompt) -> list[Version]:
+def version_history(session: Session, prompt: Prompt) -> list[Version]:
     """Versions newest first."""
     return list(
         session.scalars(

@@ -23,8 +23,8 @@ from storage.workspace.runs.lifecycle import (
 )
 from storage.workspace.runs.totals import column_totals, gate_outcome
 from storage.workspace.runs.grid import (
-    CaseDelta, HistoryPoint, compare_columns, filter_rows, load_rows, load_rows_at,
-    result_detail, score_history,
+    CaseDelta, HistoryPoint, ScorePoint, compare_columns, filter_rows, load_rows, load_rows_at,
+    result_detail, score_history, score_trend,
 )
 from storage.workspace.runs.ratings import (
     PreferenceRecord, delete_human_score, list_preferences, record_preference, result_scores,
@@ -34,12 +34,14 @@ from storage.workspace.runs.cache import cache_get_many, cache_put_many, clear_c
 from storage.workspace.runs.writer import ResultWriter, WriterError
 
 __all__ = [
-    "CANCELLED", "FINISHED", "INTERRUPTED", "RUNNING", "CaseDelta", "HistoryPoint", "Cell", "CellView", "Column",
-    "ColumnTotals", "GateOutcome", "GridRow", "PreferenceRecord", "ResultRecord", "ResultWriter",
-    "RunError", "RunSummary", "ScoreRecord", "ScoreView", "WriterError", "cache_get_many",
-    "cache_put_many", "clear_cache", "column_totals", "columns", "compare_columns", "create_run",
-    "delete_human_score", "errored_cells", "filter_rows", "finish_run", "gate_outcome", "get_run", "is_active",
-    "list_preferences", "list_runs", "load_rows", "load_rows_at", "mark_active", "mark_inactive",
-    "missing_cells", "record_preference", "refresh_figures", "reopen_run", "result_detail", "result_scores",
-    "row_count", "save_human_score", "score_history", "set_result_score", "status_of",
+    "CANCELLED", "CaseDelta", "Cell", "CellView", "Column", "ColumnTotals", "FINISHED",
+    "GateOutcome", "GridRow", "HistoryPoint", "INTERRUPTED", "PreferenceRecord", "RUNNING",
+    "ResultRecord", "ResultWriter", "RunError", "RunSummary", "ScorePoint", "ScoreRecord",
+    "ScoreView", "WriterError", "cache_get_many", "cache_put_many", "clear_cache",
+    "column_totals", "columns", "compare_columns", "create_run", "delete_human_score",
+    "errored_cells", "filter_rows", "finish_run", "gate_outcome", "get_run", "is_active",
+    "list_preferences", "list_runs", "load_rows", "load_rows_at", "mark_active",
+    "mark_inactive", "missing_cells", "record_preference", "refresh_figures", "reopen_run",
+    "result_detail", "result_scores", "row_count", "save_human_score", "score_history",
+    "score_trend", "set_result_score", "status_of",
 ]

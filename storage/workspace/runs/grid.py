@@ -289,7 +289,7 @@ def _delta(new: Sequence[Any], old: Sequence[Any] | None, tolerance: float) -> C
 
 
 @dataclass(frozen=True, slots=True)
-class HistoryPoint:
+class ScorePoint:
     """A version's mean score in one run on one provider (for the chart across versions)."""
 
     version_pk: int
@@ -302,8 +302,9 @@ class HistoryPoint:
     results: int
 
 
-def score_history(session: Session, prompt_name: str) -> list[HistoryPoint]:
-    """Every version of the prompt that was run, per run and provider, oldest version first."""
+def score_trend(session: Session, prompt_name: str) -> list[ScorePoint]:
+    """A prompt's score trend: every version that was run, per run and provider, oldest
+    version first."""
     rows = session.execute(
         select(Version.pk, Version.version_id, Version.created_at, Result.run_id, Result.provider,
                func.avg(Result.score), func.count(case((Result.passed == True, 1))),  # noqa: E712
@@ -314,6 +315,11 @@ def score_history(session: Session, prompt_name: str) -> list[HistoryPoint]:
         .group_by(Version.pk, Result.run_id, Result.provider)
         .order_by(Version.created_at, Version.pk, Result.run_id)
     ).all()
-    return [HistoryPoint(pk, vid, created, run_id, provider, mean,
+    return [ScorePoint(pk, vid, created, run_id, provider, mean,
                          (passed or 0) / judged if judged else None, n)
             for pk, vid, created, run_id, provider, mean, passed, judged, n in rows]
+
+
+# The old names, still used by the UI's compare view.
+HistoryPoint = ScorePoint
+score_history = score_trend
