@@ -6,10 +6,8 @@ import argparse
 import asyncio
 import json
 import math
-import os
 import signal
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -334,16 +332,11 @@ def _write_json(workspace, outcome, target: Path) -> None:
                                     "passed": s.passed, "reason": s.reason, "error": s.error,
                                     "weight": s.weight, "rater": s.rater} for s in cell.scores],
                     })
+    from storage.releases.atomic import write_atomic
+
     text = json.dumps(data, ensure_ascii=False, indent=1)
     target = target.absolute()
-    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    write_atomic(target, text.encode("utf-8"))
     print(f"Wrote {len(data['results'])} result(s) to {target}.", file=sys.stderr)
 
 

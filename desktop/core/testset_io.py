@@ -28,13 +28,13 @@ import io
 import json
 import os
 import re
-import tempfile
 import zipfile
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from storage.releases.atomic import write_atomic
 from storage.releases.strictjson import refuse_duplicate_keys
 
 Format = Literal["csv", "jsonl", "xlsx"]
@@ -716,13 +716,4 @@ def write_export(path: str | os.PathLike[str], rows: Sequence[CaseRow],
     if format not in ("csv", "jsonl"):
         raise ExportProblem(f"cannot export {format}; use .csv or .jsonl")
     data = export_jsonl(rows, variables) if format == "jsonl" else export_csv(rows, variables)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, data)

@@ -8,12 +8,13 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from storage.releases.atomic import write_atomic
 from storage.workspace import prompts as repo
 from storage.workspace.models import Prompt
 
 from .. import promptfile
 from .common import ExchangeError
-from .native import HISTORY_SUFFIX, PROMPT_SUFFIX, dumps_history, relative_path, write_atomic
+from .native import HISTORY_SUFFIX, PROMPT_SUFFIX, dumps_history, relative_path
 
 
 @dataclass(frozen=True)
