@@ -8,10 +8,10 @@ import json
 import openpyxl
 import pytest
 
-from desktop.core.testset_io import (CaseRow, ExportProblem, ImportProblem, cell_text,
-                                     detect_delimiter, export_csv, export_jsonl, map_columns,
-                                     parse_csv, parse_jsonl, parse_tags, preview_import,
-                                     read_table, write_export)
+from desktop.core.testsets import (CaseRow, ExportProblem, ImportProblem, cell_text,
+                                   detect_delimiter, export_csv, export_jsonl, map_columns,
+                                   parse_csv, parse_jsonl, parse_tags, preview_import, read_table,
+                                   write_export)
 
 VARIABLES = ["question", "customer"]
 

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from desktop.core.testset_io import (CaseRow, export_csv, export_jsonl, map_columns, parse_csv,
-                                     parse_jsonl, parse_xlsx)
+from desktop.core.testsets import (CaseRow, export_csv, export_jsonl, map_columns, parse_csv,
+                                   parse_jsonl, parse_xlsx)
 
 VARIABLES = ["question", "context"]
 
