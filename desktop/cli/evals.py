@@ -54,7 +54,7 @@ def cmd_testset_import(args: argparse.Namespace) -> int:
                 content = prompt_repo.content_of(version)
                 variables = find_variables(content)
                 defaults = [v.name for v in content.variables if v.default is not None]
-        preview = preview_import(args.file, variables, defaults=defaults or ())
+        preview = preview_import(args.file, variables, defaults=defaults or (), exact=args.exact)
         for warning in preview.warnings:
             print(f"promptpress: warning: {warning}", file=sys.stderr)
         if not preview.ok:
@@ -108,7 +108,8 @@ def cmd_testset_export(args: argparse.Namespace) -> int:
             raise UserError(str(exc)) from None
         rows = [testsets.CaseData.of(c) for c in testsets.cases(session, test_set)]
     try:
-        write_export(target, rows)  # type: ignore[arg-type]  (CaseData is row-shaped)
+        # CaseData is row-shaped.
+        write_export(target, rows, exact=args.exact)  # type: ignore[arg-type]
     except (ExportProblem, OSError) as exc:
         raise UserError(f"Cannot write {target}: {exc}") from None
     print(f"Wrote {len(rows)} case(s) of {args.name!r} to {target}.")

@@ -87,9 +87,11 @@ class ImportPreview:
 def preview_import(path: str | os.PathLike[str], variables: Sequence[str] | None = None, *,
                    defaults: Collection[str] = (), format: Format | None = None,
                    encoding: str | None = None, sheet: str | None = None,
-                   overrides: Mapping[str, str] | None = None) -> ImportPreview:
-    """Read `path` and map its columns: the preview the user confirms before importing."""
-    table = read_table(path, format=format, encoding=encoding, sheet=sheet)
+                   overrides: Mapping[str, str] | None = None,
+                   exact: bool = False) -> ImportPreview:
+    """Read `path` and map its columns: the preview the user confirms before importing.
+    `exact` keeps CSV cells exactly as written (no formula unescape, see formulas.py)."""
+    table = read_table(path, format=format, encoding=encoding, sheet=sheet, exact=exact)
     return map_columns(table, variables, defaults=defaults, overrides=overrides)
 
 

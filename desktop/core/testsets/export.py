@@ -15,6 +15,7 @@ from storage.releases.atomic import write_atomic
 
 from .columns import ROLE_ALIASES, CaseRow, normal
 from .decode import SURROGATE
+from .formulas import escape_formula
 from .readers import Format
 
 
@@ -59,19 +60,26 @@ def _tags_cell(tags: Sequence[str]) -> str:
     return json.dumps(list(tags), ensure_ascii=False)
 
 
-def export_csv(rows: Sequence[CaseRow], variables: Sequence[str] | None = None) -> bytes:
+def export_csv(rows: Sequence[CaseRow], variables: Sequence[str] | None = None, *,
+               exact: bool = False) -> bytes:
     """UTF-8 with a byte-order mark (so Excel reads it as UTF-8), comma, CRLF, RFC 4180 quotes;
-    cell text exact, line breaks inside cells included. A case whose cells are all empty is
-    written as an empty row, which import skips."""
+    line breaks inside cells included. A case whose cells are all empty is written as an empty
+    row, which import skips.
+
+    A cell that a spreadsheet would run as a formula (it starts with =, +, -, @, tab or CR) gets
+    a leading single quote, which CSV import removes again (see formulas.py); with `exact`,
+    every cell is written exactly as it is, for tools other than spreadsheets."""
     names, role_columns = export_columns(rows, variables)
     _checked(rows, names)
+    cell = (lambda text: text) if exact else escape_formula
     out = io.StringIO(newline="")
     writer = csv.writer(out, delimiter=",", quotechar='"', doublequote=True,
                         quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
     writer.writerow([*names, role_columns["expected"], role_columns["notes"], role_columns["tags"]])
     for row in rows:
-        writer.writerow([*(row.variables.get(n, "") for n in names), row.expected or "",
-                         row.notes, _tags_cell(row.tags)])
+        writer.writerow([cell(text) for text in (
+            *(row.variables.get(n, "") for n in names), row.expected or "", row.notes,
+            _tags_cell(row.tags))])
     return out.getvalue().encode("utf-8-sig")
 
 
@@ -90,11 +98,15 @@ def export_jsonl(rows: Sequence[CaseRow], variables: Sequence[str] | None = None
 
 
 def write_export(path: str | os.PathLike[str], rows: Sequence[CaseRow],
-                 variables: Sequence[str] | None = None, *, format: Format | None = None) -> None:
-    """Write CSV or JSONL (by `format` or the file's suffix) atomically: temp file, then rename."""
+                 variables: Sequence[str] | None = None, *, format: Format | None = None,
+                 exact: bool = False) -> None:
+    """Write CSV or JSONL (by `format` or the file's suffix) atomically: temp file, then rename.
+
+    CSV escapes would-be formulas unless `exact` (see `export_csv`); JSONL is always exact."""
     path = Path(path)
     format = format or ("jsonl" if path.suffix.lower() in (".jsonl", ".ndjson") else "csv")
     if format not in ("csv", "jsonl"):
         raise ExportProblem(f"cannot export {format}; use .csv or .jsonl")
-    data = export_jsonl(rows, variables) if format == "jsonl" else export_csv(rows, variables)
+    data = (export_jsonl(rows, variables) if format == "jsonl"
+            else export_csv(rows, variables, exact=exact))
     write_atomic(path, data)

@@ -11,6 +11,7 @@ are the ones a spreadsheet shows (header = row 1); JSONL rows are numbered by li
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 import json
@@ -25,6 +26,7 @@ from typing import Any, Literal
 from storage.releases.strictjson import refuse_duplicate_keys
 
 from .decode import BOMS, ESCAPED_BYTE, SURROGATE, clean_cells, decode
+from .formulas import unescape_formula
 
 Format = Literal["csv", "jsonl", "xlsx"]
 
@@ -65,8 +67,11 @@ class Table:
 
 
 def read_table(path: str | os.PathLike[str], *, format: Format | None = None,
-               encoding: str | None = None, sheet: str | None = None) -> Table:
-    """A file's cells and row-level errors. Problems are reported in the Table, not raised."""
+               encoding: str | None = None, sheet: str | None = None,
+               exact: bool = False) -> Table:
+    """A file's cells and row-level errors. Problems are reported in the Table, not raised.
+
+    CSV cells lose the formula escape that CSV export adds, unless `exact` (see formulas.py)."""
     path = Path(path)
     try:
         data = path.read_bytes()
@@ -88,7 +93,7 @@ def read_table(path: str | os.PathLike[str], *, format: Format | None = None,
         return parse_xlsx(data, sheet=sheet, source=path.name)
     if format == "jsonl":
         return parse_jsonl(data, encoding=encoding, source=path.name)
-    return parse_csv(data, encoding=encoding, source=path.name)
+    return parse_csv(data, encoding=encoding, source=path.name, exact=exact)
 
 
 def _decoded(data: bytes, encoding: str | None) -> tuple[str | None, str | None, RowError | None]:
@@ -108,7 +113,10 @@ def _decoded(data: bytes, encoding: str | None) -> tuple[str | None, str | None,
     return text, name, None
 
 
-def parse_csv(data: bytes, *, encoding: str | None = None, source: str = "") -> Table:
+def parse_csv(data: bytes, *, encoding: str | None = None, source: str = "",
+              exact: bool = False) -> Table:
+    """CSV in any common encoding and delimiter. Unless `exact`, a cell that is quotes before
+    `=`, `+`, `-`, `@`, tab or CR loses one quote: the formula escape export adds."""
     text, name, problem = _decoded(data, encoding)
     if problem:
         return Table(source, "csv", encoding=name, errors=(problem,))
@@ -131,7 +139,26 @@ def parse_csv(data: bytes, *, encoding: str | None = None, source: str = "") -> 
                        "with quotes inside must be quoted as a whole, its quotes doubled")
         return Table(source, "csv", encoding=name, delimiter=delimiter,
                      errors=(RowError(None, message + "; nothing after it can be read", line),))
-    return _build_table(source, "csv", records, encoding=name, delimiter=delimiter)
+    unescaped = 0 if exact else _unescape_formulas(records)
+    table = _build_table(source, "csv", records, encoding=name, delimiter=delimiter)
+    if unescaped:
+        table = dataclasses.replace(table, warnings=(*table.warnings, (
+            f"{unescaped} cell(s) started with an apostrophe before =, +, -, @, a tab or a line "
+            "break: read as the spreadsheet formula escape that CSV export adds, and one "
+            "apostrophe removed (import exactly, e.g. --exact, to keep them as written)")))
+    return table
+
+
+def _unescape_formulas(records: list[tuple[int, list[str]]]) -> int:
+    count = 0
+    for _, cells in records:
+        for i, cell in enumerate(cells):
+            if cell.startswith("'"):
+                plain = unescape_formula(cell)
+                if plain != cell:
+                    cells[i] = plain
+                    count += 1
+    return count
 
 
 def detect_delimiter(text: str) -> str:
