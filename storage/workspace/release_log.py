@@ -1,6 +1,6 @@
-"""The workspace's memory of releases it published, co-signed or pulled (`Release` rows).
+"""The workspace's log of releases it published, co-signed or pulled (`Release` rows).
 
-The history panel shows them beside the versions they contain. One row per (destination,
+The version history shows them beside the versions they contain. One row per (destination,
 project, release number); `channel` lists the channels this workspace saw it on, e.g.
 "staging, production", with "(pending)" while it waits for approval.
 """
@@ -13,9 +13,7 @@ from datetime import datetime, timezone
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage.workspace.models import Release
-
-from .publishing import Published
+from .models import Release
 
 PENDING = " (pending)"
 
@@ -49,18 +47,13 @@ def record_release(session: Session, *, destination: str, project: str, number: 
     return row
 
 
-def record(session: Session, published: Published) -> Release:
-    """Remember a publish, promote, rollback or approval in the workspace."""
-    r = published.result
-    return record_release(
-        session, destination=published.destination, project=published.project,
-        number=r.release, channels=() if r.pending else (r.channel,),
-        pending_on=(r.channel,) if r.pending else (), manifest_sha256=r.manifest.sha256,
-        prompts=published.prompts, author=published.author, created=published.created or None)
-
-
 def recent_destinations(session: Session, limit: int = 12) -> list[str]:
     """Where this workspace published or pulled from, most recent first."""
     rows = session.execute(select(Release.destination, Release.published_at)
                            .order_by(Release.published_at.desc())).all()
     return list(dict.fromkeys(d for d, _ in rows))[:limit]
+
+
+def releases_newest_first(session: Session) -> list[Release]:
+    """Every release in the log, most recently published first."""
+    return list(session.scalars(select(Release).order_by(Release.published_at.desc())))
