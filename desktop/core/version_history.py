@@ -15,12 +15,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
-
 from storage.releases.content import PromptContent
 from storage.workspace import prompts as repo
-from storage.workspace.models import Release, Result, Version
+from storage.workspace import release_log
+from storage.workspace import runs as run_repo
+from storage.workspace.db import Session
 
 from .diff import ContentDiff, diff_contents
 
@@ -63,7 +62,7 @@ def version_history(session: Session, name: str, *, releases: bool = True,
     rows = repo.history_rows(session, prompt)
     names = {prompt.name} | {r.detail.get("from") for r in rows if r.kind == "renamed"}
     published = _releases(session, names - {None}) if releases else {}
-    scored = _scores(session, prompt.id) if scores else {}
+    scored = run_repo.version_scores(session, prompt.id) if scores else {}
     out = []
     for row in rows:
         refs = tuple(published.get(row.version_id, ())) if row.kind == "saved" else ()
@@ -75,28 +74,13 @@ def version_history(session: Session, name: str, *, releases: bool = True,
 
 def _releases(session: Session, names: set[str]) -> dict[str, list[ReleaseRef]]:
     out: dict[str, list[ReleaseRef]] = {}
-    for release in session.scalars(select(Release).order_by(Release.published_at.desc())):
+    for release in release_log.releases_newest_first(session):
         for name, vid in (release.prompts or {}).items():
             if name in names and isinstance(vid, str):
                 out.setdefault(vid, []).append(ReleaseRef(
                     release.project, release.number, release.channel, release.destination,
                     release.published_at))
     return out
-
-
-def _scores(session: Session, prompt_id: int) -> dict[int, tuple[float, int]]:
-    """Per version: the mean score and scored cases of the most recent run that scored it."""
-    rows = session.execute(
-        select(Result.version_pk, Result.run_id, func.avg(Result.score), func.count(Result.id))
-        .join(Version, Version.pk == Result.version_pk)
-        .where(Version.prompt_id == prompt_id, Result.score.is_not(None))
-        .group_by(Result.version_pk, Result.run_id)
-    ).all()
-    out: dict[int, tuple[int, float, int]] = {}
-    for pk, run_id, mean, count in rows:
-        if pk not in out or run_id > out[pk][0]:
-            out[pk] = (run_id, float(mean), int(count))
-    return {pk: (mean, count) for pk, (_, mean, count) in out.items()}
 
 
 @dataclass(frozen=True, slots=True)

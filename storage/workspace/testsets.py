@@ -44,6 +44,11 @@ def list_test_sets(session: Session) -> list[tuple[TestSet, int]]:
     return [(ts, n or 0) for ts, n in rows]
 
 
+def all_test_sets(session: Session) -> dict[int, TestSet]:
+    """Every test set, by id."""
+    return {s.id: s for s in session.scalars(select(TestSet))}
+
+
 def get_test_set(session: Session, name: str) -> TestSet | None:
     return session.scalar(select(TestSet).where(TestSet.name == name))
 

@@ -16,26 +16,29 @@ which module holds a function:
 """
 
 from .events import RestoreOutcome, add_event, restore_version
-from .folders import (create_folder, delete_folder, folder_exists, list_folders, move_prompt,
-                      rename_folder, rename_prompt)
+from .folders import (create_folder, delete_folder, folder_exists, list_folders,
+                      move_prompt, rename_folder, rename_prompt)
 from .history_rows import HistoryRow, event_rows, history_rows
 from .names import HEX, PromptError, split_ref, validate_prompt_name
 from .search import SearchHit, search
 from .trash import DeletedPrompt, delete_prompt, list_deleted, purge_deleted, undelete_prompt
-from .versions import (PromptSummary, SaveOutcome, VersionRecord, content_of, create_prompt,
-                       ensure_folders, find_version, get_prompt, import_version,
-                       latest_version, list_prompts, newest_version, require_prompt, resolve,
-                       save_version, version_history, version_records)
+from .versions import (PromptSummary, SaveOutcome, VersionHeader, VersionRecord, content_of,
+                       create_prompt, ensure_folders, find_version, get_prompt, import_version,
+                       is_ancestor, latest_version, list_prompts, live_prompts,
+                       live_prompts_with_versions, newest_version, require_prompt, resolve,
+                       save_version, version_history, version_records, versions_by_pk)
 
 history = version_history  # the old name, still used by the UI
 
 __all__ = [
-    "HEX", "DeletedPrompt", "HistoryRow", "PromptError", "PromptSummary", "RestoreOutcome",
-    "SaveOutcome", "SearchHit", "VersionRecord", "add_event", "content_of", "create_folder",
-    "create_prompt", "delete_folder", "delete_prompt", "ensure_folders", "event_rows",
-    "find_version", "folder_exists", "get_prompt", "history", "history_rows", "import_version",
-    "latest_version", "list_deleted", "list_folders", "list_prompts", "move_prompt",
-    "newest_version", "purge_deleted", "rename_folder", "rename_prompt", "require_prompt",
-    "resolve", "restore_version", "save_version", "search", "split_ref", "undelete_prompt",
-    "validate_prompt_name", "version_history", "version_records",
+    "DeletedPrompt", "HEX", "HistoryRow", "PromptError", "PromptSummary", "RestoreOutcome",
+    "SaveOutcome", "SearchHit", "VersionHeader", "VersionRecord", "add_event", "content_of",
+    "create_folder", "create_prompt", "delete_folder", "delete_prompt", "ensure_folders",
+    "event_rows", "find_version", "folder_exists", "get_prompt", "history",
+    "history_rows", "import_version", "is_ancestor", "latest_version", "list_deleted",
+    "list_folders", "list_prompts", "live_prompts", "live_prompts_with_versions",
+    "move_prompt", "newest_version", "purge_deleted", "rename_folder", "rename_prompt",
+    "require_prompt", "resolve", "restore_version", "save_version", "search", "split_ref",
+    "undelete_prompt", "validate_prompt_name", "version_history", "version_records",
+    "versions_by_pk",
 ]

@@ -7,10 +7,11 @@ else its newest version.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, aliased
 
 from storage.releases.content import PromptContent, canonical_bytes, from_canonical, version_id
@@ -256,3 +257,55 @@ def create_prompt(session: Session, name: str, *, description: str = "") -> Prom
     ensure_folders(session, name)
     session.flush()
     return prompt
+
+
+def versions_by_pk(session: Session, pks: Iterable[int]) -> dict[int, Version]:
+    """The versions with these primary keys that exist, by pk."""
+    wanted = set(pks)
+    if not wanted:
+        return {}
+    return {v.pk: v for v in session.scalars(select(Version).where(Version.pk.in_(wanted)))}
+
+
+def is_ancestor(session: Session, ancestor: Version, version: Version) -> bool:
+    """Whether `ancestor` is `version` or one of its parents, grandparents...: one query."""
+    found = session.execute(text(
+        "WITH RECURSIVE chain(pk, parent_pk) AS ("
+        " SELECT pk, parent_pk FROM versions WHERE pk = :tip"
+        " UNION SELECT v.pk, v.parent_pk FROM versions v JOIN chain c ON v.pk = c.parent_pk)"
+        " SELECT 1 FROM chain WHERE pk = :ancestor LIMIT 1"
+    ), {"tip": version.pk, "ancestor": ancestor.pk}).first()
+    return found is not None
+
+
+@dataclass(frozen=True, slots=True)
+class VersionHeader:
+    """A version without its content: enough to list it and pick it."""
+
+    pk: int
+    version_id: str
+    created_at: datetime
+    author: str
+    message: str
+
+
+def live_prompts(session: Session, *, under: str | None = None) -> list[Prompt]:
+    """Prompts not in the trash, by name; with `under`, only those inside that folder."""
+    condition = Prompt.deleted_at.is_(None)
+    if under is not None:
+        condition = condition & Prompt.name.startswith(under.strip("/") + "/", autoescape=True)
+    return list(session.scalars(select(Prompt).where(condition).order_by(Prompt.name)))
+
+
+def live_prompts_with_versions(session: Session) -> list[tuple[Prompt, list[VersionHeader]]]:
+    """Every live prompt that has saved versions, by name, with its versions newest first."""
+    prompts = {p.id: p for p in live_prompts(session)}
+    by_prompt: dict[int, list[VersionHeader]] = {}
+    rows = session.execute(
+        select(Version.prompt_id, Version.pk, Version.version_id, Version.created_at,
+               Version.author, Version.message)
+        .where(Version.prompt_id.in_(prompts))
+        .order_by(Version.created_at.desc(), Version.pk.desc()))
+    for prompt_id, *header in rows:
+        by_prompt.setdefault(prompt_id, []).append(VersionHeader(*header))
+    return [(prompts[i], by_prompt[i]) for i in prompts if i in by_prompt]

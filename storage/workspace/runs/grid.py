@@ -14,13 +14,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import bindparam, case, func, select, text
+from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
-from storage.workspace.models import Prompt, Result, Run, Version
+from storage.workspace.models import Run
 from storage.workspace.runs.layout import as_run, get_run, row_count
 from storage.workspace.runs.records import CellView, GridRow, RunError, ScoreView
 
@@ -286,40 +285,3 @@ def _delta(new: Sequence[Any], old: Sequence[Any] | None, tolerance: float) -> C
         elif new[2] > old[2] + tolerance:
             change = "improved"
     return CaseDelta(new[1], new[0], old[2], new[2], old_passed, new_passed, old[4], new[4], change)
-
-
-@dataclass(frozen=True, slots=True)
-class ScorePoint:
-    """A version's mean score in one run on one provider (for the chart across versions)."""
-
-    version_pk: int
-    version_id: str
-    version_created_at: datetime
-    run_id: int
-    provider: str
-    mean_score: float | None
-    pass_rate: float | None
-    results: int
-
-
-def score_trend(session: Session, prompt_name: str) -> list[ScorePoint]:
-    """A prompt's score trend: every version that was run, per run and provider, oldest
-    version first."""
-    rows = session.execute(
-        select(Version.pk, Version.version_id, Version.created_at, Result.run_id, Result.provider,
-               func.avg(Result.score), func.count(case((Result.passed == True, 1))),  # noqa: E712
-               func.count(Result.passed), func.count())
-        .join(Result, Result.version_pk == Version.pk)
-        .join(Prompt, Prompt.id == Version.prompt_id)
-        .where(Prompt.name == prompt_name)
-        .group_by(Version.pk, Result.run_id, Result.provider)
-        .order_by(Version.created_at, Version.pk, Result.run_id)
-    ).all()
-    return [ScorePoint(pk, vid, created, run_id, provider, mean,
-                         (passed or 0) / judged if judged else None, n)
-            for pk, vid, created, run_id, provider, mean, passed, judged, n in rows]
-
-
-# The old names, still used by the UI's compare view.
-HistoryPoint = ScorePoint
-score_history = score_trend

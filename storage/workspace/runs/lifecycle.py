@@ -165,6 +165,12 @@ def refresh_figures(session: Session, run_id: int) -> Run:
     return run
 
 
+def finished_runs(session: Session) -> list[Run]:
+    """Every finished run, the most recently finished first."""
+    return list(session.scalars(select(Run).where(Run.status == FINISHED)
+                                .order_by(Run.finished_at.desc(), Run.id.desc())))
+
+
 def list_runs(session: Session, *, test_set_id: int | None = None, prompt: str | None = None,
               limit: int = 200) -> list[RunSummary]:
     """Runs newest first, with their figures (one aggregate query for all of them)."""
