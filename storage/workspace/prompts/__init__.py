@@ -16,7 +16,7 @@ which module holds a function:
 """
 
 from .events import RestoreOutcome, add_event, restore_version
-from .folders import (create_folder, delete_folder, folder_exists, list_folders,
+from .folders import (create_folder, delete_folder, explicit_folders, folder_exists, list_folders,
                       move_prompt, rename_folder, rename_prompt)
 from .history_rows import HistoryRow, event_rows, history_rows
 from .names import HEX, PromptError, split_ref, validate_prompt_name
@@ -34,7 +34,7 @@ __all__ = [
     "DeletedPrompt", "HEX", "HistoryRow", "PromptError", "PromptSummary", "RestoreOutcome",
     "SaveOutcome", "SearchHit", "VersionHeader", "VersionRecord", "add_event", "content_of",
     "create_folder", "create_prompt", "delete_folder", "delete_prompt", "ensure_folders",
-    "event_rows", "find_version", "folder_exists", "get_prompt", "history",
+    "event_rows", "explicit_folders", "find_version", "folder_exists", "get_prompt", "history",
     "history_rows", "import_version", "is_ancestor", "latest_version", "list_deleted",
     "list_folders", "list_prompts", "live_prompts", "live_prompts_with_versions",
     "move_prompt", "newest_version", "purge_deleted", "rename_folder", "rename_prompt",

@@ -61,6 +61,11 @@ def folder_exists(session: Session, path: str) -> bool:
     ) is not None
 
 
+def explicit_folders(session: Session) -> list[str]:
+    """The folders made on their own (they may be empty), by path; see also `list_folders`."""
+    return list(session.scalars(select(Folder.path).order_by(Folder.path)))
+
+
 def create_folder(session: Session, path: str) -> str:
     """An explicit (possibly empty) folder, with its parents."""
     path = path.strip("/")

@@ -285,3 +285,12 @@ def _delta(new: Sequence[Any], old: Sequence[Any] | None, tolerance: float) -> C
         elif new[2] > old[2] + tolerance:
             change = "improved"
     return CaseDelta(new[1], new[0], old[2], new[2], old_passed, new_passed, old[4], new[4], change)
+
+
+def result_id(session: Session, run_id: int, row: int, version_pk: int,
+              provider: str) -> int | None:
+    """The stored id of one cell's result (for a cell that arrived live), or None."""
+    return session.execute(text(
+        "SELECT id FROM results WHERE run_id = :run AND row = :row AND version_pk = :pk AND "
+        "provider = :provider"),
+        {"run": run_id, "row": row, "pk": version_pk, "provider": provider}).scalar()
