@@ -3,7 +3,7 @@
 Builds a workspace of 500 prompts with 10,000 versions (bulk inserts), with runs, scores and
 releases that refer to them, then prints, each as the median of several runs in this process:
 
-- opening a history panel (`desktop.core.history.history`: versions, events, releases, latest
+- opening a history panel (`desktop.core.version_history.version_history`: versions, events, releases, latest
   scores) for a typical prompt (20 versions) and for the longest-lived one (1,000 versions);
   target 100 ms;
 - diffing two 20 KB versions that differ by one trailing space and a few words
@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import insert  # noqa: E402
 
-from desktop.core import history  # noqa: E402
+from desktop.core import version_history  # noqa: E402
 from desktop.core.diff import diff_contents, render_terminal  # noqa: E402
 from desktop.core.exchange import export_prompts  # noqa: E402
 from storage.releases.content import (  # noqa: E402
@@ -160,7 +160,7 @@ def main() -> None:
         def panel(name):
             def run():
                 with ws.session() as s:
-                    return history.history(s, name)
+                    return version_history.version_history(s, name)
             return run
 
         rows = panel(info["typical"])()

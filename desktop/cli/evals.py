@@ -6,10 +6,8 @@ import argparse
 import asyncio
 import json
 import math
-import os
 import signal
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -56,7 +54,7 @@ def cmd_testset_import(args: argparse.Namespace) -> int:
                 content = prompt_repo.content_of(version)
                 variables = find_variables(content)
                 defaults = [v.name for v in content.variables if v.default is not None]
-        preview = preview_import(args.file, variables, defaults=defaults or ())
+        preview = preview_import(args.file, variables, defaults=defaults or (), exact=args.exact)
         for warning in preview.warnings:
             print(f"promptpress: warning: {warning}", file=sys.stderr)
         if not preview.ok:
@@ -110,7 +108,8 @@ def cmd_testset_export(args: argparse.Namespace) -> int:
             raise UserError(str(exc)) from None
         rows = [testsets.CaseData.of(c) for c in testsets.cases(session, test_set)]
     try:
-        write_export(target, rows)  # type: ignore[arg-type]  (CaseData is row-shaped)
+        # CaseData is row-shaped.
+        write_export(target, rows, exact=args.exact)  # type: ignore[arg-type]
     except (ExportProblem, OSError) as exc:
         raise UserError(f"Cannot write {target}: {exc}") from None
     print(f"Wrote {len(rows)} case(s) of {args.name!r} to {target}.")
@@ -334,16 +333,11 @@ def _write_json(workspace, outcome, target: Path) -> None:
                                     "passed": s.passed, "reason": s.reason, "error": s.error,
                                     "weight": s.weight, "rater": s.rater} for s in cell.scores],
                     })
+    from storage.releases.atomic import write_atomic
+
     text = json.dumps(data, ensure_ascii=False, indent=1)
     target = target.absolute()
-    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    write_atomic(target, text.encode("utf-8"))
     print(f"Wrote {len(data['results'])} result(s) to {target}.", file=sys.stderr)
 
 

@@ -55,10 +55,17 @@ def add_arguments(commands: argparse._SubParsersAction) -> None:
                      help="the gate: a run whose mean score is below X (0..1) fails")
     imp.add_argument("--evaluator", action="append", dest="evaluators", metavar="SPEC",
                      help="an evaluator the set carries by default (repeatable)")
+    imp.add_argument("--exact", action="store_true",
+                     help="read CSV cells exactly as written: keep the apostrophe that CSV "
+                          "export puts before =, +, -, @ (by default it is removed again)")
     exp = actions.add_parser("export", help="write a test set to CSV or JSONL (by extension)")
     exp.add_argument("name", metavar="NAME")
     exp.add_argument("--to", required=True, metavar="FILE",
                      help="FILE.csv (UTF-8 with BOM, for Excel) or FILE.jsonl")
+    exp.add_argument("--exact", action="store_true",
+                     help="write CSV cells exactly; by default a cell starting with =, +, -, @, "
+                          "tab or CR gets a leading apostrophe so that spreadsheets do not run "
+                          "it as a formula (import removes it again). JSONL is always exact")
     actions.add_parser("list", help="list test sets")
 
     run = commands.add_parser(

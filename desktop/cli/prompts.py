@@ -53,7 +53,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 def cmd_history(args: argparse.Namespace) -> int:
     with open_workspace(args) as workspace, workspace.session() as session:
         prompt = repo.require_prompt(session, args.name)
-        versions = repo.history(session, prompt)
+        versions = repo.version_history(session, prompt)
         rows = [[v.version_id[:12], f"{v.created_at:%Y-%m-%d %H:%M}", v.author or "-",
                  v.parent.version_id[:12] if v.parent else "-",
                  (v.message.splitlines() or [""])[0]] for v in versions]

@@ -17,6 +17,7 @@ from desktop.core import releases as core
 from desktop.core.errors import UserError
 from desktop.core.identity import author_name
 from desktop.core.releases import keys
+from storage.releases.atomic import write_atomic
 from storage.releases.metadata import format_time
 
 from .common import open_workspace, print_table
@@ -59,11 +60,7 @@ def _write_new(path: str, data: bytes, overwrite: bool = False) -> Path:
     target = Path(path).expanduser()
     if target.exists() and not overwrite:
         raise UserError(f"{target} exists already; choose another file (or --overwrite).")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp")
-    with open(tmp, "wb") as f:
-        f.write(data)
-    os.replace(tmp, target)
+    write_atomic(target, data)
     return target
 
 

@@ -8,7 +8,7 @@ import os
 import sys
 from collections.abc import Callable
 
-from desktop.core import history
+from desktop.core import version_history
 from desktop.core.diff import render_terminal
 from desktop.core.errors import UserError
 from desktop.core.exchange import export_prompts, import_paths
@@ -34,7 +34,7 @@ def _use_color(choice: str) -> bool:
 
 def cmd_diff(args: argparse.Namespace) -> int:
     with open_workspace(args) as workspace, workspace.session() as session:
-        result = history.diff(session, args.a, args.b)
+        result = version_history.diff(session, args.a, args.b)
     write_text(render_terminal(result, _use_color(args.color)))
     return 0
 
@@ -75,7 +75,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_prompt_restore(args: argparse.Namespace) -> int:
     with open_workspace(args) as workspace, workspace.session() as session:
-        outcome = history.restore(session, args.ref, author=author_name(), message=args.message)
+        outcome = version_history.restore(session, args.ref, author=author_name(), message=args.message)
         name = outcome.version.prompt.name
         vid = outcome.version.version_id
         previous = outcome.previous.version_id if outcome.previous else None

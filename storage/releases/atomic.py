@@ -1,4 +1,9 @@
-"""Durable, atomic file writes and an inter-process lock (folder targets and the reader cache).
+"""Durable, atomic file writes and an inter-process lock: the one way this code base writes a file.
+
+Used by folder targets and the reader cache here, and by the app (exports, backups, key files),
+which imports it from `storage.releases.atomic` because this folder also ships alone as the
+reader package. `write_atomic` writes bytes; `atomic_path` hands out the temporary file for a
+writer that needs a path (an SQLite backup) and swaps it in the same way.
 
 A file is written to a temporary name in the same folder, flushed and fsynced, moved over the
 final name with `os.replace` (retried when Windows refuses because a reader has the file open),
@@ -23,7 +28,7 @@ REPLACE_DELAY = 0.05  # seconds, doubled up to 1 s between attempts
 
 def write_atomic(path: Path, data: bytes, *, durable: bool = True) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    tmp = _temp_name(path)
     try:
         with open(tmp, "xb") as f:
             f.write(data)
@@ -39,6 +44,29 @@ def write_atomic(path: Path, data: bytes, *, durable: bool = True) -> None:
         fsync_dir(path.parent)
 
 
+@contextlib.contextmanager
+def atomic_path(path: Path, *, durable: bool = True) -> Iterator[Path]:
+    """A temporary path beside `path` (not yet created) for the caller to write. When the block
+    ends without an error the file is fsynced and moved over `path`; else it is removed and
+    `path` is left as it was."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _temp_name(path)
+    try:
+        yield tmp
+        if durable:
+            _fsync_path(tmp)
+        replace(tmp, path)
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+    if durable:
+        fsync_dir(path.parent)
+
+
+def _temp_name(path: Path) -> Path:
+    return path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+
+
 def write_many_atomic(files: list[tuple[Path, bytes]], *, durable: bool = True,
                       workers: int = 8) -> None:
     """Several files at once: write every temp file, fsync them together (threads: fsync lets
@@ -48,7 +76,7 @@ def write_many_atomic(files: list[tuple[Path, bytes]], *, durable: bool = True,
     try:
         for path, data in files:
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+            tmp = _temp_name(path)
             with open(tmp, "xb") as f:
                 f.write(data)
             temps.append((tmp, path))

@@ -22,6 +22,8 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
+from storage.releases.atomic import atomic_path
+
 from .db import (
     APPLICATION_ID,
     SQLITE_MAGIC,
@@ -142,20 +144,17 @@ def backup_workspace(source: Workspace | str | os.PathLike[str], target: str | o
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise BackupError(f"Cannot create the folder {target.parent}: {exc.strerror}.") from None
-    tmp = target.with_name(f".{target.name}.{_stamp()}.tmp")
     try:
-        try:
-            _copy(source, tmp)
-        except sqlite3.DatabaseError as exc:
-            raise BackupError(f"Could not back up {source.name}: {exc}. Nothing was written."
-                              ) from None
-        info = inspect_backup(tmp)
-        os.replace(tmp, target)
+        with atomic_path(target) as tmp:
+            try:
+                _copy(source, tmp)
+            except sqlite3.DatabaseError as exc:
+                raise BackupError(f"Could not back up {source.name}: {exc}. Nothing was "
+                                  "written.") from None
+            info = inspect_backup(tmp)
     except OSError as exc:
         raise BackupError(f"Could not write {target}: {exc.strerror or exc}. Nothing was "
                           "written.") from None
-    finally:
-        _remove(tmp)
     return BackupInfo(target, info.size, info.revision, info.counts, info.created_at)
 
 
@@ -181,17 +180,13 @@ def restore_workspace(backup: str | os.PathLike[str], workspace: str | os.PathLi
             kept = workspace.with_name(f"{workspace.name}.before-restore-{_stamp()}")
             say(f"Keeping the current workspace as {kept.name}")
             _keep(workspace, kept)
-        tmp = workspace.with_name(f".{workspace.name}.{_stamp()}.restoring")
-        try:
+        with atomic_path(workspace) as tmp:
             _copy(backup, tmp)
             inspect_backup(tmp)
             # The old write-ahead log belongs to the old file: SQLite would replay it into the
             # restored one. Its content is in the kept copy.
             for suffix in ("-wal", "-shm"):
                 _remove(Path(str(workspace) + suffix))
-            os.replace(tmp, workspace)
-        finally:
-            _remove(tmp)
     finally:
         lock.release()
     return RestoreInfo(workspace, kept, info)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .location import default_workspace_path
@@ -26,6 +27,10 @@ from .location import default_workspace_path
 APPLICATION_ID = 0x50505731
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 5000
+
+# For the layers above storage, which import no SQLAlchemy: the type of `Workspace.session()`
+# (for type hints) and what a failed read or write raises.
+DatabaseError = SQLAlchemyError
 
 
 class WorkspaceError(Exception):
@@ -294,9 +299,11 @@ def upgrade_to(path: Path, revision: str) -> None:
 __all__ = [
     "APPLICATION_ID",
     "CorruptWorkspace",
+    "DatabaseError",
     "NewerWorkspace",
     "NotAWorkspace",
     "ReadOnlyWorkspace",
+    "Session",
     "Workspace",
     "WorkspaceError",
     "WorkspaceLocked",

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.orm import Session
 
 from .models import Prompt, TestCase, TestSet, utcnow
@@ -42,6 +42,11 @@ def list_test_sets(session: Session) -> list[tuple[TestSet, int]]:
         .order_by(TestSet.name)
     ).all()
     return [(ts, n or 0) for ts, n in rows]
+
+
+def all_test_sets(session: Session) -> dict[int, TestSet]:
+    """Every test set, by id."""
+    return {s.id: s for s in session.scalars(select(TestSet))}
 
 
 def get_test_set(session: Session, name: str) -> TestSet | None:
@@ -88,6 +93,86 @@ def cases(session: Session, test_set: TestSet) -> list[TestCase]:
     return list(session.scalars(
         select(TestCase).where(TestCase.test_set_id == test_set.id).order_by(TestCase.position)
     ))
+
+
+def case_rows(session: Session, test_set: TestSet) -> list[tuple[int, CaseData]]:
+    """(case id, its data) for every case in order, read as plain columns (no ORM objects)."""
+    rows = session.execute(
+        select(TestCase.id, TestCase.variables, TestCase.expected, TestCase.notes, TestCase.tags)
+        .where(TestCase.test_set_id == test_set.id).order_by(TestCase.position)).all()
+    return [(i, CaseData(dict(v or {}), e, n or "", tuple(g or ()))) for i, v, e, n, g in rows]
+
+
+def case_variables(session: Session, case_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """The variables of these cases, by id: one light query per 500 ids (the compare view)."""
+    ids = sorted(set(case_ids))
+    statement = text("SELECT id, variables FROM test_cases WHERE id IN :ids").bindparams(
+        bindparam("ids", expanding=True))
+    out: dict[int, dict[str, Any]] = {}
+    for i in range(0, len(ids), 500):
+        for case_id, variables in session.execute(statement, {"ids": ids[i:i + 500]}):
+            out[case_id] = json.loads(variables or "{}")
+    return out
+
+
+def first_rows(session: Session, limit: int) -> list[tuple[str, list[tuple[int, dict]]]]:
+    """Each test set's name with the position and variables of its first `limit` cases."""
+    out = []
+    for test_set in session.scalars(select(TestSet).order_by(TestSet.name)):
+        rows = session.execute(
+            select(TestCase.position, TestCase.variables)
+            .where(TestCase.test_set_id == test_set.id)
+            .order_by(TestCase.position).limit(limit)).all()
+        out.append((test_set.name, [(p, dict(v or {})) for p, v in rows]))
+    return out
+
+
+def sync_cases(session: Session, test_set_id: int,
+               rows: Sequence[tuple[int | None, CaseData]]) -> list[int]:
+    """Make the stored cases exactly `rows` (case id or None for a new case, and its data), in
+    order, in the caller's transaction. Cases not listed are deleted; unchanged ones are not
+    written. Returns each row's case id."""
+    test_set = session.get(TestSet, test_set_id)
+    if test_set is None:
+        raise TestSetError("This test set was deleted; nothing was saved.")
+    existing = {c.id: c for c in session.scalars(
+        select(TestCase).where(TestCase.test_set_id == test_set_id))}
+    keep = {case_id for case_id, _ in rows if case_id in existing}
+    for case_id, case in existing.items():
+        if case_id not in keep:
+            session.delete(case)
+    session.flush()
+    cases: list[TestCase] = []
+    for position, (case_id, data) in enumerate(rows):
+        case = existing.get(case_id) if case_id is not None else None
+        values = dict(data.variables)
+        if case is None:
+            case = TestCase(test_set_id=test_set_id, position=position, variables=values,
+                            expected=data.expected, notes=data.notes, tags=list(data.tags))
+            session.add(case)
+        else:
+            if case.position != position:
+                case.position = position
+            if case.variables != values:
+                case.variables = values
+            if case.expected != data.expected:
+                case.expected = data.expected
+            if case.notes != data.notes:
+                case.notes = data.notes
+            if list(case.tags or ()) != list(data.tags):
+                case.tags = list(data.tags)
+        cases.append(case)
+    session.flush()
+    test_set.updated_at = utcnow()
+    return [case.id for case in cases]
+
+
+def cases_by_id(session: Session, case_ids: Iterable[int]) -> dict[int, TestCase]:
+    """The cases with these ids (of any test set) that still exist, by id."""
+    ids = list(case_ids)
+    if not ids:
+        return {}
+    return {c.id: c for c in session.scalars(select(TestCase).where(TestCase.id.in_(ids)))}
 
 
 def replace_cases(session: Session, test_set: TestSet, rows: Iterable[CaseData]) -> int:

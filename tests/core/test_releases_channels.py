@@ -155,7 +155,7 @@ def test_gate_per_version(workspace):
     save(workspace, "close", "bye")
     save(workspace, "untested", "x")
     with workspace.session() as session:
-        greet = repo.history(session, repo.require_prompt(session, "greet"))
+        greet = repo.version_history(session, repo.require_prompt(session, "greet"))
         new, old = greet[0], greet[1]
         close = repo.resolve(session, "close")
         smoke = TestSet(name="greet smoke", prompt_id=new.prompt_id, min_score=0.8)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from desktop.core import history
+from desktop.core import version_history
 from desktop.core import releases as core
 from storage.releases import Reader
 from storage.releases.errors import WrongChannelError
@@ -50,7 +50,7 @@ def test_publish_to_a_folder_and_a_fresh_reader_renders_it(workspace, repo_dir):
         row = session.query(Release).one()
         assert (row.project, row.number, row.channel) == ("acme", 1, "staging")
         assert row.destination == str(repo_dir) and row.prompts["support/greet"] == v1
-        entry = history.history(session, "support/greet")[0]
+        entry = version_history.version_history(session, "support/greet")[0]
         assert [(r.number, r.channel) for r in entry.releases] == [(1, "staging")]
 
 
@@ -169,7 +169,7 @@ def test_wrong_project_channel_or_name_are_explained(workspace, repo_dir):
 def _first(session):
     from storage.workspace import prompts as repo
 
-    return repo.history(session, repo.require_prompt(session, "greet"))[-1].version_id
+    return repo.version_history(session, repo.require_prompt(session, "greet"))[-1].version_id
 
 
 def test_create_repository_checks_its_channels(tmp_path, author_key, reviewer_key):

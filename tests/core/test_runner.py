@@ -104,7 +104,7 @@ def test_every_cell_runs_once_scored_and_committed(ws, server):
 
 def _first_version(ws):
     with ws.session() as s:
-        return prompts.history(s, prompts.require_prompt(s, "greet"))[-1].version_id[:8]
+        return prompts.version_history(s, prompts.require_prompt(s, "greet"))[-1].version_id[:8]
 
 
 def test_a_429_storm_honours_retry_after_and_finishes(ws, server):

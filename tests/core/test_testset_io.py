@@ -8,10 +8,10 @@ import json
 import openpyxl
 import pytest
 
-from desktop.core.testset_io import (CaseRow, ExportProblem, ImportProblem, cell_text,
-                                     detect_delimiter, export_csv, export_jsonl, map_columns,
-                                     parse_csv, parse_jsonl, parse_tags, preview_import,
-                                     read_table, write_export)
+from desktop.core.testsets import (CaseRow, ExportProblem, ImportProblem, cell_text,
+                                   detect_delimiter, export_csv, export_jsonl, map_columns,
+                                   parse_csv, parse_jsonl, parse_tags, preview_import, read_table,
+                                   write_export)
 
 VARIABLES = ["question", "customer"]
 
@@ -358,3 +358,52 @@ def test_write_export_replaces_the_file_atomically(tmp_path):
     assert (tmp_path / "out.jsonl").read_bytes() == export_jsonl(ROWS, VARIABLES)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv", "out.jsonl"]
     assert preview_import(tmp_path / "out.jsonl", VARIABLES).cases() == ROWS
+
+
+# -- Formula injection: CSV export escapes would-be formulas; import undoes it ------------------
+
+FORMULAS = [CaseRow({"question": "=HYPERLINK(\"http://x\",\"click\")", "customer": "+1 555"},
+                    "-5", "@SUM(A1)", ("ok",)),
+            CaseRow({"question": "\tindented", "customer": "\rcr"}, "'=already quoted", "",
+                    ()),
+            CaseRow({"question": "plain", "customer": "it's fine"}, "'quote only", "a-b", ())]
+
+
+def test_csv_export_escapes_cells_a_spreadsheet_would_run_as_formulas():
+    data = export_csv(FORMULAS, VARIABLES).decode("utf-8-sig")
+    lines = data.split("\r\n")
+    assert lines[1] == '"\'=HYPERLINK(""http://x"",""click"")",\'+1 555,\'-5,\'@SUM(A1),ok'
+    assert lines[2].startswith("'\t") and "\"'\rcr\"" in lines[2]
+    assert "''=already quoted" in lines[2]  # one more quote, so import can undo it exactly
+    assert lines[3] == "plain,it's fine,'quote only,a-b,"  # nothing to escape
+    for line in lines[1:]:
+        for cell in line.split(","):
+            assert not cell.lstrip('"').startswith(tuple("=+-@"))
+
+
+def test_escaped_csv_imports_back_as_it_was_and_says_so(tmp_path):
+    path = tmp_path / "cases.csv"
+    write_export(path, FORMULAS, VARIABLES)
+    preview = preview_import(path, VARIABLES)
+    assert preview.cases() == FORMULAS
+    assert any("7 cell(s) started with an apostrophe" in w for w in preview.warnings)
+
+
+def test_exact_mode_writes_and_reads_cells_as_they_are(tmp_path):
+    data = export_csv(FORMULAS, VARIABLES, exact=True).decode("utf-8-sig")
+    assert data.split("\r\n")[1].startswith('"=HYPERLINK(""http://x"",""click"")",+1 555,-5,')
+    path = tmp_path / "exact.csv"
+    write_export(path, FORMULAS, VARIABLES, exact=True)
+    assert preview_import(path, VARIABLES, exact=True).cases() == FORMULAS
+    # An escaped file read exactly keeps the quotes export added.
+    escaped = parse_csv(export_csv(FORMULAS, VARIABLES), exact=True)
+    assert escaped.rows[0]["expected"] == "'-5" and not escaped.warnings
+
+
+def test_jsonl_is_never_escaped(tmp_path):
+    data = export_jsonl(FORMULAS, VARIABLES)
+    assert json.loads(data.splitlines()[0])["expected"] == "-5"
+    write_export(tmp_path / "cases.jsonl", FORMULAS, VARIABLES)
+    assert (tmp_path / "cases.jsonl").read_bytes() == data
+    assert map_columns(parse_jsonl(b'{"question": "\'=x"}\n'), ["question"]).rows[0] == {
+        "question": "'=x"}

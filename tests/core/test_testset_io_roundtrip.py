@@ -6,8 +6,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from desktop.core.testset_io import (CaseRow, export_csv, export_jsonl, map_columns, parse_csv,
-                                     parse_jsonl, parse_xlsx)
+from desktop.core.testsets import (CaseRow, export_csv, export_jsonl, map_columns, parse_csv,
+                                   parse_jsonl, parse_xlsx)
+from desktop.core.testsets.formulas import escape_formula, unescape_formula
 
 VARIABLES = ["question", "context"]
 
@@ -15,7 +16,7 @@ VARIABLES = ["question", "context"]
 # stores), with the awkward cases made likely.
 awkward = st.sampled_from(["\r\n", "\r", "\n", '"', ",", ";", "\t", " ", "\u2028", "\ufeff",
                            "שלום", "مرحبا", "\u202e", "👋🏽", "e\u0301", "\x00", "[", "@",
-                           "="])
+                           "=", "'", "+", "-"])
 cell = st.lists(st.one_of(st.text(st.characters(exclude_categories=["Cs"])), awkward),
                 max_size=6).map("".join)
 tag = st.text(st.characters(exclude_categories=["Cs"]), min_size=1, max_size=8)
@@ -37,6 +38,22 @@ def test_csv_round_trip_is_exact(cases):
     assert preview.ok, [str(e) for e in preview.errors]
     assert preview.table.delimiter == ","
     assert preview.cases() == cases
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows)
+def test_exact_csv_round_trip_is_exact(cases):
+    data = export_csv(cases, VARIABLES, exact=True)
+    preview = map_columns(parse_csv(data, exact=True), VARIABLES)
+    assert preview.ok, [str(e) for e in preview.errors]
+    assert preview.cases() == cases
+
+
+@given(st.one_of(cell, st.text(st.sampled_from("'=+-@\t\rab"))))
+def test_formula_escape_is_undone_exactly_and_leaves_no_formula(text):
+    escaped = escape_formula(text)
+    assert unescape_formula(escaped) == text
+    assert not escaped.startswith(tuple("=+-@\t\r"))
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -213,7 +213,7 @@ def test_restore_makes_an_old_version_current_and_the_next_save_builds_on_it(ws)
 
 
 def test_history_panel_entries_carry_releases_and_latest_scores(ws):
-    from desktop.core import history
+    from desktop.core import version_history
     from storage.workspace.models import Release, Result, Run
 
     a = save(ws, "greet", "one", author="ann", message="first")
@@ -232,7 +232,7 @@ def test_history_panel_entries_carry_releases_and_latest_scores(ws):
     with ws.session() as s:
         repo.rename_prompt(s, "greet", "support/greet")  # releases still name "greet"
     with ws.session() as s:
-        entries = history.history(s, "support/greet")
+        entries = version_history.version_history(s, "support/greet")
     saved = [e for e in entries if e.kind == "saved"]
     assert [(e.version_id, e.parent_id, e.author, e.message) for e in saved] == [
         (b, a, "bob", "second"), (a, None, "ann", "first")]
@@ -243,22 +243,22 @@ def test_history_panel_entries_carry_releases_and_latest_scores(ws):
 
 
 def test_fork_restore_and_diff_through_core(ws):
-    from desktop.core import history
+    from desktop.core import version_history
 
     a = save(ws, "p", "Hello world")
     b = save(ws, "p", "Hello world ")
     with ws.session() as s:
-        seed = history.fork(s, f"p@{a[:6]}")
+        seed = version_history.fork(s, f"p@{a[:6]}")
         assert (seed.base_version_id, seed.prompt_name) == (a, "p")
         assert seed.content == content("Hello world")
-        result = history.diff(s, f"p@{a[:6]}")  # against the current version
+        result = version_history.diff(s, f"p@{a[:6]}")  # against the current version
         assert (result.old_id, result.new_id) == (a, b) and result.changed
-        assert history.diff(s, f"p@{a[:6]}", b[:6]).new_id == b
-        assert history.diff(s, f"p@{a[:6]}", f"@{a[:6]}").changed is False
-        outcome = history.restore(s, f"p@{a[:6]}", author="ann", message="back to basics")
+        assert version_history.diff(s, f"p@{a[:6]}", b[:6]).new_id == b
+        assert version_history.diff(s, f"p@{a[:6]}", f"@{a[:6]}").changed is False
+        outcome = version_history.restore(s, f"p@{a[:6]}", author="ann", message="back to basics")
         assert outcome.previous.version_id == b
     with ws.session() as s:
-        entries = history.history(s, "p")
+        entries = version_history.version_history(s, "p")
         assert (entries[0].kind, entries[0].version_id, entries[0].parent_id,
                 entries[0].message) == ("restored", a, b, "back to basics")
         assert [e.is_current for e in entries if e.kind == "saved"] == [False, True]

@@ -161,7 +161,7 @@ def test_saving_identical_content_creates_nothing(ws):
         again = repo.save_version(s, "brief", content, message="two")
         assert first.created and not again.created
         assert again.version.pk == first.version.pk
-        assert len(repo.history(s, repo.require_prompt(s, "brief"))) == 1
+        assert len(repo.version_history(s, repo.require_prompt(s, "brief"))) == 1
 
 
 def test_history_parents_and_refs(ws):
@@ -169,7 +169,7 @@ def test_history_parents_and_refs(ws):
         a = repo.save_version(s, "p", PromptContent(messages=[Message("user", "a")])).version
         b = repo.save_version(s, "p", PromptContent(messages=[Message("user", "b")])).version
         assert b.parent_pk == a.pk
-        assert [v.pk for v in repo.history(s, repo.require_prompt(s, "p"))] == [b.pk, a.pk]
+        assert [v.pk for v in repo.version_history(s, repo.require_prompt(s, "p"))] == [b.pk, a.pk]
         assert repo.resolve(s, "p").pk == b.pk
         assert repo.resolve(s, f"p@{a.version_id[:6]}").pk == a.pk
         with pytest.raises(repo.PromptError, match="no version"):

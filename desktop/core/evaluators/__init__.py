@@ -3,7 +3,7 @@
 Every evaluator has a threshold (pass when score >= threshold), a weight and can be negated; a
 case's score is the weighted mean (see `case_score`). `evaluate` is sync and `aevaluate` async on
 every evaluator; neither raises (see base.py). Specs for the CLI are parsed by `parse_spec`; the
-grammar is in spec.py.
+grammar is in spec.py, its writing side in notation.py.
 """
 
 from .base import (Case, CaseLike, CaseScore, EvaluationError, Evaluator, Measurement, Score,
@@ -13,7 +13,8 @@ from .json_checks import IsJson, JsonSchema
 from .judge import (AskFn, Judge, JudgeReplyError, Verdict, build_messages, parse_verdict,
                     response_format)
 from .reference import Bleu, Chrf, EditSimilarity, RougeL
-from .spec import KINDS, bind_judges, format_spec, parse_spec
+from .notation import format_spec
+from .spec import KINDS, bind_judges, parse_spec
 from .text import (Contains, ContainsAll, ContainsAny, EndsWith, Equals, Length, Regex,
                    StartsWith)
 

@@ -19,6 +19,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
+from .notation import format_spec  # the grammar's writing side; evaluators supply parts
+
 log = logging.getLogger(__name__)
 
 # Outputs longer than this are scored in a worker thread by `aevaluate`.
@@ -126,6 +128,8 @@ class Evaluator(abc.ABC):
 
     kind: ClassVar[str]
     offload: ClassVar[bool] = False
+    # True when `argument()` is already spec text (no `@` escape needed on top).
+    argument_is_spelled: ClassVar[bool] = False
 
     threshold: float = 1.0
     weight: float = 1.0
@@ -162,8 +166,6 @@ class Evaluator(abc.ABC):
 
     def spec(self) -> str:
         """The canonical spec text; `parse_spec(e.spec()) == e`."""
-        from .spec import format_spec  # spec.py knows the grammar; evaluators only supply parts
-
         return format_spec(self)
 
     def evaluate(self, output: str, case: CaseLike) -> Score:

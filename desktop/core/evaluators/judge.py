@@ -28,6 +28,7 @@ from typing import Any, Literal
 from storage.releases.strictjson import refuse_duplicate_keys
 
 from .base import CaseLike, EvaluationError, Evaluator, Measurement, Score, SpecError, is_number
+from .notation import format_judge_argument
 from .values import fill
 
 AskFn = Callable[[list[dict[str, str]], dict[str, Any]], Awaitable[str]]
@@ -141,6 +142,7 @@ class Judge(Evaluator):
     """Asks `model` (through `ask`) to grade the output against `rubric`."""
 
     kind = "judge"
+    argument_is_spelled = True  # format_judge_argument escapes the rubric itself
     threshold: float = 0.5
     model: str
     rubric: str
@@ -165,8 +167,6 @@ class Judge(Evaluator):
         return {} if self.scale == "1-5" else {"scale": self.scale}
 
     def argument(self) -> str:
-        from .spec import format_judge_argument
-
         return format_judge_argument(self.model, self.rubric)
 
     def measure(self, output: str, case: CaseLike) -> Measurement:

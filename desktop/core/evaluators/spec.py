@@ -190,38 +190,6 @@ def _build(kind: str, value: str | None, options: dict[str, str], common: dict[s
                  scale=options.get("scale", "1-5"), **common)  # type: ignore[arg-type]
 
 
-def format_spec(evaluator: Evaluator) -> str:
-    """The canonical spec for `evaluator` (the inverse of parse_spec)."""
-    fields: list[str] = []
-    if evaluator.negate:
-        fields.append("not")
-    if evaluator.weight != 1:
-        fields.append(f"weight={format_number(evaluator.weight)}")
-    fields += [f"{name}={value}" for name, value in sorted(evaluator.options().items())]
-    head = evaluator.spec_kind
-    threshold_field = type(evaluator).__dataclass_fields__["threshold"]  # type: ignore[attr-defined]
-    default = threshold_field.default
-    if evaluator.threshold != default:
-        head += f">={format_number(evaluator.threshold)}"
-    fields.append(head)
-    argument = evaluator.argument()
-    if argument is not None:
-        fields.append(argument if isinstance(evaluator, (Judge, Length)) else _escape_at(argument))
-    return ":".join(fields)
-
-
-def format_number(number: float) -> str:
-    return str(int(number)) if float(number).is_integer() else repr(float(number))
-
-
-def format_list(values: Sequence[str]) -> str:
-    """Comma form when it reads back the same, else a JSON array."""
-    plain = all("," not in v and v == v.strip() and v for v in values)
-    if plain and not values[0].startswith(("[", "@")):
-        return ",".join(values)
-    return json.dumps(list(values), ensure_ascii=False)
-
-
 def parse_list(text: str, kind: str) -> tuple[str, ...]:
     if text.startswith("["):
         try:
@@ -238,11 +206,6 @@ def parse_list(text: str, kind: str) -> tuple[str, ...]:
         if not item:
             raise SpecError(f"{kind}: item {number} of the list is empty")
     return items_tuple
-
-
-def format_judge_argument(model: str, rubric: str) -> str:
-    shown = f"<{model}>" if ":" in model else model
-    return f"{shown}:{_escape_at(rubric)}"
 
 
 def parse_judge_argument(text: str) -> tuple[str, str]:
@@ -270,10 +233,6 @@ def bind_judges(evaluators: Sequence[Evaluator],
                 ask_for_model: Callable[[str], Any]) -> list[Evaluator]:
     """The evaluators with every judge connected to `ask_for_model(judge.model)`."""
     return [e.with_ask(ask_for_model(e.model)) if isinstance(e, Judge) else e for e in evaluators]
-
-
-def _escape_at(text: str) -> str:
-    return "@" + text if text.startswith("@") else text
 
 
 def _required(kind: str, value: str | None, example: str) -> str:

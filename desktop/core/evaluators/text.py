@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import regex
 
 from .base import CaseLike, EvaluationError, Evaluator, Measurement, SpecError
+from .notation import format_list
 from .values import fill, references, substitute_for_check
 
 # A regex search that runs longer than this is stopped and reported (catastrophic backtracking).
@@ -115,8 +116,6 @@ class _ManyValues(Evaluator):
         return ("i" if self.ignore_case else "") + self.kind
 
     def argument(self) -> str:
-        from .spec import format_list
-
         return format_list(self.values)
 
     def found(self, output: str, case: CaseLike) -> tuple[list[str], list[str]]:
@@ -220,6 +219,7 @@ class Length(Evaluator):
     """1 when the output's length in characters (code points) is within [minimum, maximum]."""
 
     kind = "length"
+    argument_is_spelled = True  # MIN..MAX never starts with @
     minimum: int | None = None
     maximum: int | None = None
 

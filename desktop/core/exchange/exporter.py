@@ -5,15 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
+from storage.releases.atomic import write_atomic
 from storage.workspace import prompts as repo
+from storage.workspace.db import Session
 from storage.workspace.models import Prompt
 
 from .. import promptfile
 from .common import ExchangeError
-from .native import HISTORY_SUFFIX, PROMPT_SUFFIX, dumps_history, relative_path, write_atomic
+from .native import HISTORY_SUFFIX, PROMPT_SUFFIX, dumps_history, relative_path
 
 
 @dataclass(frozen=True)
@@ -39,9 +38,8 @@ class ExportReport:
 
 def select_prompts(session: Session, selectors: list[str] | None) -> list[Prompt]:
     """Prompts named, or under folders named; all live prompts when nothing is named."""
-    live = Prompt.deleted_at.is_(None)
     if not selectors:
-        return list(session.scalars(select(Prompt).where(live).order_by(Prompt.name)))
+        return repo.live_prompts(session)
     chosen: dict[int, Prompt] = {}
     for selector in selectors:
         selector = selector.strip("/")
@@ -50,10 +48,7 @@ def select_prompts(session: Session, selectors: list[str] | None) -> list[Prompt
         if prompt is not None:
             chosen[prompt.id] = prompt
             found = True
-        prefix = selector + "/"
-        for prompt in session.scalars(
-            select(Prompt).where(live, Prompt.name.startswith(prefix, autoescape=True))
-        ):
+        for prompt in repo.live_prompts(session, under=selector):
             chosen[prompt.id] = prompt
             found = True
         if not found and not (selector and repo.folder_exists(session, selector)):

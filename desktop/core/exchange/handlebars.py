@@ -18,6 +18,9 @@ the same whitespace, so the rendered text is the same. Dotprompt's `{{role "..."
 `{{history}}` come out as separate segments for the caller to split messages on. Anything else
 (partials, other helpers, sub-expressions) has no Jinja equivalent here: it is kept as
 plain text, where the author will see it, and reported with its line.
+
+Over 500 lines on purpose: the tokenizer, the block tree and the emitter share private token
+and scope types and are only correct together; apart, they would have to export those internals.
 """
 
 from __future__ import annotations

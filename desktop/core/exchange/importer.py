@@ -7,13 +7,10 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import text
-from sqlalchemy.orm import Session
-
 from storage.releases.content import ContentError, PromptContent, version_id
 from storage.releases.template import TemplateProblem
 from storage.workspace import prompts as repo
-from storage.workspace.db import Workspace
+from storage.workspace.db import Session, Workspace
 from storage.workspace.models import Prompt, Version, utcnow
 
 from .. import promptfile
@@ -304,7 +301,7 @@ def _apply(session: Session, parsed: _Parsed, name: str, author: str, report: Fi
             report.added += 1
             tip = outcome.version
     if tip is not None:
-        if before is None or before.pk == tip.pk or _is_ancestor(session, before, tip):
+        if before is None or before.pk == tip.pk or repo.is_ancestor(session, before, tip):
             _make_current(session, prompt, tip)
         else:
             _make_current(session, prompt, before)
@@ -321,16 +318,6 @@ def _apply(session: Session, parsed: _Parsed, name: str, author: str, report: Fi
 def _make_current(session: Session, prompt: Prompt, version: Version) -> None:
     newest = repo.newest_version(session, prompt)
     prompt.head_pk = None if newest is not None and newest.pk == version.pk else version.pk
-
-
-def _is_ancestor(session: Session, ancestor: Version, version: Version) -> bool:
-    found = session.execute(text(
-        "WITH RECURSIVE chain(pk, parent_pk) AS ("
-        " SELECT pk, parent_pk FROM versions WHERE pk = :tip"
-        " UNION SELECT v.pk, v.parent_pk FROM versions v JOIN chain c ON v.pk = c.parent_pk)"
-        " SELECT 1 FROM chain WHERE pk = :ancestor LIMIT 1"
-    ), {"tip": version.pk, "ancestor": ancestor.pk}).first()
-    return found is not None
 
 
 def _parents_first(history: History) -> list:

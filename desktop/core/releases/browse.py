@@ -12,11 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy.orm import Session
-
 from storage.releases.metadata import format_time
 from storage.releases.records import Release, ReleaseInfo
 from storage.workspace import prompts as repo_prompts
+from storage.workspace.db import Session
 
 from .destinations import normalise, open_repository
 from .records import record_release

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from storage.workspace.models import Run, TestSet, Version
+from storage.workspace import prompts as repo_prompts
+from storage.workspace import testsets
+from storage.workspace.db import Session
+from storage.workspace.models import Run, TestSet
+from storage.workspace.runs import column_totals, finished_runs, gate_outcome
 
 
 class GateStatus(StrEnum):
@@ -86,22 +87,19 @@ class Gate:
 
 def gates(session: Session, version_pks: Iterable[int]) -> dict[int, Gate]:
     """The gate of each version (by its pk)."""
-    from storage.workspace.runs import FINISHED, column_totals, gate_outcome
-
     pks = set(version_pks)
     if not pks:
         return {}
-    versions = {v.pk: v for v in session.scalars(select(Version).where(Version.pk.in_(pks)))}
+    versions = repo_prompts.versions_by_pk(session, pks)
     prompt_ids = {v.prompt_id for v in versions.values()}
     attached: dict[int, list[TestSet]] = {}
-    sets = {s.id: s for s in session.scalars(select(TestSet))}
+    sets = testsets.all_test_sets(session)
     for test_set in sets.values():
         if test_set.prompt_id in prompt_ids:
             attached.setdefault(test_set.prompt_id, []).append(test_set)
     # Latest finished run per (version, test set). Runs are few; results are many.
     latest: dict[tuple[int, int], Run] = {}
-    for run in session.scalars(select(Run).where(Run.status == FINISHED)
-                               .order_by(Run.finished_at.desc(), Run.id.desc())):
+    for run in finished_runs(session):
         if run.test_set_id is None:
             continue
         for item in (run.settings or {}).get("versions", []):

@@ -20,8 +20,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy.orm import Session
-
 from storage.releases.content import PromptContent, version_id
 from storage.releases.errors import ChannelMoved, PublishError, UnsafeNameError, VerificationError
 from storage.releases.metadata import ANY_CHANNEL
@@ -29,6 +27,7 @@ from storage.releases.names import check_prompt_name
 from storage.releases.records import PublishResult
 from storage.releases.repository import Repository
 from storage.workspace import prompts as repo_prompts
+from storage.workspace.db import Session
 
 from . import keys
 from .changes import LiveRelease, Moved
@@ -80,9 +79,8 @@ def choose(session: Session, refs: Sequence[str]) -> list[Choice]:
 
 def choose_versions(session: Session, version_pks: Sequence[int]) -> list[Choice]:
     """Choices for versions given by their pk (the app's pickers), with gate results."""
-    from storage.workspace.models import Version
-
-    versions = [session.get(Version, pk) for pk in version_pks]
+    found = repo_prompts.versions_by_pk(session, version_pks)
+    versions = [found.get(pk) for pk in version_pks]
     missing = [pk for pk, v in zip(version_pks, versions) if v is None]
     if missing:
         raise ReleaseError("A chosen version no longer exists in this workspace; choose again.")
@@ -120,26 +118,12 @@ class PromptVersions:
 
 def catalog(session: Session) -> list[PromptVersions]:
     """Every live prompt with saved versions, for choosing what to publish."""
-    from sqlalchemy import select
-
-    from storage.workspace.models import Prompt, Version
-
-    prompts = {p.id: p for p in session.scalars(select(Prompt).where(Prompt.deleted_at.is_(None)))}
-    by_prompt: dict[int, list[VersionOption]] = {}
-    rows = session.execute(
-        select(Version.pk, Version.prompt_id, Version.version_id, Version.created_at,
-               Version.author, Version.message)
-        .where(Version.prompt_id.in_(prompts))
-        .order_by(Version.created_at.desc(), Version.pk.desc()))
-    for pk, prompt_id, vid, created, author, message in rows:
-        by_prompt.setdefault(prompt_id, []).append(VersionOption(pk, vid, created, author,
-                                                                 message))
     out = []
-    for prompt_id, options in by_prompt.items():
-        prompt = prompts[prompt_id]
+    for prompt, versions in repo_prompts.live_prompts_with_versions(session):
         current = repo_prompts.latest_version(session, prompt)
-        out.append(PromptVersions(prompt.name, tuple(options), current.pk if current else None))
-    out.sort(key=lambda p: p.name)
+        options = tuple(VersionOption(v.pk, v.version_id, v.created_at, v.author, v.message)
+                        for v in versions)
+        out.append(PromptVersions(prompt.name, options, current.pk if current else None))
     return out
 
 

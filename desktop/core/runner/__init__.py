@@ -13,7 +13,8 @@ filters, comparisons). Human ratings and blind A/B preferences: `desktop.core.ru
 """
 
 from desktop.core.runner.plan import (DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT, EvalError,
-                                      EvalRequest, parse_evaluators, prepare_resume, prepare_run)
+                                      EvalRequest, parse_evaluators)
+from desktop.core.runner.prepare import prepare_resume, prepare_run
 from desktop.core.runner.retry import RetryPolicy
 from desktop.core.runner.runner import Progress, Runner, RunOutcome
 

@@ -16,13 +16,17 @@ from storage.workspace.runs.records import (
     CANCELLED, FINISHED, INTERRUPTED, RUNNING, Cell, CellView, Column, ColumnTotals, GateOutcome,
     GridRow, ResultRecord, RunError, RunSummary, ScoreRecord, ScoreView,
 )
+from storage.workspace.runs.layout import columns, get_run, read_run, row_count
 from storage.workspace.runs.lifecycle import (
-    columns, create_run, finish_run, gate_outcome, get_run, is_active, list_runs, mark_active,
-    mark_inactive, missing_cells, refresh_figures, reopen_run, status_of,
+    create_run, errored_cells, finish_run, finished_runs, is_active, list_runs, mark_active, mark_inactive,
+    missing_cells, refresh_figures, reopen_run, status_of,
 )
+from storage.workspace.runs.totals import column_totals, gate_outcome
 from storage.workspace.runs.grid import (
-    CaseDelta, HistoryPoint, column_totals, compare_columns, filter_rows, load_rows,
-    load_rows_at, result_detail, row_count, score_history,
+    CaseDelta, compare_columns, filter_rows, load_rows, load_rows_at, result_detail, result_id,
+)
+from storage.workspace.runs.trend import (
+    HistoryPoint, ScorePoint, score_history, score_trend, version_scores,
 )
 from storage.workspace.runs.ratings import (
     PreferenceRecord, delete_human_score, list_preferences, record_preference, result_scores,
@@ -32,12 +36,15 @@ from storage.workspace.runs.cache import cache_get_many, cache_put_many, clear_c
 from storage.workspace.runs.writer import ResultWriter, WriterError
 
 __all__ = [
-    "CANCELLED", "FINISHED", "INTERRUPTED", "RUNNING", "CaseDelta", "HistoryPoint", "Cell", "CellView", "Column",
-    "ColumnTotals", "GateOutcome", "GridRow", "PreferenceRecord", "ResultRecord", "ResultWriter",
-    "RunError", "RunSummary", "ScoreRecord", "ScoreView", "WriterError", "cache_get_many",
-    "cache_put_many", "clear_cache", "column_totals", "columns", "compare_columns", "create_run",
-    "delete_human_score", "filter_rows", "finish_run", "gate_outcome", "get_run", "is_active",
-    "list_preferences", "list_runs", "load_rows", "load_rows_at", "mark_active", "mark_inactive",
-    "missing_cells", "record_preference", "refresh_figures", "reopen_run", "result_detail", "result_scores",
-    "row_count", "save_human_score", "score_history", "set_result_score", "status_of",
+    "CANCELLED", "CaseDelta", "Cell", "CellView", "Column", "ColumnTotals", "FINISHED",
+    "GateOutcome", "GridRow", "HistoryPoint", "INTERRUPTED", "PreferenceRecord", "RUNNING",
+    "ResultRecord", "ResultWriter", "RunError", "RunSummary", "ScorePoint", "ScoreRecord",
+    "ScoreView", "WriterError", "cache_get_many", "cache_put_many", "clear_cache",
+    "column_totals", "columns", "compare_columns", "create_run", "delete_human_score",
+    "errored_cells", "filter_rows", "finish_run", "finished_runs", "gate_outcome", "get_run",
+    "is_active", "list_preferences", "list_runs", "load_rows", "load_rows_at", "mark_active",
+    "mark_inactive", "missing_cells", "read_run", "record_preference", "refresh_figures",
+    "reopen_run", "result_detail", "result_id", "result_scores", "row_count",
+    "save_human_score", "score_history", "score_trend", "set_result_score", "status_of",
+    "version_scores",
 ]

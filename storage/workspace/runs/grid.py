@@ -3,9 +3,10 @@
 Every function here is a handful of indexed SQL queries (Core, no ORM objects):
 - `load_rows(session, run, start, stop)`: rows [start, stop) with their cells and scores; outputs
   are previews of `preview_chars` characters (`result_detail` loads one result whole);
-- `column_totals(session, run)`: every column's figures, two queries for the whole run;
 - `filter_rows(session, run, kind, text)`: the row numbers to show for a filter;
 - `compare_columns(...)`: per-case deltas between two columns, of the same run or two runs.
+
+Every column's figures (`column_totals`) are in `totals.py`.
 """
 
 from __future__ import annotations
@@ -13,15 +14,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
 from storage.workspace.models import Run
-from storage.workspace.runs.lifecycle import RUNNING, columns, get_run
-from storage.workspace.runs.records import CellView, ColumnTotals, GridRow, RunError, ScoreView
+from storage.workspace.runs.layout import as_run, get_run, row_count
+from storage.workspace.runs.records import CellView, GridRow, RunError, ScoreView
 
 PREVIEW_CHARS = 2000
 Filter = Literal["failures", "errors", "disagree", "passes"]
@@ -29,15 +29,6 @@ Filter = Literal["failures", "errors", "disagree", "passes"]
 _CELL_COLUMNS = ("id, row, version_pk, provider, model, {output}, length(output), error_kind, "
                  "error_message, tokens_in, tokens_out, cost, latency_ms, ttft_ms, finish_reason, "
                  "score, passed, cached, attempts")
-
-
-def _run(session: Session, run: Run | int) -> Run:
-    return get_run(session, run) if isinstance(run, int) else run
-
-
-def row_count(run: Run) -> int:
-    """How many rows the run's grid has (its test cases when it started)."""
-    return len((run.settings or {}).get("case_ids", []))
 
 
 def _bool(value: Any) -> bool | None:
@@ -71,7 +62,7 @@ def load_rows(session: Session, run: Run | int, start: int, stop: int, *,
     Three indexed queries whatever the range; a 100-row page of a 100,000-result run takes a
     few milliseconds. `preview_chars=None` loads outputs whole.
     """
-    run = _run(session, run)
+    run = as_run(session, run)
     case_ids = (run.settings or {}).get("case_ids", [])
     start, stop = max(0, start), min(stop, len(case_ids))
     if start >= stop:
@@ -84,7 +75,7 @@ def load_rows(session: Session, run: Run | int, start: int, stop: int, *,
 def load_rows_at(session: Session, run: Run | int, rows: Iterable[int], *,
                  preview_chars: int | None = PREVIEW_CHARS) -> list[GridRow]:
     """Like `load_rows` for any row numbers (a filtered view), in the order given."""
-    run = _run(session, run)
+    run = as_run(session, run)
     n = row_count(run)
     wanted = [r for r in dict.fromkeys(rows) if 0 <= r < n]
     if not wanted:
@@ -149,68 +140,6 @@ def result_detail(session: Session, result_id: int) -> CellView:
     return _cell(row, None, tuple(_score(s, details=True) for s in scores))
 
 
-def _rank(n: int, percent: int) -> int:
-    """Nearest-rank percentile: the ceil(p * n)-th smallest value (at least the first)."""
-    return max(1, (n * percent + 99) // 100)
-
-
-_TOTALS_FIELDS = ("total", "done", "errors", "passed", "failed", "cached", "pass_rate",
-                  "mean_score", "cost", "cost_unknown", "tokens_in", "tokens_out", "p50_ms",
-                  "p95_ms")
-
-
-def totals_to_json(totals: Iterable[ColumnTotals]) -> list[dict[str, Any]]:
-    return [{name: getattr(t, name) for name in _TOTALS_FIELDS} for t in totals]
-
-
-def column_totals(session: Session, run: Run | int, *, fresh: bool = False) -> list[ColumnTotals]:
-    """Every column's figures (see ColumnTotals), in column order.
-
-    A stopped run's totals were stored when it stopped: read, not computed (`fresh=True`
-    computes them anyway). Otherwise one aggregate query over a covering index and two index
-    seeks per column for the percentiles: about 100 ms for 100,000 results on a slow machine,
-    so call it off the GUI thread (or every second or so) while a run is going.
-    """
-    run = _run(session, run)
-    cols = columns(run)
-    n_rows = row_count(run)
-    stored = (run.settings or {}).get("totals")
-    if not fresh and stored and run.status != RUNNING and len(stored) == len(cols):
-        return [ColumnTotals(column=col, **entry) for col, entry in zip(cols, stored)]
-    sums = {(r[0], r[1]): r for r in session.execute(text(
-        "SELECT version_pk, provider, count(*), count(error_kind), "
-        "coalesce(sum(passed = 1), 0), coalesce(sum(passed = 0), 0), coalesce(sum(cached), 0), "
-        "avg(score), total(cost), "
-        "coalesce(sum(cost IS NULL AND error_kind IS NULL AND cached = 0), 0), "
-        "total(tokens_in), total(tokens_out), "
-        "count(CASE WHEN error_kind IS NULL AND cached = 0 THEN latency_ms END) "
-        "FROM results WHERE run_id = :run GROUP BY version_pk, provider"), {"run": run.id})}
-    nth = text(
-        "SELECT latency_ms FROM results WHERE run_id = :run AND version_pk = :pk AND "
-        "provider = :p AND latency_ms IS NOT NULL AND error_kind IS NULL AND cached = 0 "
-        "ORDER BY latency_ms LIMIT 1 OFFSET :k")
-    out = []
-    for col in cols:
-        row = sums.get(col.key)
-        if row is None:
-            out.append(ColumnTotals(col, n_rows, 0, 0, 0, 0, 0, None, None, 0.0, 0, 0, 0, None,
-                                    None))
-            continue
-        measured = row[12]
-        p50 = p95 = None
-        if measured:
-            params = {"run": run.id, "pk": col.version_pk, "p": col.provider}
-            p50 = session.execute(nth, {**params, "k": _rank(measured, 50) - 1}).scalar()
-            p95 = session.execute(nth, {**params, "k": _rank(measured, 95) - 1}).scalar()
-        done, errors, passed, failed, cached = row[2], row[3], row[4], row[5], row[6]
-        out.append(ColumnTotals(
-            column=col, total=n_rows, done=done, errors=errors, passed=passed, failed=failed,
-            cached=cached, pass_rate=passed / (passed + failed) if passed + failed else None,
-            mean_score=row[7], cost=row[8], cost_unknown=row[9], tokens_in=int(row[10]),
-            tokens_out=int(row[11]), p50_ms=p50, p95_ms=p95))
-    return out
-
-
 def filter_rows(session: Session, run: Run | int, kind: Filter | None = None,
                 search: str | None = None) -> list[int]:
     """Row numbers to show, ascending.
@@ -220,7 +149,7 @@ def filter_rows(session: Session, run: Run | int, kind: Filter | None = None,
     evaluators, their outputs differ). `search` keeps rows whose outputs, errors, variables,
     expected output or notes contain the text (ignoring case).
     """
-    run = _run(session, run)
+    run = as_run(session, run)
     params: dict[str, Any] = {"run": run.id}
     if kind is None:
         rows = set(range(row_count(run)))
@@ -358,35 +287,10 @@ def _delta(new: Sequence[Any], old: Sequence[Any] | None, tolerance: float) -> C
     return CaseDelta(new[1], new[0], old[2], new[2], old_passed, new_passed, old[4], new[4], change)
 
 
-@dataclass(frozen=True, slots=True)
-class HistoryPoint:
-    """A version's mean score in one run on one provider (for the chart across versions)."""
-
-    version_pk: int
-    version_id: str
-    version_created_at: datetime
-    run_id: int
-    provider: str
-    mean_score: float | None
-    pass_rate: float | None
-    results: int
-
-
-def score_history(session: Session, prompt_name: str) -> list[HistoryPoint]:
-    """Every version of the prompt that was run, per run and provider, oldest version first."""
-    from storage.workspace.models import Prompt, Result, Version
-    from sqlalchemy import case, func, select
-
-    rows = session.execute(
-        select(Version.pk, Version.version_id, Version.created_at, Result.run_id, Result.provider,
-               func.avg(Result.score), func.count(case((Result.passed == True, 1))),  # noqa: E712
-               func.count(Result.passed), func.count())
-        .join(Result, Result.version_pk == Version.pk)
-        .join(Prompt, Prompt.id == Version.prompt_id)
-        .where(Prompt.name == prompt_name)
-        .group_by(Version.pk, Result.run_id, Result.provider)
-        .order_by(Version.created_at, Version.pk, Result.run_id)
-    ).all()
-    return [HistoryPoint(pk, vid, created, run_id, provider, mean,
-                         (passed or 0) / judged if judged else None, n)
-            for pk, vid, created, run_id, provider, mean, passed, judged, n in rows]
+def result_id(session: Session, run_id: int, row: int, version_pk: int,
+              provider: str) -> int | None:
+    """The stored id of one cell's result (for a cell that arrived live), or None."""
+    return session.execute(text(
+        "SELECT id FROM results WHERE run_id = :run AND row = :row AND version_pk = :pk AND "
+        "provider = :provider"),
+        {"run": run_id, "row": row, "pk": version_pk, "provider": provider}).scalar()

@@ -15,10 +15,11 @@ from sqlalchemy import bindparam, case, func, select, text
 from sqlalchemy.orm import Session
 
 from storage.workspace.models import Result, Run, TestSet, Version, utcnow
+from storage.workspace.runs.layout import columns, get_run
 from storage.workspace.runs.records import (
-    CANCELLED, FINISHED, INTERRUPTED, RUNNING, Cell, Column, ColumnTotals, GateOutcome, RunError,
-    RunSummary,
+    CANCELLED, FINISHED, INTERRUPTED, RUNNING, Cell, RunError, RunSummary,
 )
+from storage.workspace.runs.totals import column_totals, gate_outcome, totals_to_json
 
 _active: set[tuple[str, int]] = set()
 _active_lock = threading.Lock()
@@ -90,25 +91,6 @@ def create_run(
     return run
 
 
-def get_run(session: Session, run_id: int) -> Run:
-    run = session.get(Run, run_id)
-    if run is None:
-        raise RunError(f"There is no run {run_id}. `promptpress eval --list` shows the runs.")
-    return run
-
-
-def columns(run: Run) -> list[Column]:
-    """The run's columns: each version on each provider, versions outermost."""
-    settings = run.settings or {}
-    out: list[Column] = []
-    for version in settings.get("versions", []):
-        for provider in settings.get("providers", []):
-            out.append(Column(len(out), int(version["pk"]), version.get("version_id", ""),
-                              version.get("prompt", ""), provider["name"],
-                              provider.get("model", "")))
-    return out
-
-
 def missing_cells(session: Session, run: Run) -> list[Cell]:
     """Cells with no stored result, row by row: what a resumed run still has to do."""
     cols = columns(run)
@@ -133,6 +115,13 @@ def missing_cells(session: Session, run: Run) -> list[Cell]:
     return out
 
 
+def errored_cells(session: Session, run_id: int) -> list[Cell]:
+    """Cells whose call failed (their result has an error): what "retry errors" runs again."""
+    rows = session.execute(select(Result.row, Result.version_pk, Result.provider).where(
+        Result.run_id == run_id, Result.error_kind.is_not(None))).all()
+    return [Cell(r, pk, p) for r, pk, p in rows]
+
+
 def reopen_run(session: Session, run_id: int) -> Run:
     """Set a stopped run running again (to resume it); refuses one that is running here."""
     run = get_run(session, run_id)
@@ -145,29 +134,9 @@ def reopen_run(session: Session, run_id: int) -> Run:
     return run
 
 
-def gate_outcome(session: Session, run: Run, threshold: float | None = None, *,
-                 totals: list[ColumnTotals] | None = None) -> GateOutcome:
-    """Apply the gate to what is stored: every column's mean score must reach the threshold
-    (default: the run's `settings["gate"]`), and every cell must have a result."""
-    from storage.workspace.runs.grid import column_totals
-
-    if threshold is None:
-        threshold = (run.settings or {}).get("gate")
-    mean = session.scalar(select(func.avg(Result.score)).where(Result.run_id == run.id))
-    if threshold is None:
-        return GateOutcome(None, mean, None)
-    failing = []
-    for t in totals if totals is not None else column_totals(session, run):
-        if t.done < t.total or t.mean_score is None or t.mean_score < threshold:
-            failing.append((t.column, t.mean_score))
-    return GateOutcome(float(threshold), mean, not failing, tuple(failing))
-
-
 def _settle(session: Session, run: Run) -> None:
     """Store the stopped run's mean score, gate and column totals (so that opening it later
     reads them instead of aggregating every result again)."""
-    from storage.workspace.runs.grid import column_totals, totals_to_json
-
     totals = column_totals(session, run, fresh=True)
     gate = gate_outcome(session, run, totals=totals)
     run.mean_score, run.gate_passed = gate.mean_score, gate.passed
@@ -194,6 +163,12 @@ def refresh_figures(session: Session, run_id: int) -> Run:
         _settle(session, run)
         session.flush()
     return run
+
+
+def finished_runs(session: Session) -> list[Run]:
+    """Every finished run, the most recently finished first."""
+    return list(session.scalars(select(Run).where(Run.status == FINISHED)
+                                .order_by(Run.finished_at.desc(), Run.id.desc())))
 
 
 def list_runs(session: Session, *, test_set_id: int | None = None, prompt: str | None = None,

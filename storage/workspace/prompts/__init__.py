@@ -1,0 +1,44 @@
+"""Prompts and their versions: the repository functions everything else calls.
+
+    from storage.workspace import prompts as repo
+    repo.save_version(session, "support/greet", content, author=...)
+
+One module per idea; this package re-exports their public names, so callers need not know
+which module holds a function:
+
+    names         PromptError, validate_prompt_name, split_ref
+    versions      save, look up, resolve "NAME@id", list, version_history, import as recorded
+    events        restore_version and the events a history records (add_event)
+    history_rows  a prompt's version history as rows: versions and events, newest first
+    folders       rename and move prompts; create, rename and delete folders
+    trash         delete with undo: delete_prompt, list_deleted, undelete_prompt, purge_deleted
+    search        search by name, description, message text and version notes
+"""
+
+from .events import RestoreOutcome, add_event, restore_version
+from .folders import (create_folder, delete_folder, explicit_folders, folder_exists, list_folders,
+                      move_prompt, rename_folder, rename_prompt)
+from .history_rows import HistoryRow, event_rows, history_rows
+from .names import HEX, PromptError, split_ref, validate_prompt_name
+from .search import SearchHit, search
+from .trash import DeletedPrompt, delete_prompt, list_deleted, purge_deleted, undelete_prompt
+from .versions import (PromptSummary, SaveOutcome, VersionHeader, VersionRecord, content_of,
+                       create_prompt, ensure_folders, find_version, get_prompt, import_version,
+                       is_ancestor, latest_version, list_prompts, live_prompts,
+                       live_prompts_with_versions, newest_version, require_prompt, resolve,
+                       save_version, version_history, version_records, versions_by_pk)
+
+history = version_history  # the old name, still used by the UI
+
+__all__ = [
+    "DeletedPrompt", "HEX", "HistoryRow", "PromptError", "PromptSummary", "RestoreOutcome",
+    "SaveOutcome", "SearchHit", "VersionHeader", "VersionRecord", "add_event", "content_of",
+    "create_folder", "create_prompt", "delete_folder", "delete_prompt", "ensure_folders",
+    "event_rows", "explicit_folders", "find_version", "folder_exists", "get_prompt", "history",
+    "history_rows", "import_version", "is_ancestor", "latest_version", "list_deleted",
+    "list_folders", "list_prompts", "live_prompts", "live_prompts_with_versions",
+    "move_prompt", "newest_version", "purge_deleted", "rename_folder", "rename_prompt",
+    "require_prompt", "resolve", "restore_version", "save_version", "search", "split_ref",
+    "undelete_prompt", "validate_prompt_name", "version_history", "version_records",
+    "versions_by_pk",
+]

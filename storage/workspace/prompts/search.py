@@ -1,0 +1,131 @@
+"""Search prompts by name, description, message text (any version) and version notes."""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, func, or_, select, text
+from sqlalchemy.orm import Session
+
+from storage.releases.content import from_canonical
+
+from ..models import Prompt, Version
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    name: str
+    field: str  # "name", "description", "text" (a message's text), "note" (a version's message)
+    snippet: str
+    version_id: str | None = None
+    created_at: datetime | None = None
+    in_current: bool = False  # the match is in the prompt's current version
+    matching_versions: int = 0
+
+
+def _like(value: str) -> str:
+    return "%" + value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _snippet(haystack: str, needle: str, width: int = 40) -> str:
+    at = haystack.casefold().find(needle.casefold())
+    if at < 0:
+        at = 0
+    start, end = max(0, at - width), min(len(haystack), at + len(needle) + width)
+    piece = " ".join(haystack[start:end].split())
+    return ("…" if start > 0 else "") + piece + ("…" if end < len(haystack) else "")
+
+
+def search(session: Session, query: str, *, limit: int = 200) -> list[SearchHit]:
+    """Prompts whose name, description, message text (any version) or version notes contain
+    `query` (case-insensitive for ASCII letters). One hit per prompt and field, newest first."""
+    if not query:
+        return []
+    q = _like(query)
+    # The stored content is JSON: its escaped form of the query finds candidates with LIKE, and
+    # json_each then checks the match is inside a message's text, not a key or the model name.
+    qj = _like(json.dumps(query, ensure_ascii=False)[1:-1])
+    live = Prompt.deleted_at.is_(None)
+    hits: list[SearchHit] = []
+    for name, description in session.execute(
+        select(Prompt.name, Prompt.description)
+        .where(live, or_(Prompt.name.like(q, escape="\\"), Prompt.description.like(q, escape="\\")))
+        .order_by(Prompt.name)
+    ):
+        if _like_match(name, query):
+            hits.append(SearchHit(name, "name", name))
+        if description and _like_match(description, query):
+            hits.append(SearchHit(name, "description", _snippet(description, query)))
+
+    in_text = text(
+        "EXISTS (SELECT 1 FROM json_each(versions.content, '$.messages') AS m "
+        "WHERE json_extract(m.value, '$.content') LIKE :q ESCAPE '\\')"
+    ).bindparams(q=q)
+    for field, condition in (("text", and_(Version.content.like(qj, escape="\\"), in_text)),
+                             ("note", Version.message.like(q, escape="\\"))):
+        # Per prompt: the newest matching version and how many versions match.
+        ranked = (
+            select(Version.prompt_id, Version.pk, Version.version_id, Version.created_at,
+                   func.row_number().over(partition_by=Version.prompt_id,
+                                          order_by=(Version.created_at.desc(),
+                                                    Version.pk.desc())).label("rank"),
+                   func.count().over(partition_by=Version.prompt_id).label("n"))
+            .join(Prompt, Prompt.id == Version.prompt_id)
+            .where(live, condition)
+            .subquery()
+        )
+        rows = session.execute(
+            select(ranked.c.prompt_id, ranked.c.pk, ranked.c.version_id, ranked.c.created_at,
+                   ranked.c.n)
+            .where(ranked.c.rank == 1).order_by(ranked.c.created_at.desc()).limit(limit)
+        ).all()
+        if not rows:
+            continue
+        pks = [r.pk for r in rows]
+        values = dict(session.execute(
+            select(Version.pk, Version.content if field == "text" else Version.message)
+            .where(Version.pk.in_(pks))
+        ).all())
+        ids = [r.prompt_id for r in rows]
+        names = dict(session.execute(
+            select(Prompt.id, Prompt.name).where(Prompt.id.in_(ids))).tuples().all())
+        current = _current_pks(session, ids)
+        for prompt_id, pk, vid, at, n in rows:
+            value = values[pk]
+            if field == "text":
+                value = next((m.content for m in from_canonical(value).messages
+                              if _like_match(m.content, query)), "")
+            hits.append(SearchHit(names[prompt_id], field, _snippet(value, query), vid, at,
+                                  current.get(prompt_id) == pk, n))
+    return hits[:limit]
+
+
+def _like_match(value: str, query: str) -> bool:
+    """Python's view of SQLite's LIKE '%query%': ASCII letters fold case, nothing else does."""
+    return _like_pattern(query).search(value) is not None
+
+
+@functools.lru_cache(maxsize=64)
+def _like_pattern(query: str) -> re.Pattern:
+    return re.compile(re.escape(query), re.IGNORECASE | re.ASCII)
+
+
+def _current_pks(session: Session, prompt_ids: list[int]) -> dict[int, int]:
+    """Each prompt's current version (its head, else its newest), in two queries."""
+    ranked = (
+        select(Version.prompt_id, Version.pk,
+               func.row_number().over(partition_by=Version.prompt_id,
+                                      order_by=(Version.created_at.desc(),
+                                                Version.pk.desc())).label("rank"))
+        .where(Version.prompt_id.in_(prompt_ids)).subquery()
+    )
+    out = dict(session.execute(select(ranked.c.prompt_id, ranked.c.pk)
+                               .where(ranked.c.rank == 1)).tuples().all())
+    out.update(session.execute(select(Prompt.id, Prompt.head_pk)
+                               .where(Prompt.id.in_(prompt_ids), Prompt.head_pk.is_not(None)))
+               .tuples().all())
+    return out
