@@ -61,6 +61,7 @@ class Person:
     blocked_since: float | None = None  # set by the walk while one of its steps runs
 
     def __post_init__(self) -> None:
+        self._retry: dict[int, tuple[Callable[[QWidget], None], int]] = {}
         self.timer = QTimer()
         self.timer.setInterval(15)
         self.timer.setObjectName("person")
@@ -91,8 +92,9 @@ class Person:
                 dialog.setDirectory(str(paths[0].parent))
                 edit.setText(" ".join(f'"{p.name}"' for p in paths))
             else:
+                dialog.setDirectory(str(paths[0].parent))
                 edit.clear()
-                edit.setText(str(paths[0]))
+                edit.setText(paths[0].name)
             dialog.accept()
         self.answers.append(_Answer(QFileDialog, act, f"choose {[str(p) for p in paths]}", title))
 
@@ -130,7 +132,14 @@ class Person:
             popup.close()
             return
         widget = self._modal()
-        if widget is None or getattr(widget, "_person_handled", False):
+        if widget is not None and widget.property("personHandled"):
+            # Answered, yet still open (a file chooser still reading its folder): again.
+            retry = self._retry.get(id(widget))
+            if retry is not None and retry[1] < 20:
+                self._retry[id(widget)] = (retry[0], retry[1] + 1)
+                retry[0](widget)
+            return
+        if widget is None:
             return
         title = widget.windowTitle()
         text = widget.text() if isinstance(widget, QMessageBox) else ""
@@ -138,7 +147,8 @@ class Person:
         if self.answers and isinstance(widget, self.answers[0].kind) and (
                 self.answers[0].title is None or self.answers[0].title in title):
             answer = self.answers.popleft()
-            widget._person_handled = True
+            widget.setProperty("personHandled", True)  # on the C++ object: wrappers get reused
+            self._retry = {id(widget): (answer.act, 0)}
             answer.act(widget)
             return
         standard = isinstance(widget, (QMessageBox, QFileDialog, QInputDialog))
@@ -150,7 +160,7 @@ class Person:
             return
         if not self.lenient:
             self.unexpected.append(f"{type(widget).__name__} “{title}”: {text}")
-        widget._person_handled = True
+        widget.setProperty("personHandled", True)  # on the C++ object: wrappers get reused
         if isinstance(widget, QDialog):
             widget.reject()
         else:

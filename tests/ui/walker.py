@@ -15,11 +15,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import shiboken6
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer
 from PySide6.QtGui import QAction, QContextMenuEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
+    QAbstractScrollArea,
     QApplication,
     QMenu,
     QMenuBar,
@@ -140,40 +141,36 @@ class Walk:
     def walk_context_menus(self, window: QWidget, where: str) -> None:
         for widget in self.context_widgets(window):
             points = [QPoint(8, 8), widget.rect().center()]
-            if isinstance(widget, QAbstractItemView) or isinstance(
-                    getattr(widget, "parent", lambda: None)(), QAbstractItemView):
+            if isinstance(widget, QAbstractItemView):
                 points.append(QPoint(widget.width() - 4, widget.height() - 4))  # empty space
             for point in points:
-                names = [plain(a.text()) for a in self._capture(widget, point)]
+                names = self.context_menu_items(widget, point)
                 for index, name in enumerate(names):
                     if not name or name in ENDINGS:
                         continue
                     label = f"{where}: context menu of {type(widget).__name__} → {name}"
-
-                    def act(widget=widget, point=point, index=index) -> None:
-                        actions = self._capture(widget, point)
-                        if index < len(actions) and actions[index].isEnabled():
-                            actions[index].trigger()
-                    self.step(label, act)
+                    self.step(label, lambda w=widget, p=point, i=index:
+                              self.context_menu_items(w, p, choose=i))
 
     @staticmethod
-    def _capture(widget: QWidget, point: QPoint) -> list[QAction]:
-        captured: list[QMenu] = []
-        original_exec, original_popup = QMenu.exec, QMenu.popup
-        QMenu.exec = lambda self, *a, **k: captured.append(self)  # type: ignore[method-assign]
-        QMenu.popup = lambda self, *a, **k: captured.append(self)  # type: ignore[method-assign]
+    def context_menu_items(widget: QWidget, point: QPoint, choose: int | None = None) -> list[str]:
+        """The items of the context menu `widget` shows at `point` (right click). With
+        `choose`, that item is clicked in the open menu, as a person does; else it is closed."""
+        if not alive(widget) or not widget.isVisible():
+            return []
+        watcher = _MenuWatcher(choose)
+        QApplication.instance().installEventFilter(watcher)
         try:
             if widget.contextMenuPolicy() == Qt.ContextMenuPolicy.CustomContextMenu:
                 widget.customContextMenuRequested.emit(point)
-            else:
-                QApplication.sendEvent(widget, QContextMenuEvent(
-                    QContextMenuEvent.Reason.Mouse, point, widget.mapToGlobal(point)))
+            else:  # a scroll area gets the right click on its viewport
+                target = widget.viewport() if isinstance(widget, QAbstractScrollArea) else widget
+                QApplication.sendEvent(target, QContextMenuEvent(
+                    QContextMenuEvent.Reason.Mouse, point, target.mapToGlobal(point)))
         finally:
-            QMenu.exec, QMenu.popup = original_exec, original_popup
-        actions: list[QAction] = []
-        for menu in captured:
-            actions += [a for _, a in Walk.menu_actions(menu)]
-        return actions
+            QApplication.instance().removeEventFilter(watcher)
+        return watcher.names
+
 
     def walk_window(self, window: QWidget, where: str, depth: int = 0) -> None:
         """Every button, tab page, action and context menu of `window`; windows they open are
@@ -227,6 +224,8 @@ class Walk:
         before = set(map(id, self.open_windows()))
         act()
         opened = [w for w in self.open_windows() if id(w) not in before]
+        if opened:
+            self.app.aio.sleep(0.3)  # let it load what it shows before walking it
         for window in opened:
             if not alive(window):
                 continue
@@ -240,3 +239,33 @@ class Walk:
                     self.steps.append(f"{label} ⇒ {title} closed itself ({exc})")
             if alive(window) and window.isVisible():
                 self.step(f"{label} ⇒ close {title}", window.close)
+
+
+class _MenuWatcher(QObject):
+    """Sees a menu pop up: notes its items, then clicks one (or closes the menu)."""
+
+    def __init__(self, choose: int | None) -> None:
+        super().__init__()
+        self.choose = choose
+        self.names: list[str] = []
+        self.done = False
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802
+        if (not self.done and event.type() == QEvent.Type.Show and isinstance(obj, QMenu)):
+            self.done = True
+            items = [a for a in obj.actions() if not a.isSeparator() and a.isVisible()]
+            self.names = [plain(a.text()) for a in items]
+            QTimer.singleShot(0, lambda: self._act(obj, items))
+        return False
+
+    def _act(self, menu: QMenu, items: list[QAction]) -> None:
+        if not alive(menu):
+            return
+        if self.choose is not None and self.choose < len(items) and items[self.choose].isEnabled():
+            from PySide6.QtTest import QTest
+
+            rect = menu.actionGeometry(items[self.choose])
+            QTest.mouseClick(menu, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                             rect.center())
+        if alive(menu) and menu.isVisible():
+            menu.close()

@@ -62,13 +62,15 @@ def test_every_action_of_every_window(open_app, fake_provider, tmp_path, crash_l
     app.aio.run(app.view.open_prompt_async("support/greet"))
     app.aio.run(app.view.open_prompt_async("ترجمة/رسالة"))
     walk = Walk(app, crash_log)
-    for w in walk.context_widgets(app.window):
-        print("CTX", type(w).__name__, [a.text() for a in walk._capture(w, w.rect().center())])
     walk.walk_window(app.window, "main window")
     # Quit, last: the window closes cleanly.
     walk.step("File → Quit", app.action("File", "Quit").trigger, settle=0.5)
     app.aio.wait(lambda: not app.window.isVisible(), what="the window to close after Quit")
     crash_log.clear()  # each report is already in walk.failures, tagged with its step
-    print("\n".join(walk.steps))
-    assert len(walk.steps) > 100, walk.steps
+    assert len(walk.steps) > 200, walk.steps
+    assert sum("context menu" in s for s in walk.steps) > 20
+    for window in ("Providers", "Signing keys", "Releases", "Review a pending release",
+                   "Publish a release", "Test — support/greet", "History — support/greet",
+                   "Add to a test set"):
+        assert any(f"⇒ {window}" in s for s in walk.steps), f"{window} was not walked"
     assert not walk.failures, "\n\n".join(walk.failures)
