@@ -1,8 +1,9 @@
 """The direct path: OpenAI-compatible chat endpoints over one shared aiohttp session.
 
 litellm still decides the provider, the URL, the headers and the request body (its provider
-transformation layer); we only do the HTTP and read the answer, without its per-call logging,
-callbacks and cost accounting, which cost ~10 ms of event-loop time per call.
+transformation layer), except for plain calls on a plain route, which we build as it would
+(routing.plain_request) without importing it; we only do the HTTP and read the answer, without its
+per-call logging, callbacks and cost accounting, which cost ~10 ms of event-loop time per call.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from desktop.core.gateway.errors import (
     ProviderError, ProviderFailure, Unreachable, classify, error_for_status,
 )
 from desktop.core.gateway.result import StreamedAnswer, call_result
-from desktop.core.gateway.routing import Route, request_parameters
+from desktop.core.gateway.routing import Route, plain_request, request_parameters
 from desktop.core.gateway.target import CallResult
 
 
@@ -27,7 +28,10 @@ async def complete(session: Any, route: Route, messages: list[dict[str, Any]], p
     """One call; ``started`` is the caller's perf_counter() at the start, for latency and TTFT."""
     import aiohttp
 
-    headers, body = _litellm_request(route, messages, parameters, api_key)
+    if route.plain:  # the gateway sends only plain calls this way
+        headers, body = plain_request(route, messages, parameters, api_key)
+    else:
+        headers, body = _litellm_request(route, messages, parameters, api_key)
     if stream:
         body["stream"] = True
         body["stream_options"] = parameters.get("stream_options") or {"include_usage": True}
