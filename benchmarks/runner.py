@@ -3,7 +3,7 @@
 Starts the fake OpenAI-compatible provider in a subprocess (100 ms per response by default) and,
 in one run, makes the same N requests (N test cases, one version, one model) two ways:
 
-- through the real runner: rendering, the Gateway (litellm's request building), SQLite writes
+- through the real runner: rendering, the Gateway (its direct path), SQLite writes
   by the writer thread, scoring with two deterministic evaluators, the run's totals and gate;
 - through raw httpx with a semaphore (the floor the issue names), and raw aiohttp (what the
   Gateway uses underneath). Note: httpcore 1.0's pool scans every connection on each request,

@@ -56,6 +56,37 @@ def _passphrase(confirm: bool) -> str:
     return line[:-1] if line.endswith("\n") else line
 
 
+def _given_passphrase(args: argparse.Namespace, what: str) -> str | None:
+    """The passphrase from --passphrase-env VAR or --passphrase-stdin, or None if neither."""
+    if getattr(args, "passphrase_env", None):
+        value = os.environ.get(args.passphrase_env)
+        if value is None:
+            raise UserError(f"The environment variable {args.passphrase_env} is not set; it "
+                            f"should hold {what}.")
+        return value
+    if getattr(args, "passphrase_stdin", False):
+        line = sys.stdin.readline()
+        return line[:-1] if line.endswith("\n") else line
+    return None
+
+
+def _signer(args: argparse.Namespace) -> str | keys.FileKey | None:
+    """What to sign with: a key file (opened now, before anything is read or written), else a
+    key in the keychain by fingerprint (None: the default key)."""
+    if not args.key_file:
+        if args.passphrase_env or args.passphrase_stdin:
+            raise UserError("--passphrase-stdin and --passphrase-env go with --key-file PATH.")
+        return args.key
+    what = f"the passphrase of the key file {args.key_file}"
+    passphrase = _given_passphrase(args, what)
+    if passphrase is None:
+        if not sys.stdin.isatty():
+            raise UserError(f"There is no terminal to ask for {what}: give it with "
+                            "--passphrase-env VAR or --passphrase-stdin.")
+        passphrase = getpass.getpass(f"Passphrase of {args.key_file}: ")
+    return keys.load_key_file(args.key_file, passphrase)
+
+
 def _write_new(path: str, data: bytes, overwrite: bool = False) -> Path:
     target = Path(path).expanduser()
     if target.exists() and not overwrite:
@@ -68,6 +99,8 @@ def _write_new(path: str, data: bytes, overwrite: bool = False) -> Path:
 
 
 def cmd_keygen(args: argparse.Namespace) -> int:
+    if args.key_file:
+        return _keygen_file(args)
     problem = keys.keychain_problem()
     if problem:
         raise core.SigningKeyError(problem)
@@ -75,7 +108,9 @@ def cmd_keygen(args: argparse.Namespace) -> int:
     if args.backup:
         if Path(args.backup).expanduser().exists():
             raise UserError(f"{args.backup} exists already; choose another backup file.")
-        backup_passphrase = _passphrase(confirm=True)
+        backup_passphrase = _given_passphrase(args, "the backup's passphrase")
+        if backup_passphrase is None:
+            backup_passphrase = _passphrase(confirm=True)
         if len(backup_passphrase) < 8:
             raise UserError("Choose a backup passphrase of at least 8 characters; no key was "
                             "created.")
@@ -88,6 +123,23 @@ def cmd_keygen(args: argparse.Namespace) -> int:
         note(f"Wrote its encrypted backup to {path}. Keep the file and the passphrase apart.")
     else:
         note("Back it up: promptpress release key export FILE")
+    return 0
+
+
+def _keygen_file(args: argparse.Namespace) -> int:
+    """A key in a passphrase-protected file, for computers without a keychain."""
+    if args.default:
+        raise UserError("--default chooses among the keys in the keychain; a key file is used "
+                        "with --key-file PATH instead.")
+    passphrase = _given_passphrase(args, "the key file's passphrase")
+    if passphrase is None:
+        passphrase = _passphrase(confirm=True)
+    info = keys.create_key_file(args.key_file, passphrase, args.label or author_name())
+    path = Path(args.key_file).expanduser()
+    print(info.fingerprint)
+    note(f"Created signing key {info.grouped} ({info.label}) in {path}, encrypted with your "
+         f"passphrase and readable by you alone. Sign with --key-file {path}. Its public key is "
+         f"in {path}.pub: give that to the repository's owner (--author-key or --reviewer-key).")
     return 0
 
 
@@ -145,7 +197,7 @@ def cmd_init_repo(args: argparse.Namespace) -> int:
     created = core.create_repository(
         args.destination, args.project, channels=channels,
         reviewers=[keys.read_public_key(r) for r in args.reviewer_keys],
-        authors=[keys.read_public_key(a) for a in args.author_keys], key=args.key)
+        authors=[keys.read_public_key(a) for a in args.author_keys], key=_signer(args))
     print(created.root_location)
     note(created.describe())
     return 0
@@ -158,6 +210,7 @@ def _print_changes(changes: list[core.PromptChange]) -> None:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
+    signer = _signer(args)
     live = core.read_channel(args.destination, args.channel, project=args.project)
     note(f"{live.project}: {live.describe()}.")
     if args.replacing is not None and (live.number or 0) != args.replacing:
@@ -184,7 +237,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
                 note(f"Note: {choice.name} @{choice.version_id[:12]}: {gate.label.lower()}. "
                      + gate.describe().replace("\n", "; "))
         _print_changes(core.compare(live.prompts, chosen))
-        published = _publish_or_rebase(args, chosen, live)
+        published = _publish_or_rebase(args, signer, chosen, live)
         if published is None:
             print("Nothing left to publish: the channel's new release already holds it.")
             return 0
@@ -194,13 +247,13 @@ def cmd_publish(args: argparse.Namespace) -> int:
     return 0
 
 
-def _publish_or_rebase(args: argparse.Namespace, chosen: dict, live: core.LiveRelease
-                       ) -> core.Published | None:
+def _publish_or_rebase(args: argparse.Namespace, signer: str | keys.FileKey | None, chosen: dict,
+                       live: core.LiveRelease) -> core.Published | None:
     """Publish; if the channel moved meanwhile, show what moved and publish on top on the
     user's say-so. None: the other release already holds everything (nothing to publish)."""
     try:
         return core.publish(args.destination, chosen, channel=args.channel, project=args.project,
-                            key=args.key, author=author_name(), notes=args.notes, base=live)
+                            key=signer, author=author_name(), notes=args.notes, base=live)
     except core.ChannelMovedError as exc:
         moved = exc.moved
         note(str(exc))
@@ -213,7 +266,7 @@ def _publish_or_rebase(args: argparse.Namespace, chosen: dict, live: core.LiveRe
                 f"Nothing was published. Run the command again to publish on top of what "
                 f"{live.channel} serves now (--yes publishes on top without asking).") from None
         return core.publish(args.destination, dict(moved.rebased), channel=args.channel,
-                            project=args.project, key=args.key, author=author_name(),
+                            project=args.project, key=signer, author=author_name(),
                             notes=args.notes, base=moved.now)
 
 
@@ -231,21 +284,21 @@ def _record(args: argparse.Namespace, published: core.Published) -> None:
 def cmd_promote(args: argparse.Namespace) -> int:
     published = core.promote(args.destination, release=args.release,
                              from_channel=args.from_channel, to_channel=args.channel,
-                             key=args.key)
+                             key=_signer(args))
     _record(args, published)
     print(published.describe())
     return 0
 
 
 def cmd_rollback(args: argparse.Namespace) -> int:
-    published = core.rollback(args.destination, args.channel, args.release, key=args.key)
+    published = core.rollback(args.destination, args.channel, args.release, key=_signer(args))
     _record(args, published)
     print(published.describe())
     return 0
 
 
 def cmd_renew(args: argparse.Namespace) -> int:
-    published = core.renew(args.destination, args.channel, key=args.key)
+    published = core.renew(args.destination, args.channel, key=_signer(args))
     r = published.result
     if r.pending:
         print(published.describe())
@@ -287,13 +340,14 @@ def print_review(review: core.Review, *, diffs: bool, color: bool) -> None:
 
 
 def cmd_approve(args: argparse.Namespace) -> int:
+    signer = _signer(args)
     review = core.pending_review(args.destination, args.channel)
     print_review(review, diffs=not args.summary, color=_use_color(args.color))
     if not args.yes and _interactive() and not _confirm(
             f"Co-sign release {review.release} for {review.channel}?"):
         note("Nothing was signed.")
         return 1
-    published = core.approve(review, key=args.key)
+    published = core.approve(review, key=signer)
     _record(args, published)
     print(published.describe())
     return 0

@@ -19,6 +19,24 @@ import argparse
 DEST_HELP = "the repository: a folder (local, shared or synced) or an http(s) URL accepting PUT"
 KEY_HELP = "sign with this key of yours (fingerprint or its first 8+ digits; default: your " \
            "default key)"
+KEY_FILE_HELP = "sign with the key in this key file (`release keygen --key-file`) instead of the " \
+                "keychain; its passphrase is asked in the terminal"
+
+
+def _passphrase_options(parser: argparse.ArgumentParser, what: str) -> None:
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--passphrase-stdin", action="store_true",
+                        help=f"read {what} from one line of standard input")
+    source.add_argument("--passphrase-env", metavar="VAR",
+                        help=f"read {what} from the environment variable VAR (for CI jobs)")
+
+
+def _signing_options(parser: argparse.ArgumentParser) -> None:
+    """--key FINGERPRINT, or --key-file PATH with where its passphrase comes from."""
+    key = parser.add_mutually_exclusive_group()
+    key.add_argument("--key", metavar="FINGERPRINT", help=KEY_HELP)
+    key.add_argument("--key-file", metavar="PATH", help=KEY_FILE_HELP)
+    _passphrase_options(parser, "the key file's passphrase")
 
 
 def add_arguments(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -37,11 +55,18 @@ def add_arguments(commands: argparse._SubParsersAction) -> argparse.ArgumentPars
         description="Create an Ed25519 signing key. The private key goes to the system keychain "
                     "only. Back it up (--backup, or `release key export`) to move it to "
                     "another computer: the backup is encrypted with a passphrase you choose, "
-                    "read from the terminal (or one line of standard input).")
+                    "read from the terminal (or one line of standard input). Where there is no "
+                    "keychain (a build server), --key-file PATH keeps the key in a file instead, "
+                    "encrypted with the passphrase and readable by you alone, with its public "
+                    "key in PATH.pub; sign with --key-file PATH.")
     keygen.add_argument("--label", default="", help="a name for the key, e.g. 'Ann, laptop'")
-    keygen.add_argument("--backup", metavar="FILE", help="also write an encrypted backup here")
+    where = keygen.add_mutually_exclusive_group()
+    where.add_argument("--backup", metavar="FILE", help="also write an encrypted backup here")
+    where.add_argument("--key-file", metavar="PATH",
+                       help="keep the key in this new file (mode 600) instead of the keychain")
     keygen.add_argument("--default", action="store_true",
                         help="make it your default key (your first key is the default anyway)")
+    _passphrase_options(keygen, "the passphrase")
 
     key = actions.add_parser("key", help="list, back up, restore and share your signing keys")
     key_actions = key.add_subparsers(dest="key_action", metavar="KEY_ACTION", required=True)
@@ -82,7 +107,7 @@ def add_arguments(commands: argparse._SubParsersAction) -> argparse.ArgumentPars
     init.add_argument("--author-key", action="append", default=[], dest="author_keys",
                       metavar="FINGERPRINT_OR_PUBFILE",
                       help="a co-author who may publish too (repeatable)")
-    init.add_argument("--key", metavar="FINGERPRINT", help=KEY_HELP)
+    _signing_options(init)
 
     publish = actions.add_parser(
         "publish", help="publish prompts at their versions as the next release on a channel",
@@ -97,7 +122,7 @@ def add_arguments(commands: argparse._SubParsersAction) -> argparse.ArgumentPars
     publish.add_argument("--to", required=True, dest="destination", metavar="DEST",
                          help=DEST_HELP)
     publish.add_argument("--notes", default="", help="release notes, kept in the release")
-    publish.add_argument("--key", metavar="FINGERPRINT", help=KEY_HELP)
+    _signing_options(publish)
     others = publish.add_mutually_exclusive_group()
     others.add_argument("--keep-others", action="store_true",
                         help="keep the channel's other prompts at their live versions")
@@ -118,7 +143,7 @@ def add_arguments(commands: argparse._SubParsersAction) -> argparse.ArgumentPars
                          help="default: staging")
     promote.add_argument("--channel", dest="channel", default="production", metavar="CHANNEL",
                          help="the channel to move (default: production)")
-    promote.add_argument("--key", metavar="FINGERPRINT", help=KEY_HELP)
+    _signing_options(promote)
 
     rollback = actions.add_parser(
         "rollback", help="serve an earlier release on a channel again",
@@ -128,7 +153,7 @@ def add_arguments(commands: argparse._SubParsersAction) -> argparse.ArgumentPars
                           help=DEST_HELP)
     rollback.add_argument("--channel", required=True, metavar="CHANNEL")
     rollback.add_argument("--release", required=True, type=int, metavar="N")
-    rollback.add_argument("--key", metavar="FINGERPRINT", help=KEY_HELP)
+    _signing_options(rollback)
 
     renew = actions.add_parser(
         "renew", help="re-sign a channel's live release with a later expiry",
@@ -138,7 +163,7 @@ def add_arguments(commands: argparse._SubParsersAction) -> argparse.ArgumentPars
                     "the same release, signed again.")
     renew.add_argument("--to", required=True, dest="destination", metavar="DEST", help=DEST_HELP)
     renew.add_argument("--channel", required=True, metavar="CHANNEL")
-    renew.add_argument("--key", metavar="FINGERPRINT", help=KEY_HELP)
+    _signing_options(renew)
 
     approve = actions.add_parser(
         "approve", help="review a release waiting for your signature, and co-sign it",
@@ -147,7 +172,7 @@ def add_arguments(commands: argparse._SubParsersAction) -> argparse.ArgumentPars
     approve.add_argument("--to", required=True, dest="destination", metavar="DEST",
                          help=DEST_HELP)
     approve.add_argument("--channel", required=True, metavar="CHANNEL")
-    approve.add_argument("--key", metavar="FINGERPRINT", help=KEY_HELP)
+    _signing_options(approve)
     approve.add_argument("--summary", action="store_true",
                          help="list the changed prompts without their diffs")
     approve.add_argument("--yes", action="store_true", help="sign without asking")

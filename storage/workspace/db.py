@@ -7,14 +7,17 @@ happened and what to do; in each of those cases nothing in the file has been cha
 
 from __future__ import annotations
 
+import ast
 import os
 import sqlite3
 import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from filelock import FileLock, Timeout
 from sqlalchemy import Engine, create_engine, event
@@ -66,17 +69,45 @@ def _alembic_config():
 
 
 def head_revision() -> str:
-    from alembic.script import ScriptDirectory
-
-    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    return _revision_chain()[-1]
 
 
 def known_revisions() -> list[str]:
     """Every revision this program knows, oldest first."""
-    from alembic.script import ScriptDirectory
+    return list(_revision_chain())
 
-    script = ScriptDirectory.from_config(_alembic_config())
-    return [rev.revision for rev in reversed(list(script.walk_revisions()))]
+
+@lru_cache(maxsize=1)
+def _revision_chain() -> tuple[str, ...]:
+    """The migrations' revisions in order, read from their files without alembic (a second to
+    import and load): a workspace that is up to date opens without it. Our history is one line;
+    tests/storage/test_migrations.py checks this against alembic's own reading."""
+    parents: dict[str, str | None] = {}
+    for file in (resources.files("storage.workspace") / "migrations" / "versions").iterdir():
+        if file.name.endswith(".py") and file.name != "__init__.py":
+            found = _module_constants(file.read_text(encoding="utf-8"), ("revision", "down_revision"))
+            parents[found["revision"]] = found.get("down_revision")
+    children = {parent: revision for revision, parent in parents.items()}
+    chain: list[str] = []
+    while (following := children.get(chain[-1] if chain else None)) is not None:
+        chain.append(following)
+    if len(chain) != len(parents) or len(children) != len(parents):
+        raise RuntimeError(f"the workspace migrations are not one line of revisions: {parents}")
+    return tuple(chain)
+
+
+def _module_constants(source: str, names: tuple[str, ...]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
+        elif isinstance(node, ast.AnnAssign):  # `revision: str = "0004"`, as newer templates write
+            target, value = node.target, node.value
+        else:
+            continue
+        if isinstance(target, ast.Name) and target.id in names and value is not None:
+            found[target.id] = ast.literal_eval(value)
+    return found
 
 
 def _on_connect(dbapi_connection: sqlite3.Connection, _record) -> None:
@@ -119,10 +150,12 @@ class Workspace:
         try:
             # Inspect again under the lock: another process may have migrated meanwhile.
             state = _inspect(path, create=create)
-            if state.existing and state.revision is not None and state.revision != head_revision():
+            current = state.existing and state.revision == head_revision()
+            if state.existing and state.revision is not None and not current:
                 _backup_before_migration(path, state.revision)
             engine = make_engine(path)
-            _migrate(engine, fresh=not state.existing)
+            if not current:  # alembic only when there is something to do
+                _migrate(engine, fresh=not state.existing)
         except BaseException:
             if file_lock is not None:
                 file_lock.release()

@@ -45,14 +45,20 @@ IMPORT_PROBE = textwrap.dedent("""
                 gaps.append(now - last)
                 last = now
         beat = asyncio.create_task(heartbeat())
-        target = gateway.ModelTarget("x", "openai/x", base_url="http://127.0.0.1:%d/v1")
-        # Several first calls at once: one import, done in a worker thread.
-        results = await asyncio.gather(*(gateway.complete(target, [{"role": "user", "content": "hi"}])
+        target = gateway.ModelTarget("x", "openai/x", base_url="http://127.0.0.1:%d/v1",
+                                     parameters={"temperature": 0})
+        hi = [{"role": "user", "content": "hi"}]
+        # A plain call to an OpenAI-compatible server needs no litellm.
+        [plain] = await asyncio.gather(gateway.complete(target, hi), return_exceptions=True)
+        assert "litellm" not in sys.modules
+        # Several first calls that do need it, at once: one import, done in a worker thread.
+        results = await asyncio.gather(*(gateway.complete(target, hi, params={"tools": [TOOL]})
                                          for _ in range(4)), return_exceptions=True)
         beat.cancel()
-        assert all(isinstance(r, gateway.Unreachable) for r in results), results
+        assert all(isinstance(r, gateway.Unreachable) for r in [plain, *results]), results
         return max(gaps)
 
+    TOOL = {"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}
     worst = asyncio.run(main())
     import os
     assert os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] == "True"

@@ -83,8 +83,37 @@ def test_a_key_missing_from_the_keychain_is_listed_and_explained(author_key, tes
 def test_without_a_keychain_nothing_is_created():
     keyring.set_keyring(fail.Keyring())
     assert "no usable keychain" in keys.keychain_problem()
-    with pytest.raises(SigningKeyError, match="keeps signing keys only in the system keychain"):
+    with pytest.raises(SigningKeyError, match="release keygen --key-file PATH"):
         keys.generate("x")
+    with pytest.raises(SigningKeyError, match="no usable keychain"):
+        keys.list_keys()
+
+
+def test_a_key_file_is_private_whatever_the_umask_and_holds_the_key(tmp_path):
+    import os
+    import stat
+
+    previous = os.umask(0o000)
+    try:
+        info = keys.create_key_file(tmp_path / "ci" / "bot.key", "a long passphrase", "CI  bot")
+    finally:
+        os.umask(previous)
+    path = tmp_path / "ci" / "bot.key"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert sorted(p.name for p in path.parent.iterdir()) == ["bot.key", "bot.key.pub"]  # no temp
+    loaded = keys.load_key_file(path, "a long passphrase")
+    assert loaded.info.fingerprint == info.fingerprint == fingerprint(loaded.private)
+    assert loaded.info.label == "CI bot" and "private=" not in repr(loaded)
+    assert fingerprint(keys.read_public_key(f"{path}.pub")) == info.fingerprint
+    chosen, private = keys.choose_signer({info.fingerprint}, loaded, what="staging")
+    assert chosen == loaded.info and private is loaded.private
+    with pytest.raises(SigningKeyError, match="may not sign staging.*bot.key.pub"):
+        keys.choose_signer({"0" * 64}, loaded, what="staging")
+    with pytest.raises(SigningKeyError, match="Wrong passphrase"):
+        keys.load_key_file(path, "another passphrase")
+    path.chmod(0o604)
+    with pytest.raises(SigningKeyError, match="chmod 600"):
+        keys.load_key_file(path, "a long passphrase")
 
 
 def test_public_key_file_round_trip(author_key, tmp_path):

@@ -87,3 +87,27 @@ def test_upgrade_from_each_revision_keeps_rows(tmp_path, revision):
         assert con.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == head_revision()
         for table, count in expected.items():
             assert con.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar() == count
+
+
+def test_revisions_read_from_the_files_are_alembics():
+    from alembic.script import ScriptDirectory
+
+    from storage.workspace.db import _alembic_config
+
+    script = ScriptDirectory.from_config(_alembic_config())
+    assert known_revisions() == [rev.revision for rev in reversed(list(script.walk_revisions()))]
+    assert head_revision() == script.get_current_head()
+
+
+def test_opening_an_up_to_date_workspace_does_not_load_alembic(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    path = tmp_path / "w.promptpress"
+    Workspace.open(path).close()
+    probe = ("import sys; from storage.workspace.db import Workspace; "
+             f"Workspace.open({str(path)!r}).close(); print('alembic' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[2]).stdout
+    assert out.strip() == "False"

@@ -7,7 +7,8 @@
 you want separate connection limits, or the litellm-only path.
 
 Importing this package does not import litellm (seconds): ``preload()`` does, from a worker thread at
-start-up, and the first call does it off the event loop if nobody did.
+start-up, and the first call that needs it does it off the event loop if nobody did. Plain calls to
+OpenAI-compatible providers never need it (see routing), and prices come from a packaged table.
 """
 
 from desktop.core.gateway.errors import (

@@ -1,8 +1,9 @@
 """The direct path: OpenAI-compatible chat endpoints over one shared aiohttp session.
 
 litellm still decides the provider, the URL, the headers and the request body (its provider
-transformation layer); we only do the HTTP and read the answer, without its per-call logging,
-callbacks and cost accounting, which cost ~10 ms of event-loop time per call.
+transformation layer), except for plain calls on a plain route, which we build as it would
+(routing.plain_request) without importing it; we only do the HTTP and read the answer, without its
+per-call logging, callbacks and cost accounting, which cost ~10 ms of event-loop time per call.
 """
 
 from __future__ import annotations
@@ -10,15 +11,14 @@ from __future__ import annotations
 import errno
 import json
 import socket
-import time
 from collections.abc import Callable
 from typing import Any
 
-from desktop.core.gateway import pricing
 from desktop.core.gateway.errors import (
     ProviderError, ProviderFailure, Unreachable, classify, error_for_status,
 )
-from desktop.core.gateway.routing import Route, request_parameters
+from desktop.core.gateway.result import StreamedAnswer, call_result
+from desktop.core.gateway.routing import Route, plain_request, request_parameters
 from desktop.core.gateway.target import CallResult
 
 
@@ -28,19 +28,10 @@ async def complete(session: Any, route: Route, messages: list[dict[str, Any]], p
     """One call; ``started`` is the caller's perf_counter() at the start, for latency and TTFT."""
     import aiohttp
 
-    optional = request_parameters(route, parameters)
-    extra_body = optional.pop("extra_body", None)
-    extra_headers = optional.pop("extra_headers", None)
-    config = route.config
-    headers = config.validate_environment(headers={}, model=route.model, messages=messages,
-                                          optional_params=optional, litellm_params={},
-                                          api_key=api_key, api_base=route.api_base)
-    if extra_headers:
-        headers.update(extra_headers)
-    body = config.transform_request(model=route.model, messages=messages, optional_params=optional,
-                                    litellm_params={}, headers=headers)
-    if extra_body:
-        body.update(extra_body)
+    if route.plain:  # the gateway sends only plain calls this way
+        headers, body = plain_request(route, messages, parameters, api_key)
+    else:
+        headers, body = _litellm_request(route, messages, parameters, api_key)
     if stream:
         body["stream"] = True
         body["stream_options"] = parameters.get("stream_options") or {"include_usage": True}
@@ -73,6 +64,25 @@ async def complete(session: Any, route: Route, messages: list[dict[str, Any]], p
     return _parse_answer(raw, route, who, model_id, started)
 
 
+def _litellm_request(route: Route, messages: list[dict[str, Any]], parameters: dict[str, Any],
+                     api_key: str | None) -> tuple[dict[str, str], dict[str, Any]]:
+    """Headers and body as litellm's provider config builds them."""
+    optional = request_parameters(route, parameters)
+    extra_body = optional.pop("extra_body", None)
+    extra_headers = optional.pop("extra_headers", None)
+    config = route.config
+    headers = config.validate_environment(headers={}, model=route.model, messages=messages,
+                                          optional_params=optional, litellm_params={},
+                                          api_key=api_key, api_base=route.api_base)
+    if extra_headers:
+        headers.update(extra_headers)
+    body = config.transform_request(model=route.model, messages=messages, optional_params=optional,
+                                    litellm_params={}, headers=headers)
+    if extra_body:
+        body.update(extra_body)
+    return headers, body
+
+
 def _parse_answer(raw: bytes, route: Route, who: str, model_id: str, started: float) -> CallResult:
     try:
         answer = json.loads(raw)
@@ -85,21 +95,13 @@ def _parse_answer(raw: bytes, route: Route, who: str, model_id: str, started: fl
         if isinstance(answer := _json_or_none(raw), dict) and "error" in answer:
             raise _error_event(answer, who, model_id) from None
         raise _malformed(who, model_id, raw) from exc
-    latency = time.perf_counter() - started
-    tokens_in, tokens_out, cached = _usage(answer.get("usage"))
-    return CallResult(text=text, tokens_in=tokens_in, tokens_out=tokens_out,
-                      cost=pricing.cost_of(route.provider, route.model, tokens_in, tokens_out, cached),
-                      latency_s=latency, ttft_s=latency, finish_reason=choice.get("finish_reason"),
-                      model=str(answer.get("model") or route.model))
+    return call_result(route, text=text, finish_reason=choice.get("finish_reason"),
+                       usage=answer.get("usage"), served_model=answer.get("model"), started=started)
 
 
 async def _read_stream(response: Any, route: Route, on_delta: Callable[[str], None] | None, who: str,
                        model_id: str, started: float) -> CallResult:
-    parts: list[str] = []
-    ttft: float | None = None
-    finish: str | None = None
-    usage: Any = None
-    served_model: str | None = None
+    answer = StreamedAnswer(started, on_delta)
     pending = b""
     event_data: list[bytes] = []
     done = False
@@ -126,41 +128,14 @@ async def _read_stream(response: Any, route: Route, on_delta: Callable[[str], No
             if "error" in event and not choices:
                 raise _error_event(event, who, model_id)
             for choice in choices:
-                delta = choice.get("delta") or {}
-                piece = delta.get("content")
-                if piece:
-                    if ttft is None:
-                        ttft = time.perf_counter() - started
-                    parts.append(piece)
-                    if on_delta is not None:
-                        on_delta(piece)
-                if choice.get("finish_reason"):
-                    finish = choice["finish_reason"]
-            if event.get("usage"):
-                usage = event["usage"]
-            served_model = served_model or event.get("model")
+                answer.add((choice.get("delta") or {}).get("content"), choice.get("finish_reason"))
+            answer.saw(event.get("usage"), event.get("model"))
         if done:
             break
-    if not done and finish is None:
+    if not done and answer.finish_reason is None:
         raise ProviderFailure(f"{who} ended the answer early (the stream stopped before it was "
                               "complete).", model=model_id)
-    latency = time.perf_counter() - started
-    tokens_in, tokens_out, cached = _usage(usage)
-    return CallResult(text="".join(parts), tokens_in=tokens_in, tokens_out=tokens_out,
-                      cost=pricing.cost_of(route.provider, route.model, tokens_in, tokens_out, cached),
-                      latency_s=latency, ttft_s=ttft if ttft is not None else latency,
-                      finish_reason=finish, model=str(served_model or route.model))
-
-
-def _usage(usage: Any) -> tuple[int | None, int | None, int]:
-    if not isinstance(usage, dict):
-        return None, None, 0
-    tokens_in, tokens_out = usage.get("prompt_tokens"), usage.get("completion_tokens")
-    details = usage.get("prompt_tokens_details") or {}
-    cached = details.get("cached_tokens") if isinstance(details, dict) else None
-    return (tokens_in if isinstance(tokens_in, int) else None,
-            tokens_out if isinstance(tokens_out, int) else None,
-            cached if isinstance(cached, int) else 0)
+    return answer.result(route)
 
 
 def _json_or_none(raw: bytes) -> Any:

@@ -5,23 +5,35 @@ from __future__ import annotations
 import asyncio
 import time
 import weakref
-from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import AsyncGenerator, Callable, Iterable, Mapping, Sequence
+from typing import Any, Protocol
 
 from desktop import __version__
 from desktop.core.gateway import direct, loader, routing, via_litellm
-from desktop.core.gateway.errors import Timeout
+from desktop.core.gateway.errors import ProviderError, Timeout
 from desktop.core.gateway.target import CallResult, ModelTarget
 
 Messages = Sequence[Mapping[str, Any]]
+
+
+class Endpoint(Protocol):
+    """What ``prepare`` needs of a model: a ModelTarget, or a provider's settings."""
+
+    @property
+    def model(self) -> str: ...
+
+    @property
+    def base_url(self) -> str | None: ...
 
 
 class Gateway:
     """Async model calls through litellm, for one event loop.
 
     OpenAI-compatible endpoints are called directly over one shared keep-alive HTTP session (litellm
-    still builds the request); every other provider goes through ``litellm.acompletion``. Close it
-    with ``aclose()`` or use it as ``async with Gateway() as gateway``.
+    still builds the request, but for plain calls, which need no litellm at all: see routing); every
+    other provider goes through ``litellm.acompletion``. litellm is imported, off the event loop,
+    only when a call needs it. Close it with ``aclose()`` or use it as ``async with Gateway() as
+    gateway``.
     """
 
     def __init__(self, *, max_connections: int = 100, connect_timeout: float = 10.0,
@@ -30,6 +42,7 @@ class Gateway:
         self.connect_timeout = connect_timeout
         self.direct_openai = direct_openai  # False sends everything through litellm.acompletion
         self._routes: dict[tuple[str, str | None], routing.Route] = {}
+        self._litellm_routes: dict[tuple[str, str | None], routing.Route] = {}  # for calls that are not plain
         self._session: Any = None
         self._session_loop: asyncio.AbstractEventLoop | None = None
         self._closer: AsyncGenerator[None, None] | None = None  # set on a loop's shared gateway, see _default
@@ -50,16 +63,13 @@ class Gateway:
         the whole call's limit in seconds. Raises a ProviderError subclass on failure; cancelling
         the task cancels the call and closes its connection.
         """
-        if not loader.is_loaded():
-            await asyncio.to_thread(loader.preload)  # seconds, once: never on the event loop
-        route = self._routes.get((target.model, target.base_url))
-        if route is None:
-            route = await asyncio.to_thread(routing.resolve, target.model, target.base_url,
-                                            self.direct_openai)
-            self._routes[(target.model, target.base_url)] = route
+        key = (target.model, target.base_url)
+        route = self._routes.get(key) or await self._route(key, plain=True)
         who = target.name or target.model
         merged = {**target.parameters, **params} if params else dict(target.parameters)
         chat = [dict(m) for m in messages]
+        if route.plain and not routing.plain_call(merged, chat):
+            route = self._litellm_routes.get(key) or await self._route(key, plain=False)
         started = time.perf_counter()
         try:
             async with asyncio.timeout(timeout):
@@ -72,6 +82,33 @@ class Gateway:
                     timeout=timeout, who=who, started=started)
         except TimeoutError:
             raise Timeout(f"{who} did not answer within {timeout:g} s.", model=target.model) from None
+
+    async def prepare(self, endpoints: Iterable[Endpoint]) -> None:
+        """Work out how to reach these models now, loading litellm (seconds, off the event loop)
+        if one of them needs it, so that the first calls do not wait. A model that cannot be
+        reached is left for its calls to report."""
+        for endpoint in endpoints:
+            key = (endpoint.model, endpoint.base_url)
+            if key not in self._routes:
+                try:
+                    await self._route(key, plain=True)
+                except ProviderError:
+                    pass
+
+    async def _route(self, key: tuple[str, str | None], *, plain: bool) -> routing.Route:
+        """The route for (model id, base URL): a plain one if ``plain`` allows and one exists."""
+        route = await asyncio.to_thread(self._resolve, *key, plain and self.direct_openai)
+        (self._routes if plain else self._litellm_routes)[key] = route
+        return route
+
+    def _resolve(self, model: str, base_url: str | None, plain: bool) -> routing.Route:
+        # In a worker thread: importing aiohttp (and litellm, if it comes to that) takes a while.
+        loader.prepare_http()
+        route = routing.resolve_plain(model, base_url) if plain else None
+        if route is None:
+            loader.preload()  # seconds, once
+            route = routing.resolve(model, base_url, self.direct_openai)
+        return route
 
     def _http(self) -> Any:
         loop = asyncio.get_running_loop()

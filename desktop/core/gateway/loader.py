@@ -1,4 +1,8 @@
-"""Import litellm lazily, once, quietly, and never from the price table on the internet."""
+"""Import litellm lazily, once, quietly, and never from the price table on the internet.
+
+Also the HTTP side of the direct path (aiohttp and our TLS context), which plain calls need
+without litellm: ``prepare_http()``.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from types import ModuleType
 from typing import Any
 
 _lock = threading.Lock()
+_http_lock = threading.Lock()
 _litellm: ModuleType | None = None
 _ssl_context: ssl.SSLContext | None = None
 
@@ -22,7 +27,7 @@ def is_loaded() -> bool:
 def preload() -> ModuleType:
     """Import and configure litellm (seconds: call it from a worker thread). Safe to call from
     several threads at once; later calls return at once."""
-    global _litellm, _ssl_context
+    global _litellm
     if _litellm is not None:
         return _litellm
     with _lock:
@@ -34,9 +39,7 @@ def preload() -> ModuleType:
         import litellm
 
         _quiet(litellm)
-        import aiohttp  # noqa: F401  (the direct path's client; imported here, off the GUI thread)
-
-        _ssl_context = _make_ssl_context()
+        prepare_http()
         # Warm the lookups the first call would otherwise pay for on the event loop.
         litellm.get_llm_provider("openai/gpt-4o-mini")
         # Move everything alive now (litellm alone makes ~400,000 objects) out of the cyclic
@@ -54,9 +57,21 @@ def litellm_module() -> ModuleType:
     return _litellm
 
 
+def prepare_http() -> None:
+    """Import aiohttp and make the TLS context (~0.1-0.3 s, once: call it off the event loop)."""
+    global _ssl_context
+    if _ssl_context is not None:
+        return
+    with _http_lock:
+        if _ssl_context is None:
+            import aiohttp  # noqa: F401  (the direct path's client)
+
+            _ssl_context = _make_ssl_context()
+
+
 def ssl_context() -> ssl.SSLContext:
     if _ssl_context is None:
-        raise RuntimeError("call preload() first")
+        raise RuntimeError("call prepare_http() first")
     return _ssl_context
 
 

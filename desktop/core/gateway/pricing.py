@@ -1,19 +1,20 @@
-"""What a call cost, from litellm's bundled price table, or None when the model is not in it.
+"""What a call cost, from litellm's price table as we package it, or None when the model is not in it.
 
 We price calls ourselves instead of letting litellm do it per call (its cost accounting is most of
-its per-call overhead). Lookups are cached; the table is read from the copy shipped with litellm
-(LITELLM_LOCAL_MODEL_COST_MAP), never fetched.
+its per-call overhead), and from our own copy of its table, so that pricing never needs litellm
+(seconds to import). ``resources/model_prices.json`` holds the fields we read of every row of the
+installed litellm's bundled table; ``scripts/build_price_table.py`` regenerates it. Lookups are
+cached; nothing is ever fetched.
 """
 
 from __future__ import annotations
 
-import re
+import json
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import resources
+from typing import Any
 
-from desktop.core.gateway.loader import litellm_module
-
-_TIER = re.compile(r"^input_cost_per_token_above_(\d+)k_tokens$")
 # Providers whose models the table lists under another provider's name.
 _ALIASES = {"ollama_chat": "ollama", "custom_openai": "openai", "text-completion-openai": "openai"}
 
@@ -38,30 +39,29 @@ class Price:
         return total
 
 
+@lru_cache(maxsize=1)
+def table() -> dict[str, Any]:
+    """The packaged table: ``models`` (name -> row, see the file's ``row``) and ``aliases``."""
+    with resources.files("resources").joinpath("model_prices.json").open("rb") as handle:
+        return json.load(handle)
+
+
 @lru_cache(maxsize=1024)
 def price_for(provider: str, model: str) -> Price | None:
     """The table's price for ``model`` as served by ``provider`` (litellm names), or None."""
-    table = litellm_module().model_cost
+    rows = table()["models"]
     wanted = _ALIASES.get(provider, provider)
     for key in (f"{provider}/{model}", f"{wanted}/{model}", model):
-        entry = table.get(key)
-        if not isinstance(entry, dict):
+        row = rows.get(key)
+        if row is None:
             continue
-        listed = str(entry.get("litellm_provider", ""))
+        listed = row[0]
         if key == model and not (listed == wanted or listed.startswith(wanted + "-") or listed == provider):
             continue  # same name, another provider's model: its price says nothing about ours
-        price_in, price_out = entry.get("input_cost_per_token"), entry.get("output_cost_per_token")
-        if not isinstance(price_in, int | float) or not isinstance(price_out, int | float):
-            return None
-        tiers = []
-        for name, value in entry.items():
-            if (m := _TIER.match(name)) and isinstance(value, int | float):
-                out = entry.get(f"output_cost_per_token_above_{m.group(1)}k_tokens", price_out)
-                tiers.append((int(m.group(1)) * 1000, float(value), float(out)))
-        cached = entry.get("cache_read_input_token_cost")
-        return Price(float(price_in), float(price_out),
-                     float(cached) if isinstance(cached, int | float) else None,
-                     tuple(sorted(tiers, reverse=True)))
+        if len(row) < 3:
+            return None  # listed without a per-token price
+        tiers = tuple((int(t[0]), float(t[1]), float(t[2])) for t in row[4]) if len(row) > 4 else ()
+        return Price(float(row[1]), float(row[2]), None if row[3] is None else float(row[3]), tiers)
     return None
 
 

@@ -2,15 +2,24 @@
 
 Everything here is cached: litellm's provider lookup and parameter mapping cost ~0.3-1 ms, which is
 more than the rest of a direct call.
+
+Plain calls need no litellm at all (it takes seconds to import): a chat of plain text messages
+with sampling parameters only, to a model id that names an OpenAI-compatible provider litellm
+passes through unchanged. ``resolve_plain`` and ``plain_request`` build exactly what litellm
+would send for those (tests/core/test_gateway_plain.py holds them to it); for anything else they
+decline, and the gateway asks litellm.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
+from urllib.parse import urlsplit
 
+from desktop.core.gateway import pricing
 from desktop.core.gateway.errors import InvalidRequest, UnknownModel
 from desktop.core.gateway.loader import litellm_module
 
@@ -28,6 +37,7 @@ class Route:
     config: Any = None  # litellm's provider config, for the direct path
     url: str | None = None  # the chat completions URL, for the direct path
     proxy: Any = None  # (proxy URL, auth) from HTTP(S)_PROXY / NO_PROXY, looked up once
+    plain: bool = False  # resolved without litellm: only plain calls may take it (see plain_call)
 
     @property
     def direct(self) -> bool:
@@ -67,6 +77,87 @@ def resolve(model_id: str, base_url: str | None, allow_direct: bool = True) -> R
     url = config.get_complete_url(api_base=api_base, api_key=None, model=model, optional_params={},
                                   litellm_params={}, stream=False)
     return Route(provider, model, api_base, default_key, config, url, _env_proxy(url))
+
+
+# provider: (environment variable for the base URL, default base URL, variable for the key,
+# default key), as litellm reads them for a model id with that prefix.
+_PLAIN_PROVIDERS: dict[str, tuple[str | None, str | None, str | None, str | None]] = {
+    "openai": ("OPENAI_BASE_URL", "https://api.openai.com/v1", "OPENAI_API_KEY", None),
+    "hosted_vllm": ("HOSTED_VLLM_API_BASE", None, "HOSTED_VLLM_API_KEY", "fake-api-key"),
+    "lm_studio": ("LM_STUDIO_API_BASE", None, "LM_STUDIO_API_KEY", "fake-api-key"),
+    "llamafile": ("LLAMAFILE_API_BASE", "http://127.0.0.1:8080/v1", "LLAMAFILE_API_KEY", "fake-api-key"),
+}
+# Call parameters that litellm sends as given to every model of those providers (but the ones
+# _has_own_rules names): sampling and length. Anything else (tools, response formats, provider
+# extras) is litellm's to map.
+PLAIN_PARAMETERS = frozenset({
+    "temperature", "top_p", "n", "stop", "max_tokens", "max_completion_tokens", "presence_penalty",
+    "frequency_penalty", "logit_bias", "seed", "logprobs", "top_logprobs",
+})
+_PLAIN_ROLES = frozenset({"system", "user", "assistant"})
+
+
+def resolve_plain(model_id: str, base_url: str | None) -> Route | None:
+    """The route litellm would give ``model_id``, worked out without it; None where it takes
+    litellm to know (other providers, models it maps in its own way, unusual settings)."""
+    provider, slash, model = model_id.partition("/")
+    if not slash or not model or provider not in _PLAIN_PROVIDERS or "USE_LITELLM_PROXY" in os.environ:
+        return None
+    if _has_own_rules(provider, model):
+        return None
+    base_var, default_base, key_var, default_key = _PLAIN_PROVIDERS[provider]
+    if provider == "openai":
+        # litellm's default key (OPENAI_API_KEY) only for OpenAI's own endpoint: never send it to
+        # some other server just because it speaks the same API.
+        api_base = base_url or _secret(base_var) or _secret("OPENAI_API_BASE") or default_base
+        key = None if base_url else _secret(key_var)
+    else:
+        api_base = base_url or _secret(base_var) or default_base
+        key = _secret(key_var) or default_key
+    if not api_base or "?" in api_base or "#" in api_base or not urlsplit(api_base).netloc:
+        return None  # missing or unusual: litellm explains or handles it
+    base = api_base.rstrip("/")
+    url = base if "chat/completions" in base else f"{base}/chat/completions"
+    return Route(provider, model, api_base, key, None, url, _env_proxy(url), plain=True)
+
+
+def _has_own_rules(provider: str, model: str) -> bool:
+    """Whether litellm treats this model in a way of its own: renamed (a "-latest" alias), or an
+    OpenAI reasoning model (o1, o3, gpt-5...), whose parameters it rewrites."""
+    aliases = pricing.table()["aliases"]
+    if model in aliases or f"{provider}/{model}" in aliases:
+        return True
+    name = model.split("/")[-1]
+    reasoning = (len(name) > 1 and name[0] == "o" and name[1].isdigit()) or "gpt-5" in model or "gpt-6" in model
+    return provider == "openai" and reasoning
+
+
+def _secret(name: str | None) -> str | None:
+    """An environment variable as litellm reads it ("true" and "false" are flags, not values)."""
+    value = os.environ.get(name) if name else None
+    if value is None or value.strip().lower() in ("true", "false"):
+        return None
+    return value
+
+
+def plain_call(parameters: dict[str, Any], messages: list[dict[str, Any]]) -> bool:
+    """Whether a call is plain enough to build without litellm (see the module's docstring)."""
+    for key, value in parameters.items():
+        if key not in PLAIN_PARAMETERS or value is None:
+            return False
+    for message in messages:
+        if len(message) != 2 or not isinstance(message.get("content"), str) \
+                or message.get("role") not in _PLAIN_ROLES:
+            return False
+    return True
+
+
+def plain_request(route: Route, messages: list[dict[str, Any]], parameters: dict[str, Any],
+                  api_key: str | None) -> tuple[dict[str, str], dict[str, Any]]:
+    """Headers and body of a plain call, as litellm's OpenAI-compatible configs build them."""
+    headers = {"Authorization": f"Bearer {api_key}"} if api_key is not None else {}
+    headers["Content-Type"] = "application/json"
+    return headers, {"model": route.model, "messages": messages, **parameters}
 
 
 def _env_proxy(url: str) -> Any:

@@ -11,15 +11,15 @@ import inspect
 import json
 import re
 import socket
-import time
 from collections.abc import Callable
 from typing import Any
 
-from desktop.core.gateway import loader, pricing
+from desktop.core.gateway import loader
 from desktop.core.gateway.errors import (
     BadKey, ProviderError, ProviderFailure, Timeout, UnknownModel, Unreachable, classify, provider_detail,
 )
 from desktop.core.gateway.loader import litellm_module
+from desktop.core.gateway.result import StreamedAnswer, call_result
 from desktop.core.gateway.routing import Route
 from desktop.core.gateway.target import CallResult, ModelTarget
 
@@ -56,36 +56,20 @@ def _from_the_wire(exc: Exception) -> bool:
 
 
 def _result(response: Any, route: Route, started: float) -> CallResult:
-    latency = time.perf_counter() - started
     choice = response.choices[0]
-    tokens_in, tokens_out, cached = _usage(getattr(response, "usage", None))
-    return CallResult(text=choice.message.content or "", tokens_in=tokens_in, tokens_out=tokens_out,
-                      cost=pricing.cost_of(route.provider, route.model, tokens_in, tokens_out, cached),
-                      latency_s=latency, ttft_s=latency, finish_reason=choice.finish_reason,
-                      model=str(getattr(response, "model", None) or route.model))
+    return call_result(route, text=choice.message.content or "", finish_reason=choice.finish_reason,
+                       usage=getattr(response, "usage", None),
+                       served_model=getattr(response, "model", None), started=started)
 
 
 async def _read_stream(response: Any, route: Route, on_delta: Callable[[str], None] | None,
                        started: float) -> CallResult:
-    parts: list[str] = []
-    ttft: float | None = None
-    finish: str | None = None
-    usage: Any = None
-    served: str | None = None
+    answer = StreamedAnswer(started, on_delta)
     try:
         async for chunk in response:
             for choice in chunk.choices or ():
-                piece = getattr(choice.delta, "content", None)
-                if piece:
-                    if ttft is None:
-                        ttft = time.perf_counter() - started
-                    parts.append(piece)
-                    if on_delta is not None:
-                        on_delta(piece)
-                if choice.finish_reason:
-                    finish = choice.finish_reason
-            usage = getattr(chunk, "usage", None) or usage
-            served = served or getattr(chunk, "model", None)
+                answer.add(getattr(choice.delta, "content", None), choice.finish_reason)
+            answer.saw(getattr(chunk, "usage", None), getattr(chunk, "model", None))
     finally:
         aclose = getattr(response, "aclose", None)
         if aclose is not None:
@@ -93,24 +77,7 @@ async def _read_stream(response: Any, route: Route, on_delta: Callable[[str], No
                 await aclose()
             except Exception:  # closing a broken stream must not hide why it broke
                 pass
-    latency = time.perf_counter() - started
-    tokens_in, tokens_out, cached = _usage(usage)
-    return CallResult(text="".join(parts), tokens_in=tokens_in, tokens_out=tokens_out,
-                      cost=pricing.cost_of(route.provider, route.model, tokens_in, tokens_out, cached),
-                      latency_s=latency, ttft_s=ttft if ttft is not None else latency,
-                      finish_reason=finish, model=str(served or route.model))
-
-
-def _usage(usage: Any) -> tuple[int | None, int | None, int]:
-    if usage is None:
-        return None, None, 0
-    tokens_in = getattr(usage, "prompt_tokens", None)
-    tokens_out = getattr(usage, "completion_tokens", None)
-    details = getattr(usage, "prompt_tokens_details", None)
-    cached = getattr(details, "cached_tokens", None) if details is not None else None
-    return (tokens_in if isinstance(tokens_in, int) else None,
-            tokens_out if isinstance(tokens_out, int) else None,
-            cached if isinstance(cached, int) else 0)
+    return answer.result(route)
 
 
 def _chain(exc: BaseException) -> list[BaseException]:

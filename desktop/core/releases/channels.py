@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from desktop.core.secrets import SecretsError
 from storage.releases.errors import ChannelMoved, NothingPending
 from storage.releases.keys import format_fingerprint
 from storage.releases.metadata import format_time
@@ -51,8 +52,8 @@ def _moved(exc: ChannelMoved, repo: Repository, channel: str, doing: str) -> Rel
                         f"overwritten. Look at it again, then retry. ({exc})")
 
 
-def _move_channel(destination: str, channel: str, key: str | None, project: str | None,
-                  doing: str, move: Callable[[Any, Any], Any]) -> Published:
+def _move_channel(destination: str, channel: str, key: str | keys.FileKey | None,
+                  project: str | None, doing: str, move: Callable[[Any, Any], Any]) -> Published:
     """Sign a new pointer for `channel` with the user's key allowed for it: `move(repo, signer)`."""
     destination = normalise(destination)
     with open_repository(destination) as repo:
@@ -68,7 +69,7 @@ def _move_channel(destination: str, channel: str, key: str | None, project: str 
 
 
 def promote(destination: str, *, release: int | None = None, from_channel: str = "staging",
-            to_channel: str = "production", key: str | None = None,
+            to_channel: str = "production", key: str | keys.FileKey | None = None,
             project: str | None = None, base: LiveRelease | None = None) -> Published:
     """Point `to_channel` at `release` (default: the one `from_channel` serves now)."""
     return _move_channel(destination, to_channel, key, project, "promoting", lambda repo, signer:
@@ -76,15 +77,16 @@ def promote(destination: str, *, release: int | None = None, from_channel: str =
                                       signer=signer, base=base.state if base else CURRENT))
 
 
-def rollback(destination: str, channel: str, release: int, *, key: str | None = None,
-             project: str | None = None, base: LiveRelease | None = None) -> Published:
+def rollback(destination: str, channel: str, release: int, *,
+             key: str | keys.FileKey | None = None, project: str | None = None,
+             base: LiveRelease | None = None) -> Published:
     """Serve an earlier release on `channel` again (readers accept it: its pointer is newer)."""
     return _move_channel(destination, channel, key, project, "rolling back", lambda repo, signer:
                          repo.rollback(channel, release, signer=signer,
                                        base=base.state if base else CURRENT))
 
 
-def renew(destination: str, channel: str, *, key: str | None = None,
+def renew(destination: str, channel: str, *, key: str | keys.FileKey | None = None,
           project: str | None = None) -> Published:
     """Re-sign the channel's live pointer with a later expiry: `pointer_lifetime(channel)` from
     now (14 days for production, 90 for other channels). Expired pointers are refused by
@@ -217,7 +219,7 @@ def when(epoch: int) -> str:
 def _signer_names(signed_by: tuple[str, ...]) -> tuple[str, ...]:
     try:
         mine = {k.fingerprint: k for k in keys.list_keys()}
-    except ReleaseError:
+    except (ReleaseError, SecretsError):  # no keychain (key files), or it refused: just say less
         mine = {}
     return tuple(mine[f].describe() if f in mine else f"key {format_fingerprint(f[:16])}…"
                  for f in signed_by)
@@ -238,7 +240,7 @@ def pending_review(destination: str, channel: str, *, project: str | None = None
                   _signer_names(pending.signed_by), pending.needed)
 
 
-def approve(review: Review, *, key: str | None = None) -> Published:
+def approve(review: Review, *, key: str | keys.FileKey | None = None) -> Published:
     """Co-sign exactly the reviewed release; it goes live once enough keys have signed."""
     with open_repository(review.destination) as repo:
         role = repo.root().channel_role(review.channel)

@@ -1,4 +1,4 @@
-"""My signing keys, kept in the OS keychain and nowhere else.
+"""My signing keys, kept in the OS keychain, or where there is none in a key file I name.
 
 Keychain layout (service "Promptpress", see desktop.core.secrets):
 
@@ -13,6 +13,11 @@ restore it from its backup.
 
 A public key file (for the repository owner who adds a reviewer or co-author) is a few comment
 lines and the 64 hex digits of the raw public key; see `public_key_file` / `read_public_key`.
+
+Where there is no keychain (a build server, a headless box), a key can live in a key file
+instead: the backup format (PKCS#8, encrypted with a passphrase), mode 0600, next to its public
+key file (`create_key_file`, `load_key_file`). Every signing call takes a `FileKey` wherever it
+takes a fingerprint. The keychain stays the default, and the app's only choice.
 """
 
 from __future__ import annotations
@@ -20,9 +25,12 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import os
 import re
+import shlex
+import stat
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
@@ -30,6 +38,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from desktop.core import secrets
 from storage.releases import keys as fmt
+from storage.releases.errors import KeyBackupError
 
 from .errors import SigningKeyError
 
@@ -76,10 +85,10 @@ def _no_keychain() -> SigningKeyError | None:
     return SigningKeyError(
         "This computer has no usable keychain"
         + (f" (keyring backend: {backend.group(1)})" if backend else "")
-        + ". Promptpress keeps signing keys only in the system keychain, so no key can be "
-        "created or restored here. Unlock or install a keychain (macOS Keychain, Windows "
-        "Credential Manager, GNOME Keyring or KWallet) and try again, or sign releases on a "
-        "computer that has one."
+        + ", so no signing key can be kept in it here. Unlock or install a keychain (macOS "
+        "Keychain, Windows Credential Manager, GNOME Keyring or KWallet) and try again, or keep "
+        "the key in a passphrase-protected file instead: `promptpress release keygen --key-file "
+        "PATH` creates one, and every signing command takes `--key-file PATH`."
     )
 
 
@@ -90,6 +99,9 @@ def keychain_problem() -> str | None:
 
 
 def _load_index() -> dict:
+    problem = _no_keychain()
+    if problem is not None:
+        raise problem
     text = secrets.get_secret(INDEX_ACCOUNT)
     if not text:
         return {"default": None, "keys": []}
@@ -160,10 +172,12 @@ def restore_backup(data: bytes, passphrase: str, *, label: str = "",
                    make_default: bool = False) -> KeyInfo:
     """Put a key from an encrypted backup file back into the keychain."""
     key = fmt.import_backup(data, passphrase)
-    if not label:
-        found = re.search(rb"^Label: (.*)$", data.split(b"-----BEGIN ", 1)[0], re.MULTILINE)
-        label = found.group(1).decode("utf-8", "replace").strip() if found else ""
-    return _store(key, label, make_default=make_default)
+    return _store(key, label or _backup_label(data), make_default=make_default)
+
+
+def _backup_label(data: bytes) -> str:
+    found = re.search(rb"^Label: (.*)$", data.split(b"-----BEGIN ", 1)[0], re.MULTILINE)
+    return found.group(1).decode("utf-8", "replace").strip() if found else ""
 
 
 def backup(fingerprint: str | None, passphrase: str) -> bytes:
@@ -243,39 +257,143 @@ def private_key(fingerprint: str) -> Ed25519PrivateKey:
     return key
 
 
-def choose_signer(allowed: set[str] | frozenset[str], fingerprint: str | None = None, *,
+def choose_signer(allowed: set[str] | frozenset[str], fingerprint: str | FileKey | None = None, *,
                   what: str, already_signed: set[str] | frozenset[str] = frozenset()
                   ) -> tuple[KeyInfo, Ed25519PrivateKey]:
-    """The one key of mine to sign `what` with: the one asked for, else the default key if the
-    repository allows it, else my only key that it allows. Exactly one key signs, so holding two
-    keys never fakes a second person's signature by accident."""
-    everything = list_keys()
-    keys = [k for k in everything if not k.missing] or everything
-    if fingerprint is not None:
-        chosen = find(fingerprint, everything)
+    """The one key of mine to sign `what` with: the one asked for (a fingerprint, or a key
+    file), else the default key if the repository allows it, else my only key that it allows.
+    Exactly one key signs, so holding two keys never fakes a second person's signature by
+    accident."""
+    if isinstance(fingerprint, FileKey):
+        chosen = fingerprint.info
     else:
-        find(None, keys)  # "no key yet" explained
-        usable = [k for k in keys if k.fingerprint in allowed]
-        if keys[0].fingerprint in allowed or not usable:
-            chosen = keys[0]
-        elif len(usable) == 1:
-            chosen = usable[0]
+        everything = list_keys()
+        keys = [k for k in everything if not k.missing] or everything
+        if fingerprint is not None:
+            chosen = find(fingerprint, everything)
         else:
-            raise SigningKeyError(f"Several of your keys may sign {what}; choose one with "
-                                  "--key FINGERPRINT.")
+            find(None, keys)  # "no key yet" explained
+            usable = [k for k in keys if k.fingerprint in allowed]
+            if keys[0].fingerprint in allowed or not usable:
+                chosen = keys[0]
+            elif len(usable) == 1:
+                chosen = usable[0]
+            else:
+                raise SigningKeyError(f"Several of your keys may sign {what}; choose one with "
+                                      "--key FINGERPRINT.")
     if chosen.fingerprint not in allowed:
         allowed_text = ", ".join(fmt.format_fingerprint(k[:16]) + "…" for k in sorted(allowed))
+        share = (f"its public key file, {fingerprint.path}.pub" if isinstance(fingerprint, FileKey)
+                 else "your public key (`promptpress release key export --public FILE`)")
         raise SigningKeyError(
             f"Your key {chosen.describe()} may not sign {what}. The repository allows "
-            f"{allowed_text or 'no key'}; ask its owner to add your public key "
-            "(`promptpress release key export --public FILE`)."
+            f"{allowed_text or 'no key'}; ask its owner to add {share}."
         )
     if chosen.fingerprint in already_signed:
         raise SigningKeyError(
             f"You already signed this with {chosen.describe()}. A second person has to co-sign "
             "it with their own key."
         )
+    if isinstance(fingerprint, FileKey):
+        return chosen, fingerprint.private
     return chosen, private_key(chosen.fingerprint)
+
+
+def signing_key(key: str | FileKey | None) -> tuple[KeyInfo, Ed25519PrivateKey]:
+    """A key to sign with: from its file, else from the keychain by fingerprint (None: the
+    default key)."""
+    if isinstance(key, FileKey):
+        return key.info, key.private
+    info = find(key)
+    return info, private_key(info.fingerprint)
+
+
+# -- key files, where there is no keychain ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FileKey:
+    """A signing key read from its key file (``--key-file``)."""
+
+    path: Path
+    info: KeyInfo
+    private: Ed25519PrivateKey = field(repr=False)
+
+
+def create_key_file(path: str | os.PathLike[str], passphrase: str, label: str = "") -> KeyInfo:
+    """Create a key in a new file, encrypted with `passphrase` and readable by its owner alone,
+    and its public key file beside it (PATH.pub). An existing file is never replaced."""
+    target = Path(path).expanduser()
+    public = target.with_name(target.name + ".pub")
+    for existing in (target, public):
+        if existing.exists():
+            raise SigningKeyError(f"{existing} exists already; choose another key file (a key "
+                                  "file is never overwritten).")
+    key = fmt.generate_key()
+    label = " ".join(label.split())
+    try:
+        data = fmt.export_backup(key, passphrase, label=label)
+    except ValueError as exc:  # passphrase too short
+        raise SigningKeyError(str(exc).capitalize() + "; no key was created.") from None
+    info = KeyInfo(fmt.key_id(key), fmt.public_bytes(key).hex(), label, int(time.time()))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _write_new(target, data, mode=0o600)
+    _write_new(public, _public_file_text(info), mode=0o644)
+    return info
+
+
+def load_key_file(path: str | os.PathLike[str], passphrase: str) -> FileKey:
+    """The key in a key file. Refused, saying how to fix it, if other users may read it."""
+    target = Path(path).expanduser()
+    try:
+        st = target.stat()
+        data = target.read_bytes() if stat.S_ISREG(st.st_mode) else b""
+    except FileNotFoundError:
+        raise SigningKeyError(f"There is no key file at {target}. Create one with `promptpress "
+                              f"release keygen --key-file {shlex.quote(str(target))}`.") from None
+    except OSError as exc:
+        raise SigningKeyError(f"Cannot read the key file {target}: {exc.strerror}.") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise SigningKeyError(f"{target} is not a key file.")
+    mode = stat.S_IMODE(st.st_mode)
+    if os.name == "posix" and mode & 0o077:
+        raise SigningKeyError(
+            f"The key file {target} is open to other users (permissions {mode:o}), so it was not "
+            f"used: a private key must be readable by you alone. Fix it with: chmod 600 "
+            f"{shlex.quote(str(target))}")
+    try:
+        key = fmt.import_backup(data, passphrase)
+    except KeyBackupError as exc:
+        if "wrong passphrase" in str(exc):
+            raise SigningKeyError(f"Wrong passphrase for the key file {target} (or the file is "
+                                  "damaged). Nothing was signed.") from None
+        raise SigningKeyError(f"{target} is not a usable key file: {exc}.") from None
+    info = KeyInfo(fmt.key_id(key), fmt.public_bytes(key).hex(), _backup_label(data),
+                   int(st.st_mtime))
+    return FileKey(target, info, key)
+
+
+def _write_new(target: Path, data: bytes, *, mode: int) -> None:
+    """Write a file that must not exist yet, whole or not at all, with exactly `mode`."""
+    temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            if hasattr(os, "fchmod"):
+                os.fchmod(handle.fileno(), mode)  # whatever the umask says
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(temp, target)  # fails, rather than replace a file made meanwhile
+        except FileExistsError:
+            raise SigningKeyError(f"{target} exists already; nothing was overwritten.") from None
+        except OSError:  # a file system without hard links
+            if target.exists():
+                raise SigningKeyError(f"{target} exists already; nothing was overwritten.") from None
+            os.replace(temp, target)
+    finally:
+        temp.unlink(missing_ok=True)
 
 
 # -- public keys -----------------------------------------------------------------------------
@@ -283,7 +401,10 @@ def choose_signer(allowed: set[str] | frozenset[str], fingerprint: str | None = 
 
 def public_key_file(fingerprint: str | None = None) -> bytes:
     """The text of a public key file for one of my keys, to give to a repository owner."""
-    info = find(fingerprint)
+    return _public_file_text(find(fingerprint))
+
+
+def _public_file_text(info: KeyInfo) -> bytes:
     lines = [PUBLIC_HEADER, f"Fingerprint: {info.grouped}"]
     if info.label:
         lines.append(f"Label: {info.label}")

@@ -194,8 +194,8 @@ class Published:
 
 
 def publish(destination: str, prompts: Mapping[str, PromptContent], *, channel: str,
-            project: str | None = None, key: str | None = None, author: str = "",
-            notes: str = "", base: LiveRelease | None = None,
+            project: str | None = None, key: str | keys.FileKey | None = None,
+            author: str = "", notes: str = "", base: LiveRelease | None = None,
             progress: Progress | None = None) -> Published:
     """Publish `prompts` as the next release on `channel`, signed with one of my keys.
 

@@ -65,12 +65,12 @@ class Created:
 def create_repository(destination: str, project: str, *,
                       channels: Sequence[tuple[str, int]] = DEFAULT_CHANNELS,
                       reviewers: Sequence[Ed25519PublicKey] = (),
-                      authors: Sequence[Ed25519PublicKey] = (), key: str | None = None,
+                      authors: Sequence[Ed25519PublicKey] = (),
+                      key: str | keys.FileKey | None = None,
                       lifetime: int = DEFAULT_ROOT_LIFETIME) -> Created:
     destination = normalise(destination)
     check_project(project)
-    info = keys.find(key)
-    private = keys.private_key(info.fingerprint)
+    info, private = keys.signing_key(key)
     if not channels:
         raise ReleaseError("A repository needs at least one channel, e.g. --channel production.")
     names = [name for name, _ in channels]

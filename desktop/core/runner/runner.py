@@ -161,9 +161,9 @@ class Runner:
         try:
             if self._gateway is None:
                 self._gateway = gw.Gateway(max_connections=max(100, 2 * self.plan.concurrency))
-            if not gw.is_loaded():
-                await asyncio.to_thread(gw.preload)  # seconds, once: never on the event loop
-                self._started = time.perf_counter()  # elapsed time counts from the first call
+            # Routes now, and litellm if a model needs it (seconds, once, off the event loop).
+            await self._gateway.prepare(self.plan.providers)
+            self._started = time.perf_counter()  # elapsed time counts from the first call
             await self._run_cells()
         except asyncio.CancelledError:
             self._cancelled = True
