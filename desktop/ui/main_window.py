@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -270,17 +269,19 @@ class MainWindow(QMainWindow):
         self.pages.setCurrentWidget(self.message_page)
 
     def choose_workspace(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(
-            self, "Open workspace", str(self.workspace_path.parent), WORKSPACE_FILTER
-        )
+        self._spawn(self._ask_workspace())
+
+    async def _ask_workspace(self) -> None:
+        name = await asking.open_file(self, "Open workspace", "workspace", WORKSPACE_FILTER)
         if name:
-            self._spawn(self._open_workspace(Path(name)))
+            await self._open_workspace(Path(name))
 
     def create_workspace(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(
-            self, "New workspace", str(self.workspace_path.parent / "prompts.promptpress"),
-            WORKSPACE_FILTER,
-        )
+        self._spawn(self._ask_new_workspace())
+
+    async def _ask_new_workspace(self) -> None:
+        name = await asking.save_file(self, "New workspace", "workspace", "prompts.promptpress",
+                                      WORKSPACE_FILTER)
         if not name:
             return
         path = Path(name)
@@ -288,10 +289,10 @@ class MainWindow(QMainWindow):
             path = path.with_suffix(".promptpress")
         if path.exists() and path.stat().st_size > 0:
             # Never overwrite: a new workspace must be a new file.
-            QMessageBox.warning(self, "Promptpress", f"{path.name} exists already. "
-                                "Choose a new name; Promptpress never overwrites a file.")
+            asking.tell(self, "Promptpress", f"{path.name} exists already. Choose a new name; "
+                        "Promptpress never overwrites a file.")
             return
-        self._spawn(self._open_workspace(path))
+        await self._open_workspace(path)
 
     # -- chrome -----------------------------------------------------------------------------
     def _update_title(self) -> None:
@@ -324,16 +325,16 @@ class MainWindow(QMainWindow):
 
     # -- restoring a backup -----------------------------------------------------------------
     def choose_backup(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(
-            self, "Restore workspace from backup", str(self.workspace_path.parent), WORKSPACE_FILTER)
-        if not name:
-            return
-        answer = QMessageBox.question(
-            self, "Restore workspace",
-            f"Replace the workspace {self.workspace_path.name} with the backup {Path(name).name}? "
-            "The current file is kept beside it, so nothing is lost.")
-        if answer == QMessageBox.StandardButton.Yes:
-            self._spawn(self.restore_backup(Path(name)))
+        self._spawn(self._ask_backup())
+
+    async def _ask_backup(self) -> None:
+        name = await asking.open_file(self, "Restore workspace from backup", "backup",
+                                      WORKSPACE_FILTER)
+        if name and await asking.confirm(
+                self, "Restore workspace",
+                f"Replace the workspace {self.workspace_path.name} with the backup "
+                f"{Path(name).name}? The current file is kept beside it, so nothing is lost."):
+            await self.restore_backup(Path(name))
 
     async def restore_backup(self, backup: Path) -> str | None:
         """Close the workspace, put the backup in its place (keeping the old file), reopen it.
