@@ -7,8 +7,11 @@ environment variables instead.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
+
+log = logging.getLogger(__name__)
 
 SERVICE = "Promptpress"
 
@@ -42,12 +45,28 @@ def keychain_status() -> tuple[bool, str]:
     if isinstance(backend, chainer.ChainerBackend) and not backend.backends:
         unusable = True
     if unusable:
+        log.info("no usable keychain: keyring backend %s", label)
         return False, (
-            "No usable keychain was found on this system (keyring backend: "
-            f"{label}). Promptpress never stores keys anywhere else: put the key in an "
-            "environment variable and give its name instead (for example OPENAI_API_KEY)."
+            f"This computer has no keychain Promptpress can use. {install_advice()} "
+            "Promptpress never keeps keys anywhere else; until then, put each API key in an "
+            "environment variable (for example OPENAI_API_KEY) and give its name instead (in "
+            "Providers, or with --api-key-env on the command line)."
         )
     return True, label
+
+
+def install_advice() -> str:
+    """What to install or unlock so that a keychain is there, in this system's words."""
+    import sys
+
+    if sys.platform == "darwin":
+        return "Unlock the login keychain in Keychain Access, then start Promptpress again."
+    if sys.platform == "win32":
+        return ("Make sure Windows Credential Manager is running (the Credential Manager "
+                "service), then start Promptpress again.")
+    return ("Install a keychain service and start it in your desktop session: GNOME Keyring "
+            "(sudo apt install gnome-keyring) or KWallet; then log in again and restart "
+            "Promptpress.")
 
 
 def _unavailable(action: str, exc: Exception | None = None) -> KeychainUnavailable:

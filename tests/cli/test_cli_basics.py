@@ -111,7 +111,7 @@ def test_no_keychain_says_so_and_offers_env(cli):
     result = cli("provider", "add", "k", "--model", "openai/gpt-4o-mini", "--api-key-stdin",
                  input="sk-nowhere\n", env={"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"})
     assert result.code == 1
-    assert "No usable keychain" in result.err and "environment variable" in result.err
+    assert "has no keychain Promptpress can use" in result.err and "environment variable" in result.err
     assert "Traceback" not in result.err
     assert "No providers" in cli("provider", "list").out
     assert b"sk-nowhere" not in cli.workspace.read_bytes()

@@ -69,7 +69,7 @@ def test_key_files_are_encrypted_private_and_beside_their_public_key(ci, repo):
 def test_without_a_keychain_keygen_points_to_key_files(ci):
     refused = ci("release", "keygen")
     assert refused.code == 1 and "Traceback" not in refused.err
-    assert "no usable keychain" in refused.err and "--key-file PATH" in refused.err
+    assert "has no keychain" in refused.err and "--key-file PATH" in refused.err
 
 
 def test_a_ci_job_publishes_promotes_renews_and_a_reviewer_approves_with_key_files(ci, repo):

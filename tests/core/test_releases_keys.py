@@ -82,10 +82,10 @@ def test_a_key_missing_from_the_keychain_is_listed_and_explained(author_key, tes
 
 def test_without_a_keychain_nothing_is_created():
     keyring.set_keyring(fail.Keyring())
-    assert "no usable keychain" in keys.keychain_problem()
+    assert "has no keychain" in keys.keychain_problem() and "keyring.backends" not in keys.keychain_problem()
     with pytest.raises(SigningKeyError, match="release keygen --key-file PATH"):
         keys.generate("x")
-    with pytest.raises(SigningKeyError, match="no usable keychain"):
+    with pytest.raises(SigningKeyError, match="has no keychain"):
         keys.list_keys()
 
 

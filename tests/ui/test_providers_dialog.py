@@ -35,7 +35,7 @@ def test_without_a_keychain_it_says_so_and_offers_an_environment_variable(aio, w
         d.show()
         aio.run(d.load())
         assert not d.keychain_notice.isHidden()
-        assert "No usable keychain" in d.keychain_notice.text()
+        assert "has no keychain Promptpress can use" in d.keychain_notice.text()
         assert not d.use_keychain.isEnabled() and d.use_env.isChecked()
         d.name.setText("work")
         d.env_name.setText("MY_OPENAI_KEY")

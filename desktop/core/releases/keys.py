@@ -81,14 +81,11 @@ def _no_keychain() -> SigningKeyError | None:
     usable, text = secrets.keychain_status()
     if usable:
         return None
-    backend = re.search(r"\(keyring backend: ([^)]*)\)", text)
     return SigningKeyError(
-        "This computer has no usable keychain"
-        + (f" (keyring backend: {backend.group(1)})" if backend else "")
-        + ", so no signing key can be kept in it here. Unlock or install a keychain (macOS "
-        "Keychain, Windows Credential Manager, GNOME Keyring or KWallet) and try again, or keep "
-        "the key in a passphrase-protected file instead: `promptpress release keygen --key-file "
-        "PATH` creates one, and every signing command takes `--key-file PATH`."
+        "This computer has no keychain, so no signing key can be kept in it here. "
+        f"{secrets.install_advice()} Or keep the key in a passphrase-protected file instead: "
+        "`promptpress release keygen --key-file PATH` creates one, and every signing command "
+        "takes `--key-file PATH`."
     )
 
 
