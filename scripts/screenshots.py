@@ -6,7 +6,8 @@ replies are scripted to look like real answers; the app's own window is then dri
     .venv/bin/python scripts/screenshots.py [--out docs/screenshots]
 
 Writes playground.png, what-will-be-sent.png, failure-and-history.png, right-to-left.png,
-providers.png and welcome.png.
+providers.png and welcome.png; then runs the journey tests (tests/ui/journeys), which save
+journeyN-*.png of each journey as they click through it.
 """
 
 from __future__ import annotations
@@ -230,5 +231,18 @@ def main() -> None:
         tmp.cleanup()
 
 
+def journeys(out: Path, size: str = "1400x900") -> int:
+    """The journey tests through the real window, saving their screenshots into `out`
+    (journeyN-*.png): the same clicks that prove each journey works take its pictures."""
+    import subprocess
+
+    env = dict(os.environ, PROMPTPRESS_SHOTS=str(out.resolve()), PROMPTPRESS_SIZE=size)
+    return subprocess.call([sys.executable, "-m", "pytest", "-q", "-p", "no:xdist",
+                            str(ROOT / "tests" / "ui" / "journeys")], env=env, cwd=ROOT)
+
+
 if __name__ == "__main__":
     main()
+    folder = Path(sys.argv[sys.argv.index("--out") + 1]) if "--out" in sys.argv else \
+        ROOT / "docs" / "screenshots"
+    sys.exit(journeys(folder))

@@ -45,6 +45,7 @@ class EvaluationWindow(QDialog):
         self.pages.addTab(self.editor, "Test sets")
         self.pages.addTab(run_page, "Run")
         self.pages.addTab(self.compare, "Compare runs")
+        self.pages.currentChanged.connect(self._page_shown)
         box = QVBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)
         box.addWidget(self.pages)
@@ -60,6 +61,15 @@ class EvaluationWindow(QDialog):
             await self.editor.open_async(self.editor.set_box.itemData(0))
         await self.panel.load_async(self.prompt_name)
         await self.compare.load_async(self.prompt_name)
+
+    def _page_shown(self, index: int) -> None:
+        if self.TABS[index] == "run" and not self.panel.running:
+            self.tasks.spawn(self._refresh_run_page())
+
+    async def _refresh_run_page(self) -> None:
+        """The Run page shows the test sets as just edited: pending edits are saved first."""
+        await self.editor.flush()
+        await self.panel.load_async(self.prompt_name)
 
     def show_compare(self, run_id: int) -> None:
         self.pages.setCurrentWidget(self.compare)

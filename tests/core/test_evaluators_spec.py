@@ -206,3 +206,41 @@ def test_any_text_parses_or_raises_spec_error(tmp_path_factory, text):
         assert str(exc)
     else:
         assert parse_spec(evaluator.spec(), base_dir=base) == evaluator
+
+
+# -- the picker's view of a spec: its fields as written ----------------------------------------
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+from desktop.core.evaluators import KINDS as _KINDS, SpecParts, join_spec, split_spec  # noqa: E402
+
+_VALUE = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)
+
+
+@st.composite
+def _parts(draw) -> SpecParts:
+    kind = draw(st.sampled_from([k for k in _KINDS if k not in ("bleu", "rouge-l", "judge")]))
+    threshold = draw(st.none() | st.sampled_from(["0.5", "1", ".25", "0"]))
+    weight = draw(st.none() | st.sampled_from(["2", "0", "0.5"]))
+    value = draw(st.none() | _VALUE)
+    return SpecParts(kind, value, threshold, draw(st.booleans()), weight)
+
+
+@given(_parts())
+def test_split_reads_back_what_join_wrote(parts):
+    assert split_spec(join_spec(parts)) == parts
+
+
+@given(st.sampled_from(["contains:refund", "not:icontains:as an AI", "length:..280",
+                        "weight=2:equals:{{ expected }}", "tokenize=intl:bleu>=0.25",
+                        "stem=no:rouge-l>=0.4:{{ summary }}", "is-json",
+                        "scale=0-1:judge>=0.7:<ollama/llama3:8b>:Is it polite?",
+                        "regex:^\\d{4}-\\d{2}-\\d{2}$", "contains: two  spaces :colon: "]))
+def test_join_writes_back_what_split_read(text):
+    assert join_spec(split_spec(text)) == text
+
+
+def test_split_refuses_what_parse_refuses():
+    for bad in ("", "nope:x", "not:not:contains:x", "contains>=abc:x", "stem=no:bleu"):
+        with pytest.raises(SpecError):
+            split_spec(bad)

@@ -321,7 +321,11 @@ def open_app(aio, tmp_path):
 
     opened: list[AppHarness] = []
 
-    def make(path=None, populate=None, size=(1400, 900)) -> AppHarness:
+    import os
+
+    default = tuple(int(n) for n in os.environ.get("PROMPTPRESS_SIZE", "1400x900").split("x"))
+
+    def make(path=None, populate=None, size=default) -> AppHarness:
         path = path or tmp_path / "journey.promptpress"
         if populate is not None:
             with Workspace.open(path) as ws:

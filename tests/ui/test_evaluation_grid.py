@@ -173,10 +173,11 @@ def test_cancel_then_resume_runs_only_missing_cells(aio, screens, fake_provider,
 
 def test_start_refused_with_a_clear_message(aio, screens, workspace):
     panel, _grid = screens
-    panel.specs.setPlainText("regex:([")
+    row = panel.specs.add("regex", "([")
     assert not panel.start_button.isEnabled()
-    assert "Line 1" in panel.spec_problems.text()
-    panel.specs.setPlainText("contains:x")
+    assert not row.problem.isHidden() and "regular expression" in row.problem.text()
+    panel.specs.set_text("contains:x")
+    panel.specs.changed.emit()
     request = panel.request()
     from desktop.core import providers as core_providers
     core_providers.remove_provider(workspace, "fake")

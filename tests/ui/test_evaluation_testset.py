@@ -115,17 +115,29 @@ def test_add_case_from_playground_adds_new_variables_and_undoes(aio, editor, wor
 
 
 def test_gate_and_evaluators_validated_inline(aio, editor, workspace):
-    editor.specs_edit.setPlainText("icontains:order\nregex:([unclosed\nlength:..280")
-    assert editor.spec_problems.isVisible()
-    assert "Line 2" in editor.spec_problems.text()
+    picker = editor.specs_edit
+    picker.as_text.setChecked(True)  # "Edit as text"
+    picker.editor.setPlainText("icontains:order\nregex:([unclosed\nlength:..280")
+    assert picker.text_problems.isVisibleTo(editor)
+    assert "Line 2" in picker.text_problems.text()
+    picker.as_text.setChecked(False)  # in the form, the problem is shown beside its row
+    assert [r.spec() for r in picker.rows][1] == "regex:([unclosed"
+    assert not picker.rows[1].problem.isHidden() and picker.rows[0].problem.isHidden()
+    picker.as_text.setChecked(True)
+    picker.editor.setPlainText("icontains:order\nnope:x\nlength:..280")
+    picker.as_text.setChecked(False)  # a line the form cannot show: it stays text, and says so
+    assert picker.as_text.isChecked() and "nope" in picker.text_problems.text()
     editor.gate_check.setChecked(True)
     editor.gate_spin.setValue(0.75)
     aio.run(editor.flush())
     with workspace.session() as s:
         ts = testsets.require_test_set(s, "gold")
         assert ts.min_score is None and ts.evaluators == []  # nothing saved while invalid
-    editor.specs_edit.setPlainText("icontains:order\nlength:..280")
-    assert not editor.spec_problems.isVisible()
+    picker.editor.setPlainText("icontains:order\nlength:..280")
+    assert picker.text_problems.isHidden()
+    picker.as_text.setChecked(False)  # ...and then it does, as two rows
+    assert [r.spec() for r in picker.rows] == ["icontains:order", "length:..280"]
+    assert picker.rows[0].kind.currentText() == "Contains the text, any case"
     aio.run(editor.flush())
     with workspace.session() as s:
         ts = testsets.require_test_set(s, "gold")

@@ -14,7 +14,7 @@ from .judge import (AskFn, Judge, JudgeReplyError, Verdict, build_messages, pars
                     response_format)
 from .reference import Bleu, Chrf, EditSimilarity, RougeL
 from .notation import format_spec
-from .spec import KINDS, bind_judges, parse_spec
+from .spec import KINDS, SpecParts, bind_judges, join_spec, parse_spec, split_spec
 from .text import (Contains, ContainsAll, ContainsAny, EndsWith, Equals, Length, Regex,
                    StartsWith)
 
@@ -23,7 +23,7 @@ __all__ = [
     "ContainsAll", "ContainsAny", "EditSimilarity", "EndsWith", "Equals", "EvaluationError",
     "Evaluator", "HumanRating", "IsJson", "JsonSchema", "Judge", "JudgeReplyError", "KINDS",
     "Length", "Measurement", "Preference", "PreferenceTally", "Regex", "RougeL", "Score",
-    "SpecError", "StartsWith", "Verdict", "aevaluate_case", "bind_judges", "blind_pairs",
-    "build_messages", "case_score", "evaluate_case", "format_spec", "parse_spec",
+    "SpecError", "SpecParts", "StartsWith", "Verdict", "aevaluate_case", "bind_judges", "blind_pairs",
+    "build_messages", "case_score", "join_spec", "split_spec", "evaluate_case", "format_spec", "parse_spec",
     "parse_verdict", "response_format", "tally",
 ]

@@ -67,6 +67,7 @@ Examples
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 import math
 import os
 import re
@@ -98,15 +99,24 @@ KINDS: tuple[str, ...] = (
     "regex", "length", "is-json", "json-schema", *_REFERENCE, "judge")
 
 
-def parse_spec(text: str, *, base_dir: str | os.PathLike[str] | None = None) -> Evaluator:
-    """Build the evaluator `text` describes; raise SpecError naming the problem.
+@dataclass(frozen=True)
+class SpecParts:
+    """A spec's fields as written, before anything is built or read from a file: what the
+    evaluator picker shows. `join_spec(split_spec(text)) == text` for every valid spec whose
+    options are written in name order (the canonical form)."""
 
-    `@file` values are read relative to `base_dir` (default: the current folder). A judge comes
-    back without a model connection: give it one with `Judge.with_ask` (or `bind_judges`).
-    """
+    kind: str
+    value: str | None = None  # everything after KIND's colon, exactly as written
+    threshold: str | None = None  # as written after ">="
+    negate: bool = False
+    weight: str | None = None  # as written after "weight="
+    options: tuple[tuple[str, str], ...] = ()
+
+
+def split_spec(text: str) -> SpecParts:
+    """The fields of `text`; raise SpecError for a malformed or unknown one."""
     if not isinstance(text, str) or not text:
         raise SpecError("the evaluator spec is empty; write e.g. contains:refund")
-    read = _FileReader(Path(base_dir) if base_dir is not None else Path.cwd())
     rest, negate, weight, options = text, False, None, {}
     while True:
         head, colon, tail = rest.partition(":")
@@ -125,7 +135,8 @@ def parse_spec(text: str, *, base_dir: str | os.PathLike[str] | None = None) -> 
             if name in options or (name == "weight" and weight is not None):
                 raise SpecError(f"{text!r} gives {name}= twice")
             if name == "weight":
-                weight = _number(value, "weight")
+                _number(value, "weight")
+                weight = value
             elif name in _OPTIONS:
                 options[name] = value
             else:
@@ -142,13 +153,38 @@ def parse_spec(text: str, *, base_dir: str | os.PathLike[str] | None = None) -> 
     for name in options:
         if _OPTIONS[name] != kind:
             raise SpecError(f"option {name}= applies to {_OPTIONS[name]}, not to {kind}")
-    value = tail if colon else None
-    common: dict[str, Any] = {"negate": negate, "label": text}
-    if weight is not None:
-        common["weight"] = weight
     if kind_match.group(2) is not None:
-        common["threshold"] = _number(kind_match.group(2), "threshold")
-    return _build(kind, value, options, common, read)
+        _number(kind_match.group(2), "threshold")
+    return SpecParts(kind, tail if colon else None, kind_match.group(2), negate, weight,
+                     tuple(sorted(options.items())))
+
+
+def join_spec(parts: SpecParts) -> str:
+    """The spec text for `parts` (options in name order)."""
+    fields = ["not"] if parts.negate else []
+    if parts.weight is not None:
+        fields.append(f"weight={parts.weight}")
+    fields += [f"{name}={value}" for name, value in sorted(parts.options)]
+    fields.append(parts.kind + (f">={parts.threshold}" if parts.threshold is not None else ""))
+    if parts.value is not None:
+        fields.append(parts.value)
+    return ":".join(fields)
+
+
+def parse_spec(text: str, *, base_dir: str | os.PathLike[str] | None = None) -> Evaluator:
+    """Build the evaluator `text` describes; raise SpecError naming the problem.
+
+    `@file` values are read relative to `base_dir` (default: the current folder). A judge comes
+    back without a model connection: give it one with `Judge.with_ask` (or `bind_judges`).
+    """
+    parts = split_spec(text)
+    read = _FileReader(Path(base_dir) if base_dir is not None else Path.cwd())
+    common: dict[str, Any] = {"negate": parts.negate, "label": text}
+    if parts.weight is not None:
+        common["weight"] = _number(parts.weight, "weight")
+    if parts.threshold is not None:
+        common["threshold"] = _number(parts.threshold, "threshold")
+    return _build(parts.kind, parts.value, dict(parts.options), common, read)
 
 
 def _build(kind: str, value: str | None, options: dict[str, str], common: dict[str, Any],

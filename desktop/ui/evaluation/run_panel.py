@@ -32,6 +32,7 @@ from ..tasks import TaskSet
 from ..widgets import MessageBar
 from .common import STYLE, fmt_cost, fmt_count, fmt_score
 from .testset_editor import check_specs
+from .evaluator_picker import EvaluatorPicker
 
 PROGRESS_EVERY_MS = 100
 RESUMABLE = (run_repo.INTERRUPTED, run_repo.CANCELLED)
@@ -100,6 +101,7 @@ class RunPanel(QWidget):
         self._progress: Progress | None = None
         self._specs_edited = False
         self._shut = False
+        self._spec_problems: list[str] = []
 
         title = QLabel("Run a test set")
         title.setObjectName("paneTitle")
@@ -115,15 +117,10 @@ class RunPanel(QWidget):
         self.providers.itemChanged.connect(self._update_buttons)
         self.test_set_box = QComboBox()
         self.test_set_box.currentIndexChanged.connect(self._test_set_chosen)
-        self.specs = QPlainTextEdit()
+        self.specs = EvaluatorPicker(empty_hint="No evaluators: the answers are collected, "
+                                                "not scored. The test set's own come first.")
         self.specs.setObjectName("runEvaluators")
-        self.specs.setPlaceholderText("One evaluator per line (the test set's own by default)")
-        self.specs.setFixedHeight(80)
-        self.specs.textChanged.connect(self._specs_changed)
-        self.spec_problems = QLabel("")
-        self.spec_problems.setObjectName("fieldProblem")
-        self.spec_problems.setWordWrap(True)
-        self.spec_problems.hide()
+        self.specs.changed.connect(self._specs_changed)
         self.concurrency = QSpinBox()
         self.concurrency.setRange(1, 64)
         self.concurrency.setValue(DEFAULT_CONCURRENCY)
@@ -207,7 +204,6 @@ class RunPanel(QWidget):
         layout.addLayout(settings)
         layout.addWidget(specs_label)
         layout.addWidget(self.specs)
-        layout.addWidget(self.spec_problems)
         layout.addWidget(self.cache)
         layout.addLayout(start_row)
         layout.addWidget(self.progress_label)
@@ -287,9 +283,7 @@ class RunPanel(QWidget):
             return
         name = self.test_set_box.currentData()
         specs = next((s for n, _, s, _m in self.choices.test_sets if n == name), ())
-        self.specs.blockSignals(True)
-        self.specs.setPlainText("\n".join(specs))
-        self.specs.blockSignals(False)
+        self.specs.set_text("\n".join(specs))
         self._check()
 
     def _specs_changed(self) -> None:
@@ -297,9 +291,8 @@ class RunPanel(QWidget):
         self._check()
 
     def _check(self) -> list[str] | None:
-        specs, problems = check_specs(self.specs.toPlainText())
-        self.spec_problems.setText("\n".join(problems))
-        self.spec_problems.setVisible(bool(problems))
+        specs, problems = check_specs(self.specs.text())
+        self._spec_problems = problems  # each shown beside its evaluator by the picker
         self._update_buttons()
         return None if problems else specs
 
@@ -307,7 +300,7 @@ class RunPanel(QWidget):
         idle = not self._busy
         ready = (idle and self.choices is not None and bool(_checked(self.versions))
                  and bool(_checked(self.providers)) and self.test_set_box.count() > 0
-                 and not self.spec_problems.isVisible())
+                 and not self._spec_problems)
         self.start_button.setEnabled(ready)
         self.cancel_button.setEnabled(not idle)
         self.resume_button.setEnabled(idle and self.resumable.currentRow() >= 0)

@@ -31,6 +31,7 @@ from ..tasks import TaskSet, Writer
 from ..widgets import MessageBar, on_click
 from . import testset_store as store
 from .common import STYLE
+from .evaluator_picker import EvaluatorPicker
 from .import_dialog import ImportDialog
 from .testset_model import TestSetModel, new_row
 from .text_delegate import MultiLineDelegate
@@ -178,17 +179,11 @@ class TestSetEditor(QWidget):
         self.gate_check.toggled.connect(self.gate_spin.setEnabled)
         self.gate_check.toggled.connect(self._settings_changed)
         self.gate_spin.valueChanged.connect(self._settings_changed)
-        self.specs_edit = QPlainTextEdit()
+        self.specs_edit = EvaluatorPicker(empty_hint="No evaluators yet: runs collect the "
+                                                     "answers without scoring them.")
         self.specs_edit.setObjectName("evaluatorSpecs")
-        self.specs_edit.setPlaceholderText("One evaluator per line, e.g.\nicontains:refund\n"
-                                           "length:..280\nnot:icontains:as an AI")
-        self.specs_edit.setToolTip("Kinds: " + ", ".join(KINDS))
-        self.specs_edit.setFixedHeight(86)
-        self.specs_edit.textChanged.connect(self._settings_changed)
-        self.spec_problems = QLabel("")
-        self.spec_problems.setObjectName("fieldProblem")
-        self.spec_problems.setWordWrap(True)
-        self.spec_problems.hide()
+        self.specs_edit.changed.connect(self._settings_changed)
+        self.evaluators = self.specs_edit
         settings = QFrame()
         settings.setObjectName("card")
         box = QVBoxLayout(settings)
@@ -205,7 +200,6 @@ class TestSetEditor(QWidget):
         specs_title.setObjectName("sideTitle")
         box.addWidget(specs_title)
         box.addWidget(self.specs_edit)
-        box.addWidget(self.spec_problems)
 
         self.message = MessageBar()
         layout = QVBoxLayout(self)
@@ -275,7 +269,7 @@ class TestSetEditor(QWidget):
         self.gate_check.setChecked(loaded.min_score is not None)
         if loaded.min_score is not None:
             self.gate_spin.setValue(loaded.min_score)
-        self.specs_edit.setPlainText("\n".join(loaded.evaluators))
+        self.specs_edit.set_text("\n".join(loaded.evaluators))
         self._loading_settings = False
         self._check_specs()
         self.state_label.setText(f"for prompt {loaded.prompt}" if loaded.prompt else "")
@@ -418,10 +412,8 @@ class TestSetEditor(QWidget):
 
     # -- settings ------------------------------------------------------------------------
     def _check_specs(self) -> tuple[list[str], list[str]]:
-        specs, problems = check_specs(self.specs_edit.toPlainText())
-        self.spec_problems.setText("\n".join(problems))
-        self.spec_problems.setVisible(bool(problems))
-        return specs, problems
+        specs, problems = check_specs(self.specs_edit.text())
+        return specs, problems  # the picker shows each problem beside its evaluator
 
     def _settings_changed(self, *_: Any) -> None:
         if self._loading_settings or self.loaded is None:
@@ -471,7 +463,7 @@ class TestSetEditor(QWidget):
                         self.model.assign_ids(outcome.ids)
                 if self._dirty_settings:
                     self._dirty_settings = False
-                    specs, problems = check_specs(self.specs_edit.toPlainText())
+                    specs, problems = check_specs(self.specs_edit.text())
                     if not problems:
                         await self.writer.run(store.save_settings, self.workspace, loaded.id,
                                               self.min_score, specs)

@@ -10,7 +10,8 @@ from desktop.core import providers as core_providers
 from desktop.ui.evaluation.grid_model import TotalsRole
 from storage.workspace import testsets
 from tests.ui.conftest import save_prompt
-from tests.ui.real_app import click, click_button, click_row, open_from_list, snap, tick
+from tests.ui.real_app import (click, click_button, click_row, fill, open_from_list, pick, snap,
+                               tick)
 
 CSV = ("name,city,expected\r\n"
        "Nour,القاهرة,\"Echo: Greet Nour from القاهرة.\"\r\n"
@@ -56,7 +57,7 @@ def test_new_set_import_run_rate_compare(open_app, fake_provider, tmp_path):
     app.aio.wait(lambda: importer.preview is not None and importer.import_button.isEnabled(),
                  what="the mapping preview", state=importer.status.text)
     assert importer.model.rowCount() == 4
-    snap(importer, "testset-import")
+    snap(importer, "journey4-testset-import")
     click(importer.import_button)
     app.aio.wait(lambda: editor.model.rowCount() == 4 and "All changes saved"
                  in editor.state_label.text(), what="the imported cases to be saved",
@@ -67,9 +68,14 @@ def test_new_set_import_run_rate_compare(open_app, fake_provider, tmp_path):
                 testsets.cases(session, testsets.require_test_set(session, "greetings"))]
     assert rows[3].variables == {"name": "Zoë 👋", "city": "  Tab\tville "}  # byte-exact
     assert rows[0].expected == "Echo: Greet Nour from القاهرة."
-    # editor.evaluators.add("contains", "{{ name }}")
+    click_button(editor, "+ Add evaluator")
+    row = editor.evaluators.rows[-1]
+    pick(row.kind, "Contains the text")
+    fill(row.value, "{{ name }}")
     app.aio.wait(lambda: "All changes saved" in editor.state_label.text())
-    snap(window, "testsets")
+    with app.workspace.session() as session:
+        assert testsets.require_test_set(session, "greetings").evaluators == ["contains:{{ name }}"]
+    snap(window, "journey4-testsets")
 
     # Run on two models
     window.pages.setCurrentIndex(1)
@@ -78,6 +84,9 @@ def test_new_set_import_run_rate_compare(open_app, fake_provider, tmp_path):
                  in panel.test_set_box.currentText(), what="the set in the Run panel",
                  state=panel.test_set_box.currentText)
     assert "other prompt" not in panel.test_set_box.currentText()
+    app.aio.wait(lambda: panel.specs.text() == "contains:{{ name }}",
+                 what="the set's evaluator in the Run panel", state=panel.specs.text)
+    assert panel.specs.rows[0].kind.currentText() == "Contains the text"
     for i in range(panel.providers.count()):
         tick(panel.providers, i)
     click(panel.start_button)
@@ -90,10 +99,11 @@ def test_new_set_import_run_rate_compare(open_app, fake_provider, tmp_path):
     first_run = grid.model.run_id
     assert len(grid.model.columns) == 2 and grid.model.total_rows == 4
     assert "interrupted" not in grid.subtitle.text()
+    assert "contains:{{ name }}" in grid.subtitle.text()
     app.aio.wait(lambda: all((t := grid.model.headerData(c, Qt.Orientation.Horizontal, TotalsRole))
                              is not None and t.done == 4 for c in (1, 2)),
                  what="the column totals to count every case")
-    snap(window, "run-grid")
+    snap(window, "journey4-run-grid")
 
     # Rate one result
     click_row(grid.table, 1, column=1)
@@ -115,7 +125,7 @@ def test_new_set_import_run_rate_compare(open_app, fake_provider, tmp_path):
     app.aio.wait(lambda: compare.base_box.count() >= 2, what="runs to compare")
     app.aio.wait(lambda: compare.model.rowCount() == 4, what="the comparison",
                  state=compare.summary.text)
-    snap(window, "compare-runs")
+    snap(window, "journey4-compare-runs")
     window.close()
 
 
@@ -133,7 +143,7 @@ def test_add_these_values_asks_which_set(open_app, fake_provider):
     dialog = app.wait_window(QDialog, "Add to a test set")
     assert dialog.set_box.currentText() == "New test set…"
     click(dialog.use_answer)
-    snap(dialog, "add-to-test-set")
+    snap(dialog, "journey4-add-to-test-set")
     click_button(dialog, "Add case")
     app.aio.wait(lambda: "Added case 1" in app.view.notice.text(), what="the note",
                  state=app.view.notice.text)

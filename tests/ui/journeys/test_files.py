@@ -7,6 +7,7 @@ from pathlib import Path
 
 from storage.workspace import prompts as repo
 from tests.ui.conftest import save_prompt
+from tests.ui.real_app import snap
 
 FOREIGN = Path(__file__).parents[2] / "fixtures" / "foreign"
 KEPT = "اكتب ردًّا مهذبًا على {{ message }}\r\n\tشكرًا 🙏"
@@ -28,6 +29,8 @@ def test_import_two_formats_then_back_up_and_restore(open_app, tmp_path):
     with app.workspace.session() as session:
         names = {p.name for p in repo.list_prompts(session)}
     assert names == imported
+    app.view.browser.tree.expandAll()
+    snap(app.window, "journey6-imported")
 
     backup = tmp_path / "backups" / "before-cleanup.promptpress"
     backup.parent.mkdir()
@@ -56,3 +59,4 @@ def test_import_two_formats_then_back_up_and_restore(open_app, tmp_path):
     kept = [p for p in app.workspace.path.parent.iterdir() if p.name != app.workspace.path.name
             and p.name.startswith(app.workspace.path.stem)]
     assert kept, "the replaced workspace is kept beside it"
+    snap(app.window, "journey6-restored")

@@ -13,7 +13,7 @@ def test_first_run_add_a_provider_then_a_new_prompt(open_app, fake_provider, tes
     assert view.stack.currentWidget() is view.welcome
     assert "add a provider first" in view.welcome_body.text()
     assert view.browser.names() == set()
-    snap(app.window, "welcome")
+    snap(app.window, "journey1-welcome")
 
     click_button(view.welcome, "Providers…")
     dialog = app.wait_window(QDialog, "Providers")
@@ -33,7 +33,7 @@ def test_first_run_add_a_provider_then_a_new_prompt(open_app, fake_provider, tes
     assert "Added local-echo" in dialog.status.text()
     assert "sk-test-secret" in test_keyring.secrets.values(), "the key went to the keychain"
     assert b"sk-test-secret" not in app.workspace.path.read_bytes()
-    snap(dialog, "providers")
+    snap(dialog, "journey1-providers")
     click_button(dialog, "Close")
     app.aio.wait(lambda: not dialog.isVisible())
     app.aio.wait(lambda: "add a provider first" not in view.welcome_body.text(),

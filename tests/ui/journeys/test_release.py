@@ -62,7 +62,7 @@ def test_keys_publish_promote_review_and_read(open_app, tmp_path, test_keyring, 
     app.person.wait_done()
     app.aio.wait(lambda: "Created “Ann, laptop”" in dialog.bar.text(), what="the new key",
                  state=dialog.bar.text)
-    snap(dialog, "signing-keys")
+    snap(dialog, "journey5-signing-keys")
     click_button(dialog, "Close")
     [ann] = keys.list_keys()
 
@@ -84,7 +84,7 @@ def test_keys_publish_promote_review_and_read(open_app, tmp_path, test_keyring, 
                  state=publish.summary.text)
     assert publish.channel.currentText() == "staging"
     assert "failed their tests" in publish.summary.text()
-    snap(publish, "publish")
+    snap(publish, "journey5-publish")
     app.person.will("Yes", title="Publish despite failed tests?")
     click(publish.publish_button)
     app.person.wait_done()
@@ -105,7 +105,7 @@ def test_keys_publish_promote_review_and_read(open_app, tmp_path, test_keyring, 
     app.person.wait_done()
     app.aio.wait(lambda: "approv" in browser.bar.text(), what="the pending promotion",
                  state=browser.bar.text)
-    snap(browser, "browse-releases")
+    snap(browser, "journey5-browse-releases")
     click_button(browser, "Close")
 
     # 4. Review and approve with the reviewer's key
@@ -115,7 +115,7 @@ def test_keys_publish_promote_review_and_read(open_app, tmp_path, test_keyring, 
     app.aio.wait(lambda: "waits for your approval on production" in review.summary.text(),
                  what="the pending release", state=review.summary.text)
     assert review.key.currentData() == reviewer.fingerprint
-    snap(review, "review")
+    snap(review, "journey5-review")
     click(review.approve_button)
     app.aio.wait(lambda: "Production now serves release 1" in review.bar.text(),
                  what="the approval", state=review.bar.text)

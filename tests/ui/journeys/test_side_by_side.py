@@ -57,4 +57,4 @@ def test_three_models_side_by_side_with_a_rate_limited_one(open_app, fake_provid
     assert "no answer" in busy.stats.text()
     request = fake_provider.requests[-1].body
     assert request["messages"][0] == {"role": "system", "content": "You summarise calls."}
-    snap(app.window, "playground")
+    snap(app.window, "journey2-playground")

@@ -60,7 +60,7 @@ def test_save_twice_then_compare_and_restore_from_history(open_app):
                  and panel.diff_view.diff.old_id == first_id
                  and panel.diff_view.diff.new_id == third_id, what="the diff of two versions")
     assert "version" in panel.diff_view.left_title.text()
-    snap(window, "history-diff")
+    snap(window, "journey3-history-diff")
 
     # 4. Restore the first version
     click_row(panel.table, rows[first_id])
