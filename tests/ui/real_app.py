@@ -186,8 +186,21 @@ def click(widget: QWidget) -> None:
     # Aim where the button is drawn: a check box's row is wider than its box and label.
     hint = widget.sizeHint()
     width = min(widget.width(), hint.width()) if hint.isValid() else widget.width()
+    fired: list[bool] = []
+    button = isinstance(widget, QAbstractButton)
+    if button:
+        slot = lambda *_: fired.append(True)  # noqa: E731
+        widget.clicked.connect(slot)
     QTest.mouseClick(widget, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
                      QPoint(max(1, width // 2), widget.height() // 2))
+    if button:
+        import shiboken6
+
+        if shiboken6.isValid(widget):
+            widget.clicked.disconnect(slot)
+        assert fired or not shiboken6.isValid(widget), (
+            f"the click on {widget.text()!r} did not reach it; in the way: "
+            f"{QApplication.activeModalWidget() or QApplication.activePopupWidget()}")
 
 
 class AppHarness:

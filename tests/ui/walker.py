@@ -99,7 +99,8 @@ class Walk:
     @staticmethod
     def buttons(window: QWidget) -> list[QAbstractButton]:
         return [b for b in window.findChildren(QAbstractButton)
-                if alive(b) and b.isVisible() and b.isEnabled() and b.window() is window]
+                if alive(b) and b.isVisible() and b.isEnabled() and b.window() is window
+                and not b.objectName().startswith("qt_")]  # Qt's own (a table's corner)
 
     @staticmethod
     def context_widgets(window: QWidget) -> list[QWidget]:

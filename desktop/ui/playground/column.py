@@ -66,7 +66,6 @@ class ModelColumn(QFrame):
         self.running: RunRecord | None = None
         self.shown: RunRecord | None = None
         self._pending: list[str] = []
-        self._loading = False
         self._stale = False
         self._started = time.perf_counter()
         self._applying = False
@@ -321,13 +320,8 @@ class ModelColumn(QFrame):
         try:
             params = self._parameters(provider, extra_params, tools)
             loop = asyncio.get_running_loop()
-            if not gateway.is_loaded():
-                self._loading = True
-                self._show_running_stats()
-                try:
-                    await loop.run_in_executor(None, gateway.preload)
-                finally:
-                    self._loading = False
+            # litellm is not waited for here: plain OpenAI-style calls do without it, and the
+            # gateway loads it off the loop for the calls that need it.
             # The keychain can be slow (or ask the user): never on the GUI thread.
             target = await loop.run_in_executor(None, play.target_for, provider)
             result = await gateway.complete(target, messages, params=params, stream=True,
@@ -412,10 +406,7 @@ class ModelColumn(QFrame):
         if record is None or self.shown is not record:
             return
         seconds = time.perf_counter() - self._started
-        if self._loading:
-            words = "Loading model support (first run only)"
-        else:
-            words = "Writing" if record.output else "Waiting for the first words"
+        words = "Writing" if record.output else "Waiting for the first words"
         self.stats.setText(f"{words}… {seconds:.1f} s")
 
     def cancel(self) -> None:
