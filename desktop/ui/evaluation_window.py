@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from .tasks import TaskSet, Writer
+from .widgets import resize_within
 
 
 class EvaluationWindow(QDialog):
@@ -20,7 +21,7 @@ class EvaluationWindow(QDialog):
 
         self.setWindowTitle(f"Test — {prompt_name}")
         self.setWindowFlag(Qt.WindowType.WindowMaximizeButtonHint, True)
-        self.resize(1400, 900)
+        resize_within(self, 1400, 900)
         self.prompt_name = prompt_name
         self.tasks = TaskSet()
         self.editor = TestSetEditor(workspace, writer, self.tasks, prompt=prompt_name)

@@ -18,7 +18,7 @@ from desktop.core.errors import USER_ERRORS
 
 from . import asking
 from .tasks import delete_when_done
-from .widgets import make_action
+from .widgets import make_action, resize_within
 
 if TYPE_CHECKING:
     from .workspace_view import WorkspaceView
@@ -166,7 +166,7 @@ class WorkspaceFeatures(QObject):
 
         window = QDialog(self.view)
         window.setWindowTitle(f"History — {tab.name}")
-        window.resize(1200, 800)
+        resize_within(window, 1200, 800)
         panel = HistoryPanel(self.view.workspace, tab.name, writer=self.view.writer, parent=window)
         box = QVBoxLayout(window)
         box.setContentsMargins(0, 0, 0, 0)

@@ -36,6 +36,7 @@ from storage.workspace.providers import ProviderError
 
 from .playground.params import explain
 from .tasks import TaskSet
+from .widgets import resize_within
 
 
 @dataclass(frozen=True)
@@ -182,7 +183,7 @@ class ProvidersDialog(QDialog):
         box.setSpacing(16)
         box.addLayout(left, 2)
         box.addLayout(right, 5)
-        self.resize(880, 520)
+        resize_within(self, 880, 520)
         self.new_provider()
 
     # -- loading -----------------------------------------------------------------------------

@@ -83,3 +83,13 @@ class MessageBar(QFrame):
 
     def text(self) -> str:
         return "" if self.isHidden() else self.label.text()
+
+
+def resize_within(window: QWidget, width: int, height: int) -> None:
+    """Give a window its preferred size, but never larger than the window it opens over (a
+    dialog should not hang off a laptop's screen)."""
+    parent = window.parentWidget()
+    if parent is not None and parent.window().isVisible():
+        outer = parent.window().size()
+        width, height = min(width, outer.width()), min(height, outer.height())
+    window.resize(width, height)

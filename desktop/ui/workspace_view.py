@@ -91,6 +91,7 @@ class WorkspaceView(QWidget):
         self.split = QSplitter(Qt.Orientation.Horizontal)
         self.split.setObjectName("workspaceSplit")
         self.split.setChildrenCollapsible(True)
+        self.browser.setMinimumWidth(180)  # names stay readable on a small screen
         self.split.addWidget(self.browser)
         self.split.addWidget(right)
         self.split.setStretchFactor(1, 1)

@@ -26,6 +26,7 @@ from desktop.core.testset_io import ImportPreview, preview_import
 
 from ..tasks import TaskSet
 from .common import FAIL, FAIL_BG, STYLE, one_line
+from ..widgets import resize_within
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -141,7 +142,7 @@ class ImportDialog(QDialog):
         self.setObjectName("importDialog")
         self.setWindowTitle("Import test cases")
         self.setStyleSheet(STYLE)
-        self.resize(1000, 680)
+        resize_within(self, 1000, 680)
         self.tasks = tasks or TaskSet()
         self.variables = list(variables) if variables is not None else None
         self.defaults = list(defaults)

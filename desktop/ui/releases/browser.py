@@ -14,7 +14,7 @@ from desktop.core.identity import author_name
 
 from .. import asking
 from ..tasks import TaskSet
-from ..widgets import MessageBar
+from ..widgets import MessageBar, resize_within
 from .common import (DestinationPicker, DialogWork, explain, heading, hint, isolate,
                      user_errors)
 from .tables import ReleasePrompt, ReleasePromptsModel, ReleasesModel
@@ -159,7 +159,7 @@ class ReleasesBrowser(QDialog):
         box.addWidget(splitter, 1)
         box.addWidget(self.bar)
         box.addLayout(buttons)
-        self.resize(1100, 680)
+        resize_within(self, 1100, 680)
 
     def done(self, result: int) -> None:  # noqa: D102 (closing: stop this dialog's work)
         self.work.close()

@@ -16,7 +16,7 @@ from storage.releases.keys import MIN_PASSPHRASE
 
 from .. import asking
 from ..tasks import TaskSet
-from ..widgets import MessageBar
+from ..widgets import MessageBar, resize_within
 from .common import DialogWork, explain, heading, hint, user_errors
 from .tables import KeysModel
 
@@ -170,7 +170,7 @@ class KeysDialog(QDialog):
         box.addStretch(1)
         box.addWidget(self.bar)
         box.addLayout(bottom)
-        self.resize(780, 560)
+        resize_within(self, 780, 560)
         self._show_key()
 
     def done(self, result: int) -> None:  # noqa: D102 (closing: stop this dialog's work)

@@ -26,7 +26,7 @@ from storage.releases.content import version_id
 
 from .. import asking
 from ..tasks import TaskSet
-from ..widgets import MessageBar
+from ..widgets import MessageBar, resize_within
 from .common import DestinationPicker, DialogWork, explain, heading, hint, user_errors
 from .messages import escape, moved_html, summary_html
 from .publish_detail import PromptDetail
@@ -181,7 +181,7 @@ class PublishDialog(QDialog):
         box.addWidget(self.key_label)
         box.addWidget(self.bar)
         box.addLayout(buttons)
-        self.resize(1180, 760)
+        resize_within(self, 1180, 760)
         self._update_summary()
         self._show_detail()
 

@@ -18,7 +18,7 @@ from storage.releases.errors import NothingPending
 
 from .. import asking
 from ..tasks import TaskSet
-from ..widgets import MessageBar
+from ..widgets import MessageBar, resize_within
 from .common import DestinationPicker, DialogWork, explain, heading, user_errors
 from .diffhtml import change_html
 from .messages import review_html
@@ -132,7 +132,7 @@ class ReviewDialog(QDialog):
         box.addWidget(splitter, 1)
         box.addWidget(self.bar)
         box.addLayout(buttons)
-        self.resize(1100, 720)
+        resize_within(self, 1100, 720)
         self._update_buttons()
 
     def done(self, result: int) -> None:  # noqa: D102 (closing: stop this dialog's work)

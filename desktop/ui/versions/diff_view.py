@@ -36,7 +36,7 @@ from .changes import ChangeList
 from .lists import CHANGE_ROLE, WrappingDelegate, fill_changes, fill_settings, select_change
 from .pane import DiffPane
 from .style import LEGEND, LEGEND_TIP, STYLE
-from ..widgets import on_click
+from ..widgets import on_click, resize_within
 
 SIDE_BY_SIDE = "side-by-side"
 INLINE = "inline"
@@ -511,4 +511,4 @@ class DraftDiffDialog(QDialog):
         box.addWidget(self.view, 1)
         box.addWidget(buttons)
         box.setContentsMargins(0, 0, 10, 10)
-        self.resize(1300, 820)
+        resize_within(self, 1300, 820)
