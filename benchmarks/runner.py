@@ -9,7 +9,7 @@ in one run, makes the same N requests (N test cases, one version, one model) two
   Gateway uses underneath). Note: httpcore 1.0's pool scans every connection on each request,
   so at 32+ connections raw httpx is CPU-bound on a slow or busy machine.
 
-Efficiency = ideal time (N x latency / concurrency) / wall time. Target for the runner: >= 0.85.
+Efficiency = ideal time (N x latency / concurrency) / wall time. Target for the runner: >= 0.90.
 Each is warmed up first (connections, imports, caches) with a short run of its own.
 
     .venv/bin/python benchmarks/runner.py [--cases 2000] [--concurrency 32] [--latency 0.1]
@@ -165,7 +165,7 @@ async def main_async(base_url: str, args: argparse.Namespace) -> None:
     print(f"\ncases {args.cases}, concurrency {args.concurrency}, server latency "
           f"{args.latency * 1000:.0f} ms, ideal {ideal:.2f} s{best}")
     print(f"efficiency: runner {ideal / best_runner:.3f}, raw httpx {ideal / best_httpx:.3f}, "
-          f"raw aiohttp {ideal / best_aiohttp:.3f} (target for the runner: >= 0.85)")
+          f"raw aiohttp {ideal / best_aiohttp:.3f} (target for the runner: >= 0.90)")
 
 
 def main() -> None:
