@@ -116,3 +116,13 @@ def delete_draft(session: Session, draft_id: int) -> None:
     if draft is not None:
         session.delete(draft)
         session.flush()
+
+
+def base_version(session: Session, draft_id: int, prompt_id: int) -> Version | None:
+    """The version a draft started from, if it is still a version of `prompt_id`: the parent
+    of what the draft saves next (a fork from history, or a second tab, keeps its own)."""
+    draft = session.get(Draft, draft_id)
+    if draft is None or draft.base_version_pk is None:
+        return None
+    base = session.get(Version, draft.base_version_pk)
+    return base if base is not None and base.prompt_id == prompt_id else None

@@ -25,8 +25,8 @@ from .trash import DeletedPrompt, delete_prompt, list_deleted, purge_deleted, un
 from .versions import (PromptSummary, SaveOutcome, VersionHeader, VersionRecord, content_of,
                        create_prompt, ensure_folders, find_version, get_prompt, import_version,
                        is_ancestor, latest_version, list_prompts, live_prompts,
-                       live_prompts_with_versions, newest_version, require_prompt, resolve,
-                       save_version, version_history, version_records, versions_by_pk)
+                       live_prompts_with_versions, newest_version, ref_of, require_prompt,
+                       resolve, save_version, version_history, version_records, versions_by_pk)
 
 history = version_history  # the old name, still used by the UI
 
@@ -37,7 +37,7 @@ __all__ = [
     "event_rows", "explicit_folders", "find_version", "folder_exists", "get_prompt", "history",
     "history_rows", "import_version", "is_ancestor", "latest_version", "list_deleted",
     "list_folders", "list_prompts", "live_prompts", "live_prompts_with_versions",
-    "move_prompt", "newest_version", "purge_deleted", "rename_folder", "rename_prompt",
+    "move_prompt", "newest_version", "purge_deleted", "ref_of", "rename_folder", "rename_prompt",
     "require_prompt", "resolve", "restore_version", "save_version", "search", "split_ref",
     "undelete_prompt", "validate_prompt_name", "version_history", "version_records",
     "versions_by_pk",

@@ -309,3 +309,11 @@ def live_prompts_with_versions(session: Session) -> list[tuple[Prompt, list[Vers
     for prompt_id, *header in rows:
         by_prompt.setdefault(prompt_id, []).append(VersionHeader(*header))
     return [(prompts[i], by_prompt[i]) for i in prompts if i in by_prompt]
+
+
+def ref_of(session: Session, version_pk: int) -> str:
+    """`name@version_id` of the version with this primary key."""
+    version = session.get(Version, version_pk)
+    if version is None:
+        raise PromptError("That version is gone from the workspace.")
+    return f"{version.prompt.name}@{version.version_id}"
