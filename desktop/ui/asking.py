@@ -21,6 +21,14 @@ from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QLineEdit, QMe
 Button = QMessageBox.StandardButton
 
 
+def dispose(dialog: QWidget) -> None:
+    """Delete a dialog after use, unless it went already with the window it belonged to."""
+    import shiboken6
+
+    if shiboken6.isValid(dialog):
+        dialog.deleteLater()
+
+
 async def run_dialog(dialog: QDialog) -> int:
     """Open `dialog` window-modal and wait for its result (Accepted/Rejected or a button).
 
@@ -38,7 +46,9 @@ async def run_dialog(dialog: QDialog) -> int:
     try:
         return await answered
     finally:
-        if not answered.done():
+        import shiboken6
+
+        if not answered.done() and shiboken6.isValid(dialog):
             dialog.reject()
 
 
@@ -55,7 +65,7 @@ async def question(parent: QWidget | None, title: str, text: str,
         clicked = box.clickedButton()
         return box.standardButton(clicked) if clicked is not None else Button.Cancel
     finally:
-        box.deleteLater()
+        dispose(box)
 
 
 async def confirm(parent: QWidget | None, title: str, text: str, *,
@@ -90,7 +100,7 @@ async def text(parent: QWidget | None, title: str, label: str, value: str = "", 
         result = await run_dialog(dialog)
         return dialog.textValue() if result == QDialog.DialogCode.Accepted else None
     finally:
-        dialog.deleteLater()
+        dispose(dialog)
 
 
 # -- files ----------------------------------------------------------------------------------
@@ -127,7 +137,7 @@ async def _choose(parent: QWidget | None, caption: str, purpose: str, filters: s
             return []
         chosen = dialog.selectedFiles()
     finally:
-        dialog.deleteLater()
+        dispose(dialog)
     if chosen:
         remember_folder(purpose, chosen[0])
     return chosen

@@ -374,31 +374,33 @@ class WorkspaceFeatures(QObject):
             self.view.tasks.spawn(self._add_values(tab))
 
     async def _add_values(self, tab) -> None:
-        from .evaluation import testset_store as store
+        from desktop.core.ops import testsets as testset_ops
+
         from .evaluation.add_case_dialog import AddCaseDialog
 
         await tab.refresh()
         values = {name: tab.variables.values().get(name, "") for name in tab.used}
-        sets = await self.view.writer.run(store.choices_for, self.view.workspace, tab.name)
+        sets = await self.view.writer.run(testset_ops.choices, self.view.workspace, tab.name)
         dialog = AddCaseDialog(tab.name, values, tab.primary_answer(), sets, self.view)
         try:
             if await asking.run_dialog(dialog) != QDialog.DialogCode.Accepted:
                 return
             name, new, expected = dialog.choice()
         finally:
-            dialog.deleteLater()
+            asking.dispose(dialog)
         editor = self._open_editor_of(name)
         if editor is not None:  # that set is open for editing: add it there, undoably
             editor.add_case(values, expected)
             count = editor.model.rowCount()
         else:
             try:
-                count = await self.view.writer.run(
-                    store.add_case, self.view.workspace, name, values, expected,
+                changes = await self.view.writer.run(
+                    testset_ops.add_case, self.view.workspace, name, values, expected,
                     create_for=tab.name if new else None)
             except USER_ERRORS as exc:
                 self._problem("Add to a test set", exc)
                 return
+            count = changes.value
         self.view.notice.show_message(
             "success", f"Added case {count} to the test set “{name}”"
             + (" with the answer as expected output." if expected is not None else "."),

@@ -209,3 +209,32 @@ def content_hash(rows: Iterable[CaseData]) -> str:
         ).encode("utf-8"))
         digest.update(b"\n")
     return digest.hexdigest()
+
+
+def owner_name(session: Session, test_set: TestSet) -> str | None:
+    """The name of the prompt the set belongs to, if any."""
+    if test_set.prompt_id is None:
+        return None
+    return session.scalar(select(Prompt.name).where(Prompt.id == test_set.prompt_id))
+
+
+def _by_id(session: Session, test_set_id: int) -> TestSet:
+    test_set = session.get(TestSet, test_set_id)
+    if test_set is None:
+        raise TestSetError("This test set was deleted; nothing was saved.")
+    return test_set
+
+
+def name_of(session: Session, test_set_id: int) -> str:
+    return _by_id(session, test_set_id).name
+
+
+def set_settings(session: Session, test_set_id: int, min_score: float | None,
+                 evaluators: Sequence[str]) -> str:
+    """The set's pass mark and default evaluators; returns its name."""
+    check_min_score(min_score)
+    test_set = _by_id(session, test_set_id)
+    test_set.min_score = min_score
+    test_set.evaluators = list(evaluators)
+    test_set.updated_at = utcnow()
+    return test_set.name

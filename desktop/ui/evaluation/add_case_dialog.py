@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .testset_store import SetChoice
+from desktop.core.ops.testsets import SetChoice
 
 NEW = "__new__"
 

@@ -246,12 +246,14 @@ class ImportDialog(QDialog):
 
     # -- loading -------------------------------------------------------------------------
     def choose_file(self) -> None:
+        self.tasks.spawn(self._ask_file())
+
+    async def _ask_file(self) -> None:
         from .. import asking
 
-        name, _ = QFileDialog.getOpenFileName(self, "Import test cases",
-                                              asking.last_folder("testset-import"), FILE_FILTER)
+        name = await asking.open_file(self, "Choose the file to import", "testset-import",
+                                      FILE_FILTER)
         if name:
-            asking.remember_folder("testset-import", name)
             self.load(name)
 
     def load(self, path: str | Path) -> None:

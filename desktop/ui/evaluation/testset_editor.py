@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.evaluators import KINDS, SpecError, parse_spec
+from desktop.core.ops import testsets as testset_ops
 from desktop.core.testset_io import ExportProblem, write_export
 from storage.workspace.db import Workspace
 from storage.workspace.testsets import TestSetError
@@ -29,7 +30,6 @@ from storage.workspace.testsets import TestSetError
 from .. import asking
 from ..tasks import TaskSet, Writer
 from ..widgets import MessageBar, on_click
-from . import testset_store as store
 from .common import STYLE
 from .evaluator_picker import EvaluatorPicker
 from .import_dialog import ImportDialog
@@ -73,7 +73,7 @@ class TestSetEditor(QWidget):
         self.workspace = workspace
         self.writer = writer
         self.tasks = tasks or TaskSet()
-        self.loaded: store.LoadedSet | None = None
+        self.loaded: testset_ops.LoadedSet | None = None
         self._saving = False
         self._dirty_cases = False
         self._dirty_settings = False
@@ -226,7 +226,7 @@ class TestSetEditor(QWidget):
     # -- opening -------------------------------------------------------------------------
     async def refresh_names(self, select: str | None = None) -> None:
         """The list of test sets: this prompt's first, then the others, saying whose they are."""
-        choices = await self.writer.run(store.choices_for, self.workspace, self.prompt or "")
+        choices = await self.writer.run(testset_ops.choices, self.workspace, self.prompt or "")
         current = select or (self.loaded.name if self.loaded else None)
         self.set_box.clear()
         for choice in choices:
@@ -258,7 +258,7 @@ class TestSetEditor(QWidget):
         """Show the test set `name` (after saving anything pending in the one shown)."""
         await self.flush()
         try:
-            loaded = await self.writer.run(store.load, self.workspace, name)
+            loaded = await self.writer.run(testset_ops.load, self.workspace, name)
         except TestSetError as exc:
             self.message.show_message("error", str(exc))
             return
@@ -279,7 +279,7 @@ class TestSetEditor(QWidget):
 
     async def create_async(self, name: str, prompt: str | None = None) -> None:
         try:
-            await self.writer.run(store.create, self.workspace, name, prompt)
+            await self.writer.run(testset_ops.create, self.workspace, name, prompt)
         except TestSetError as exc:
             self.message.show_message("error", str(exc))
             return
@@ -371,7 +371,7 @@ class TestSetEditor(QWidget):
                 return self.apply_import(dialog)
             return 0
         finally:
-            dialog.deleteLater()
+            asking.dispose(dialog)
 
     def apply_import(self, dialog: ImportDialog) -> int:
         """Put an accepted import's rows in the table (one undoable step); returns how many."""
@@ -454,19 +454,21 @@ class TestSetEditor(QWidget):
                     rows = self.model.rows()
                     self.state_label.setText("Saving…")
                     try:
-                        outcome = await self.writer.run(store.sync_cases, self.workspace,
-                                                        loaded.id, rows)
+                        saved = await self.writer.run(
+                            testset_ops.save_cases, self.workspace, loaded.id,
+                            [(row.case_id, row.data()) for row in rows])
                     except TestSetError as exc:
                         self.message.show_message("error", str(exc))
                         return
                     if self.loaded is loaded:
-                        self.model.assign_ids(outcome.ids)
+                        self.model.assign_ids({row.uid: case_id for row, case_id
+                                               in zip(rows, saved.value)})
                 if self._dirty_settings:
                     self._dirty_settings = False
                     specs, problems = check_specs(self.specs_edit.text())
                     if not problems:
-                        await self.writer.run(store.save_settings, self.workspace, loaded.id,
-                                              self.min_score, specs)
+                        await self.writer.run(testset_ops.save_settings, self.workspace,
+                                              loaded.id, self.min_score, specs)
                 self.state_label.setText("All changes saved")
                 self.saved.emit(loaded.name)
         finally:

@@ -12,9 +12,10 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor, QUndoCommand, QUndoStack
 
-from desktop.core.testset_io import parse_tags
+from dataclasses import dataclass, field
 
-from .testset_store import CaseRow
+from desktop.core.testset_io import parse_tags
+from storage.workspace.testsets import CaseData
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -25,6 +26,26 @@ EXPECTED, NOTES, TAGS = ("expected",), ("notes",), ("tags",)
 ROLE_TITLES = {EXPECTED: "Expected output", NOTES: "Notes", TAGS: "Tags"}
 
 _uids = itertools.count(1)
+
+
+@dataclass(slots=True)
+class CaseRow:
+    """One editable row. `uid` names it for undo (stable across delete + undo); `case_id` is
+    its stored id, None until first saved."""
+
+    uid: int
+    variables: dict[str, str] = field(default_factory=dict)
+    expected: str | None = None
+    notes: str = ""
+    tags: list[str] = field(default_factory=list)
+    case_id: int | None = None
+
+    def copy(self) -> "CaseRow":
+        return CaseRow(self.uid, dict(self.variables), self.expected, self.notes,
+                       list(self.tags), self.case_id)
+
+    def data(self) -> CaseData:
+        return CaseData(dict(self.variables), self.expected, self.notes, tuple(self.tags))
 
 
 def new_row(variables: Mapping[str, Any] | None = None, expected: str | None = None,

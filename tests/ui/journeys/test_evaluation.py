@@ -51,7 +51,7 @@ def test_new_set_import_run_rate_compare(open_app, fake_provider, tmp_path):
 
     click_button(editor, "Import…")
     importer = app.wait_window(QDialog, "Import test cases")
-    app.person.will_choose(source, title="Import test cases")
+    app.person.will_choose(source, title="Choose the file to import")
     click_button(importer, "Choose file…")
     app.person.wait_done()
     app.aio.wait(lambda: importer.preview is not None and importer.import_button.isEnabled(),

@@ -1,0 +1,119 @@
+"""Test-set operations: list, open, create, edit in place, settings, add one case."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from desktop.core.templates import find_variables
+from storage.workspace import prompts as prompt_repo
+from storage.workspace import testsets
+from storage.workspace.db import Workspace
+
+from . import Changes
+
+
+@dataclass(frozen=True, slots=True)
+class SetChoice:
+    """A test set as lists show it."""
+
+    name: str
+    cases: int
+    prompt: str | None  # the prompt it belongs to, if any
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedSet:
+    """A test set opened for editing."""
+
+    id: int
+    name: str
+    prompt: str | None
+    variables: tuple[str, ...]  # the prompt's variables first, then any other a case uses
+    defaults: tuple[str, ...]  # variables with a default value (may have no column)
+    min_score: float | None
+    evaluators: tuple[str, ...]
+    cases: tuple[tuple[int, dict[str, Any], str | None, str, tuple[str, ...]], ...]
+
+
+def choices(workspace: Workspace, prompt: str = "") -> list[SetChoice]:
+    """Every test set, `prompt`'s first, then by name."""
+    with workspace.session() as session:
+        found = [SetChoice(ts.name, n, testsets.owner_name(session, ts))
+                 for ts, n in testsets.list_test_sets(session)]
+    return sorted(found, key=lambda c: (c.prompt != prompt, c.name.casefold()))
+
+
+def _prompt_variables(session, prompt) -> tuple[list[str], list[str]]:
+    version = prompt_repo.latest_version(session, prompt) if prompt is not None else None
+    if version is None:
+        return [], []
+    content = prompt_repo.content_of(version)
+    return list(find_variables(content)), [v.name for v in content.variables
+                                             if v.default is not None]
+
+
+def load(workspace: Workspace, name: str) -> LoadedSet:
+    with workspace.session() as session:
+        test_set = testsets.require_test_set(session, name)
+        owner = testsets.owner_name(session, test_set)
+        prompt = prompt_repo.get_prompt(session, owner) if owner else None
+        names, defaults = _prompt_variables(session, prompt)
+        rows = testsets.case_rows(session, test_set)
+        seen = dict.fromkeys(names)
+        for _id, data in rows:
+            seen.update(dict.fromkeys(data.variables))
+        return LoadedSet(test_set.id, test_set.name, prompt.name if prompt else None,
+                         tuple(seen), tuple(defaults), test_set.min_score,
+                         tuple(test_set.evaluators or ()),
+                         tuple((i, dict(d.variables), d.expected, d.notes, tuple(d.tags))
+                               for i, d in rows))
+
+
+def create(workspace: Workspace, name: str, prompt: str | None = None) -> Changes:
+    with workspace.session() as session:
+        owner = prompt_repo.get_prompt(session, prompt) if prompt else None
+        testsets.create_test_set(session, name, prompt=owner)
+    return Changes(f"Created the test set “{name}”.", test_sets=frozenset({name}))
+
+
+def save_cases(workspace: Workspace, test_set_id: int,
+               rows: Sequence[tuple[int | None, testsets.CaseData]]) -> Changes:
+    """Make the stored cases exactly `rows` (case id or None, data), in order, in place: a case
+    that still exists keeps its id, so earlier runs still show it. `value`: the case ids."""
+    with workspace.session() as session:
+        ids = testsets.sync_cases(session, test_set_id, rows)
+        name = testsets.name_of(session, test_set_id)
+    return Changes(test_sets=frozenset({name}), value=ids)
+
+
+def save_settings(workspace: Workspace, test_set_id: int, min_score: float | None,
+                  evaluators: Sequence[str]) -> Changes:
+    """The pass mark and the default evaluators."""
+    with workspace.session() as session:
+        name = testsets.set_settings(session, test_set_id, min_score, evaluators)
+    return Changes(test_sets=frozenset({name}))
+
+
+def add_case(workspace: Workspace, name: str, variables: dict[str, str], expected: str | None,
+             *, create_for: str | None = None) -> Changes:
+    """Append one case to the set `name` (made first, for the prompt `create_for`, if asked).
+    `value`: how many cases the set has now."""
+    with workspace.session() as session:
+        if create_for is not None:
+            owner = prompt_repo.get_prompt(session, create_for)
+            test_set = testsets.create_test_set(session, name, prompt=owner)
+        else:
+            test_set = testsets.require_test_set(session, name)
+        testsets.append_cases(session, test_set, [testsets.CaseData(dict(variables), expected)])
+        count = len(testsets.cases(session, test_set))
+    return Changes(f"Added case {count} to the test set “{name}”"
+                   + (" with the answer as expected output." if expected is not None else "."),
+                   test_sets=frozenset({name}), value=count)
+
+
+def first_rows(workspace: Workspace, limit: int = 30) -> list[tuple[str, list[tuple[int, dict]]]]:
+    """Each set's first cases: the playground's "fill values from a test set" menu."""
+    with workspace.session() as session:
+        return testsets.first_rows(session, limit)
