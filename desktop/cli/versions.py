@@ -11,8 +11,8 @@ from collections.abc import Callable
 from desktop.core import version_history
 from desktop.core.diff import render_terminal
 from desktop.core.errors import UserError
-from desktop.core.exchange import export_prompts, import_paths
-from desktop.core.identity import author_name
+from desktop.core.ops import prompts as prompt_ops
+from desktop.core.ops import workspace as workspace_ops
 from storage.workspace import backup as backups
 from storage.workspace import prompts as repo
 from storage.workspace.db import default_workspace_path
@@ -44,9 +44,9 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise UserError("Give prompt or folder names, or --all, not both.")
     if not args.all and not args.names:
         raise UserError("Say what to export: prompt or folder names, or --all.")
-    with open_workspace(args) as workspace, workspace.session() as session:
-        report = export_prompts(session, args.to, None if args.all else args.names,
-                                overwrite=args.overwrite)
+    with open_workspace(args) as workspace:
+        report = workspace_ops.export(workspace, args.to, None if args.all else args.names,
+                                      overwrite=args.overwrite).value
     for item in report.prompts:
         state = "written " if item.written else "same    "
         print(f"{state} {item.prompt_file}  ({item.versions} version"
@@ -60,8 +60,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     with open_workspace(args) as workspace:
-        report = import_paths(workspace, args.paths, into=args.into, author=author_name(),
-                              dry_run=args.dry_run)
+        report = workspace_ops.import_files(workspace, args.paths, into=args.into,
+                                            dry_run=args.dry_run).value
     for item in report.files:
         for line in item.lines():
             print(line)
@@ -74,62 +74,39 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_prompt_restore(args: argparse.Namespace) -> int:
-    with open_workspace(args) as workspace, workspace.session() as session:
-        outcome = version_history.restore(session, args.ref, author=author_name(), message=args.message)
-        name = outcome.version.prompt.name
-        vid = outcome.version.version_id
-        previous = outcome.previous.version_id if outcome.previous else None
-    if not outcome.changed:
-        print(f"{vid[:12]} already is the current version of {name}; nothing changed.",
-              file=sys.stderr)
-    else:
-        print(f"Restored {name} to {vid[:12]} (was {previous[:12] if previous else '-'}). "
-              f"Undo: promptpress prompt restore {name}@{previous[:12] if previous else ''}",
-              file=sys.stderr)
+    with open_workspace(args) as workspace:
+        changes = prompt_ops.restore(workspace, args.ref, message=args.message)
+    vid, previous, changed = changes.value
+    name = args.ref.partition("@")[0]
+    undo = (f" Undo: promptpress prompt restore {name}@{previous[:12]}"
+            if changed and previous else "")
+    print(changes.message + undo, file=sys.stderr)
     print(vid)
     return 0
 
 
 def cmd_rename(args: argparse.Namespace) -> int:
-    with open_workspace(args) as workspace, workspace.session() as session:
-        if repo.get_prompt(session, args.old) is not None:
-            repo.rename_prompt(session, args.old, args.new, author=author_name())
-            print(f"Renamed {args.old} to {args.new}; its history stays with it.")
-            return 0
-        if repo.folder_exists(session, args.old.strip("/")):
-            moved = repo.rename_folder(session, args.old, args.new, author=author_name())
-            print(f"Renamed the folder {args.old.strip('/')} to {args.new.strip('/')} "
-                  f"({len(moved)} prompt(s) moved).")
-            return 0
-    raise repo.PromptError(f"There is no prompt or folder named {args.old!r}. "
-                           "`promptpress prompt list` shows them.")
+    with open_workspace(args) as workspace:
+        print(prompt_ops.rename(workspace, args.old, args.new).message)
+    return 0
 
 
 def cmd_move(args: argparse.Namespace) -> int:
-    folder = args.to.strip("/")
-    with open_workspace(args) as workspace, workspace.session() as session:
-        moved = [(name, repo.move_prompt(session, name, folder, author=author_name()).name)
-                 for name in args.names]
-    for old, new in moved:
-        print(f"Moved {old} to {new}.")
+    with open_workspace(args) as workspace:
+        print(prompt_ops.move(workspace, args.names, args.to).message)
     return 0
 
 
 def cmd_delete(args: argparse.Namespace) -> int:
-    with open_workspace(args) as workspace, workspace.session() as session:
-        deleted = repo.delete_prompt(session, args.name, author=author_name())
-    print(f"Deleted {deleted.name} ({deleted.versions} version"
-          f"{'s' if deleted.versions != 1 else ''} kept in the trash). "
-          f"Undo: promptpress prompt undelete {deleted.name}")
+    with open_workspace(args) as workspace:
+        changes = prompt_ops.delete(workspace, args.name)
+    print(f"{changes.message} Undo: promptpress prompt undelete {changes.value.name}")
     return 0
 
 
 def cmd_undelete(args: argparse.Namespace) -> int:
-    with open_workspace(args) as workspace, workspace.session() as session:
-        prompt = repo.undelete_prompt(session, args.name, new_name=args.new_name,
-                                      author=author_name())
-        name = prompt.name
-    print(f"Undeleted {name}" + (f" (was {args.name})" if name != args.name else "") + ".")
+    with open_workspace(args) as workspace:
+        print(prompt_ops.undelete(workspace, args.name, new_name=args.new_name).message)
     return 0
 
 

@@ -26,44 +26,11 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import select
-
-from storage.workspace import prompts as repo
-from storage.workspace.models import Folder
+from desktop.core.ops.workspace import PromptEntry
 
 PathRole = Qt.ItemDataRole.UserRole + 1  # full name ("support/summarize-call") or folder path
 KindRole = Qt.ItemDataRole.UserRole + 2  # "folder" or "prompt"
 SearchRole = Qt.ItemDataRole.UserRole + 3  # lower-cased name and text, for the filter
-
-
-@dataclass(frozen=True)
-class PromptEntry:
-    """What the browser knows of a prompt: loaded off the GUI thread."""
-
-    name: str
-    description: str = ""
-    versions: int = 0
-    latest_id: str | None = None
-    text: str = ""  # the latest version's messages, for search
-    draft: bool = False  # open in a tab, never saved as a version yet
-
-
-def load_entries(workspace) -> tuple[list[PromptEntry], list[str]]:
-    """Prompts with the text of their latest version, and the explicit folders."""
-    with workspace.session() as session:
-        entries = []
-        for summary in repo.list_prompts(session):
-            text = ""
-            if summary.latest_id:
-                try:
-                    content = repo.content_of(repo.resolve(session, f"{summary.name}@{summary.latest_id}"))
-                    text = "\n".join(m.content for m in content.messages)
-                except Exception:  # an unreadable version must not hide the prompt
-                    text = ""
-            entries.append(PromptEntry(summary.name, summary.description, summary.versions,
-                                       summary.latest_id, text))
-        folders = list(session.scalars(select(Folder.path).order_by(Folder.path)))
-    return entries, folders
 
 
 @dataclass(eq=False)

@@ -7,7 +7,6 @@ workspace view; the work itself runs on the view's writer thread.
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt
@@ -15,6 +14,8 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDialog, QMenu, QVBoxLayout, QWidget
 
 from desktop.core.errors import USER_ERRORS
+from desktop.core.ops import prompts as prompt_ops
+from desktop.core.ops import workspace as workspace_ops
 
 from . import asking
 from .tasks import delete_when_done
@@ -24,73 +25,6 @@ if TYPE_CHECKING:
     from .workspace_view import WorkspaceView
 
 log = logging.getLogger(__name__)
-
-
-def _fork_version(workspace, version_pk: int):
-    from desktop.core import history
-
-    from storage.workspace.models import Version
-
-    with workspace.session() as session:
-        version = session.get(Version, version_pk)
-        return history.fork(session, f"{version.prompt.name}@{version.version_id}")
-
-
-def _saved_content(workspace, version_id: str | None, name: str):
-    if not version_id:
-        return None
-    from storage.workspace import prompts as repo
-
-    with workspace.session() as session:
-        return repo.content_of(repo.resolve(session, f"{name}@{version_id}"))
-
-
-def _export(workspace, directory: str, names: list[str] | None):
-    from desktop.core.exchange import export_prompts
-
-    with workspace.session() as session:
-        return export_prompts(session, Path(directory), names)
-
-
-def _import(workspace, paths: list[str]):
-    from desktop.core.exchange import import_paths
-    from desktop.core.identity import author_name
-
-    return import_paths(workspace, [Path(p) for p in paths], author=author_name())
-
-
-def _rename(workspace, old: str, new: str, kind: str) -> list[tuple[str, str]]:
-    """Rename a prompt or a folder; returns the (old, new) name of every prompt that moved."""
-    from desktop.core.identity import author_name
-    from storage.workspace import prompts as repo
-
-    with workspace.session() as session:
-        if kind == "folder":
-            return list(repo.rename_folder(session, old, new, author=author_name()))
-        repo.rename_prompt(session, old, new, author=author_name())
-        return [(old, new)]
-
-
-def _delete(workspace, name: str):
-    from desktop.core.identity import author_name
-    from storage.workspace import prompts as repo
-
-    with workspace.session() as session:
-        return repo.delete_prompt(session, name, author=author_name())
-
-
-def _undelete(workspace, name: str):
-    from desktop.core.identity import author_name
-    from storage.workspace import prompts as repo
-
-    with workspace.session() as session:
-        return repo.undelete_prompt(session, name, author=author_name())
-
-
-def _backup(workspace, target: str):
-    from storage.workspace.backup import backup_workspace
-
-    return backup_workspace(workspace, Path(target), overwrite=True)
 
 
 class WorkspaceFeatures(QObject):
@@ -188,8 +122,8 @@ class WorkspaceFeatures(QObject):
         self.view.tasks.spawn(self._open_version(version_pk))
 
     async def _open_version(self, version_pk: int) -> None:
-        seed = await self.view.writer.run(_fork_version, self.view.workspace, version_pk)
-        await self.view.open_seed(seed)
+        changes = await self.view.writer.run(prompt_ops.fork, self.view.workspace, version_pk)
+        await self.view.open_seed(changes.value)
 
     def compare_with_saved(self) -> None:
         tab = self._tab_or_say()
@@ -204,8 +138,10 @@ class WorkspaceFeatures(QObject):
         except USER_ERRORS as exc:
             self._problem("Compare", exc)
             return
-        saved = await self.view.writer.run(_saved_content, self.view.workspace,
-                                           tab.base_version_id, tab.name)
+        saved = None
+        if tab.base_version_id:
+            saved = await self.view.writer.run(prompt_ops.content, self.view.workspace,
+                                               f"{tab.name}@{tab.base_version_id}")
         dialog = DraftDiffDialog(draft, saved, prompt_name=tab.name, parent=self.view)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self._keep(dialog)
@@ -226,19 +162,12 @@ class WorkspaceFeatures(QObject):
 
     async def _rename(self, old: str, new: str, kind: str) -> None:
         try:
-            moved = await self.view.writer.run(_rename, self.view.workspace, old, new, kind)
+            changes = await self.view.writer.run(prompt_ops.rename, self.view.workspace, old, new)
         except USER_ERRORS as exc:
             self._problem("Rename", exc)
             return
-        renamed = dict(moved)
-        for tab in self.view.tab_list():
-            if tab.name in renamed:  # keep open tabs pointing at the prompt under its new name
-                tab.name = renamed[tab.name]
-                tab.refresh_now()
-                self.view._tab_changed(tab)
-                self.view._update_tab_title(tab)
-        await self.view.refresh_browser()
-        self.view.notice.show_message("info", f"Renamed “{old}” to “{new}”. Its history is kept.")
+        await self.view.apply(changes)
+        self.view.notice.show_message("info", changes.message)
 
     def delete(self, name: str) -> None:
         self.view.tasks.spawn(self._ask_delete(name))
@@ -252,22 +181,22 @@ class WorkspaceFeatures(QObject):
 
     async def _delete(self, name: str) -> None:
         try:
-            await self.view.writer.run(_delete, self.view.workspace, name)
+            changes = await self.view.writer.run(prompt_ops.delete, self.view.workspace, name)
         except USER_ERRORS as exc:
             self._problem("Delete", exc)
             return
-        await self.view.refresh_browser()
+        await self.view.apply(changes)
         self.view.notice.show_message(
-            "info", f"Deleted “{name}”.", [("Undo", lambda: self.view.tasks.spawn(self._undelete(name)))])
+            "info", changes.message, [("Undo", lambda: self.view.tasks.spawn(self._undelete(name)))])
 
     async def _undelete(self, name: str) -> None:
         try:
-            await self.view.writer.run(_undelete, self.view.workspace, name)
+            changes = await self.view.writer.run(prompt_ops.undelete, self.view.workspace, name)
         except USER_ERRORS as exc:
             self._problem("Undo delete", exc)
             return
-        await self.view.refresh_browser()
-        self.view.notice.show_message("success", f"“{name}” is back, with its history.")
+        await self.view.apply(changes)
+        self.view.notice.show_message("success", changes.message)
 
     # -- files and backups -----------------------------------------------------------------
     def import_prompts(self) -> None:
@@ -282,14 +211,14 @@ class WorkspaceFeatures(QObject):
 
     async def _import(self, paths: list[str]) -> None:
         try:
-            report = await self.view.writer.run(_import, self.view.workspace, paths)
+            changes = await self.view.writer.run(workspace_ops.import_files, self.view.workspace,
+                                                 paths)
         except USER_ERRORS as exc:
             self._problem("Import", exc)
             return
-        await self.view.refresh_browser()
-        lines = [line for file in report.files for line in file.lines()]
-        asking.tell(self.view, "Import", f"Imported from {len(report.files)} file(s). Nothing "
-                    "was overwritten.", "info", details="\n".join(lines))
+        await self.view.apply(changes)
+        lines = [line for file in changes.value.files for line in file.lines()]
+        asking.tell(self.view, "Import", changes.message, "info", details="\n".join(lines))
 
     def export_prompts(self) -> None:
         self.view.tasks.spawn(self._ask_export())
@@ -311,13 +240,12 @@ class WorkspaceFeatures(QObject):
 
     async def _export(self, directory: str, names: list[str] | None) -> None:
         try:
-            report = await self.view.writer.run(_export, self.view.workspace, directory, names)
+            changes = await self.view.writer.run(workspace_ops.export, self.view.workspace,
+                                                 directory, names)
         except USER_ERRORS as exc:
             self._problem("Export", exc)
             return
-        count = len(getattr(report, "prompts", []) or [])
-        self.view.notice.show_message("info", f"Exported {count} prompt(s) with their history "
-                                      f"to {directory}.")
+        self.view.notice.show_message("info", changes.message)
 
     def backup_workspace(self) -> None:
         self.view.tasks.spawn(self._ask_backup())
@@ -331,7 +259,7 @@ class WorkspaceFeatures(QObject):
 
     async def _backup(self, target: str) -> None:
         try:
-            await self.view.writer.run(_backup, self.view.workspace, target)
+            await self.view.writer.run(workspace_ops.back_up, self.view.workspace, target)
         except USER_ERRORS as exc:
             self._problem("Back up", exc)
             return

@@ -23,13 +23,12 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy.exc import SQLAlchemyError
-
+from desktop.core.ops import drafts as draft_ops
+from desktop.core.ops import workspace as workspace_ops
 from storage.workspace import drafts as draft_repo
-from storage.workspace.db import Workspace
+from storage.workspace.db import DatabaseError, Workspace
 
-from . import workspace_io as io
-from .browser import PromptBrowser, load_entries
+from .browser import PromptBrowser
 from .catalog import ProvidersCatalog
 from .playground.dialogs import NewPromptDialog
 from .playground.state import ColumnState, TabState
@@ -113,7 +112,7 @@ class WorkspaceView(QWidget):
 
     # -- loading -----------------------------------------------------------------------------
     async def _load(self) -> None:
-        data = await self.writer.run(io.read_workspace, self.workspace)
+        data = await self.writer.run(workspace_ops.open_workspace_view, self.workspace)
         self.browser.set_entries(data.entries, data.folders)
         self.catalog.set_providers(data.providers)
         self.test_sets = data.test_sets
@@ -127,8 +126,26 @@ class WorkspaceView(QWidget):
     async def wait_loaded(self) -> None:
         await self.load_task
 
+    async def apply(self, changes) -> None:
+        """Show what an operation (`desktop.core.ops`) changed, and only that."""
+        renamed = dict(changes.renamed)
+        for tab in self.tab_list():
+            if tab.name in renamed:  # open tabs follow the prompt under its new name
+                tab.name = renamed[tab.name]
+                tab.refresh_now()
+                self._tab_changed(tab)
+                self._update_tab_title(tab)
+        if changes.prompt_list:
+            await self.refresh_browser()
+        if changes.test_sets:
+            from desktop.core.ops import testsets as testset_ops
+
+            self.test_sets = await self.writer.run(testset_ops.first_rows, self.workspace)
+            for tab in self.tab_list():
+                tab.variables.fill_button.setVisible(bool(self.test_sets))
+
     async def refresh_browser(self) -> None:
-        entries, folders = await self.writer.run(load_entries, self.workspace)
+        entries, folders = await self.writer.run(workspace_ops.prompt_list, self.workspace)
         self.browser.set_entries(entries, folders)
 
     # -- tabs --------------------------------------------------------------------------------
@@ -174,8 +191,16 @@ class WorkspaceView(QWidget):
             self.tabs.setCurrentWidget(tab)
             return tab
 
-        record, state, fresh = await self.writer.run(io.open_draft_for, self.workspace, name,
-                                                     self.tabs.count())
+        def new_state(content, description: str) -> str:
+            if content is None:
+                return TabState(name=name, description=description,
+                                messages=[("system", ""), ("user", "")]).to_json()
+            return TabState.from_content(content, name=name, description=description).to_json()
+
+        opened = await self.writer.run(draft_ops.open_for_prompt, self.workspace, name,
+                                       self.tabs.count(), new_state)
+        record, fresh = opened.record, opened.fresh
+        state = TabState.from_json(record.state)
         if self.tab_for(name) is not None:  # opened twice quickly
             return self.tab_for(name)
         if fresh:
@@ -200,8 +225,9 @@ class WorkspaceView(QWidget):
         provider = self.catalog.for_model(column.model) or (
             self.catalog.providers[0] if self.catalog.providers else None)
         column.provider = provider.name if provider else None
-        record = await self.writer.run(io.new_draft_on_version, self.workspace, state,
-                                       seed.base_version_pk, self.tabs.count())
+        record = await self.writer.run(draft_ops.new, self.workspace, state.name,
+                                       state.to_json(), self.tabs.count(),
+                                       on_version_pk=seed.base_version_pk)
         tab = self._add_tab(record, state)
         self.tabs.setCurrentWidget(tab)
         self._write_positions()
@@ -221,7 +247,8 @@ class WorkspaceView(QWidget):
         state = TabState(name=name, messages=[("system", ""), ("user", "")],
                          columns=[ColumnState(provider=provider.name if provider else None,
                                               model=provider.model if provider else "")])
-        record = await self.writer.run(io.new_draft, self.workspace, state, self.tabs.count())
+        record = await self.writer.run(draft_ops.new, self.workspace, state.name,
+                                       state.to_json(), self.tabs.count())
         tab = self._add_tab(record, state)
         self.tabs.setCurrentWidget(tab)
         if tab.messages.cards:
@@ -280,7 +307,7 @@ class WorkspaceView(QWidget):
         self._dirty.discard(tab)
         self.undo_group.removeStack(tab.undo_stack)
         self.tabs.removeTab(index)
-        self.writer.submit(io.delete_draft, self.workspace, tab.draft_id)
+        self.writer.submit(draft_ops.discard, self.workspace, tab.draft_id)
         tab.deleteLater()
         self._write_positions()
         self._sync_drafts()
@@ -333,8 +360,8 @@ class WorkspaceView(QWidget):
 
     async def _write_drafts(self, items: list[tuple[int, str, str]]) -> None:
         try:
-            await self.writer.run(io.save_drafts, self.workspace, items)
-        except (SQLAlchemyError, OSError) as exc:
+            await self.writer.run(draft_ops.save_states, self.workspace, items)
+        except (DatabaseError, OSError) as exc:
             log.warning("autosave failed: %s", exc)
             self.notice.show_message(
                 "warning", "Your latest edits could not be written to the workspace just now "
@@ -353,12 +380,12 @@ class WorkspaceView(QWidget):
         self.autosave.stop()
         items = self._collect_dirty()
         if items:
-            self.writer.submit(io.save_drafts, self.workspace, items)
+            self.writer.submit(draft_ops.save_states, self.workspace, items)
         self.writer.drain()
 
     def _write_positions(self) -> None:
         ids = [tab.draft_id for tab in self.tab_list()]
-        self.writer.submit(io.set_positions, self.workspace, ids)
+        self.writer.submit(draft_ops.set_positions, self.workspace, ids)
 
     # -- providers ---------------------------------------------------------------------------
     def open_providers(self) -> None:
@@ -552,7 +579,7 @@ class WorkspaceView(QWidget):
             items = self._collect_dirty()
             self._closing = True
             if items:
-                self.writer.submit(io.save_drafts, self.workspace, items)
+                self.writer.submit(draft_ops.save_states, self.workspace, items)
             self.writer.drain()
         finally:
             self.writer.close()

@@ -10,7 +10,7 @@ lines by word, changed words by character (grapheme cluster). A TextDiff gives s
 `rows`, an `inline` sequence and compact `hunks`, with whitespace changes named in `notes`.
 """
 
-from .content import diff_contents
+from .content import diff_contents, nothing
 from .model import (
     Change,
     ContentDiff,
@@ -47,7 +47,7 @@ __all__ = [
     "WhitespaceKind",
     "WhitespaceNote",
     "describe_char",
-    "diff_contents",
+    "diff_contents", "nothing",
     "diff_texts",
     "render_terminal",
     "split_lines",

@@ -240,3 +240,14 @@ def _json(path: str, old: Any, new: Any, out: list[FieldChange]) -> None:
 def _canonical(value: Any) -> str:
     """Compare as the version id does: 1, 1.0 and true are different values."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def nothing() -> PromptContent:
+    """Content with no messages and no settings: the 'before' of a prompt never saved. It is
+    not a valid version, so it is made without validation; it is only ever diffed."""
+    empty = object.__new__(PromptContent)
+    for name, value in (("messages", ()), ("model", ""), ("parameters", {}), ("variables", ()),
+                        ("template_format", "jinja2"), ("response_format", None),
+                        ("tools", None)):
+        object.__setattr__(empty, name, value)
+    return empty

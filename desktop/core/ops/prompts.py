@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from desktop.core import version_history
+from desktop.core import version_history as history_of_versions
 from desktop.core.identity import author_name
 from storage.releases.content import PromptContent
 from storage.workspace import drafts as draft_repo
@@ -104,7 +104,7 @@ def restore(workspace: Workspace, ref: str, *, message: str = "",
             author: str | None = None) -> Changes:
     """Make an old version (`name@id`) the current one again; the history records it."""
     with workspace.session() as session:
-        outcome = version_history.restore(session, ref, author=author or author_name(),
+        outcome = history_of_versions.restore(session, ref, author=author or author_name(),
                                           message=message)
         name = outcome.version.prompt.name
         vid = outcome.version.version_id
@@ -121,5 +121,52 @@ def fork(workspace: Workspace, version_pk: int) -> Changes:
     """The content of an old version and its base, for a new draft on it ("open as draft")."""
     with workspace.session() as session:
         ref = repo.ref_of(session, version_pk)
-        seed = version_history.fork(session, ref)
+        seed = history_of_versions.fork(session, ref)
     return Changes(value=seed)
+
+
+def content(workspace: Workspace, ref: str) -> PromptContent:
+    """The content of `name@version` (or the current version of `name`)."""
+    with workspace.session() as session:
+        return repo.content_of(repo.resolve(session, ref))
+
+
+def version_history(workspace: Workspace, name: str) -> list[history_of_versions.HistoryEntry]:
+    """The prompt's versions, restores and renames, newest first (the history panel)."""
+    with workspace.session() as session:
+        return history_of_versions.version_history(session, name)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    old: PromptContent | None
+    new: PromptContent
+    diff: object  # desktop.core.diff.ContentDiff
+
+
+def compare(workspace: Workspace, name: str, old_id: str | None,
+            new: str | PromptContent) -> Comparison:
+    """Two versions of `name` (or a version and a draft's content) and what changed."""
+    from desktop.core.diff import diff_contents, nothing
+
+    with workspace.session() as session:
+        prompt = repo.require_prompt(session, name)
+        old = _content(session, prompt, old_id) if old_id else None
+        new_content = new if isinstance(new, PromptContent) else _content(session, prompt, new)
+    return Comparison(old, new_content, diff_contents(old or nothing(), new_content))
+
+
+def version_pk(workspace: Workspace, name: str, version_id: str) -> int:
+    with workspace.session() as session:
+        prompt = repo.require_prompt(session, name)
+        version = repo.find_version(session, prompt, version_id)
+        if version is None:
+            raise repo.PromptError(f"The version {version_id[:12]} of {name!r} is gone.")
+        return version.pk
+
+
+def _content(session, prompt, version_id: str) -> PromptContent:
+    version = repo.find_version(session, prompt, version_id)
+    if version is None:
+        raise repo.PromptError(f"The version {version_id[:12]} of {prompt.name!r} is gone.")
+    return repo.content_of(version)

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from functools import partial
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QUndoStack
@@ -25,13 +24,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.identity import author_name
+from desktop.core.ops import prompts as prompt_ops
 from desktop.core.templates import MissingVariables, TemplateProblem
 from storage.releases.content import ContentError, PromptContent
-from storage.workspace import drafts as draft_repo
 from storage.workspace import prompts as prompt_repo
 from storage.workspace.drafts import DraftRecord
-from storage.workspace.models import Version
 from storage.workspace.prompts import PromptError
 
 from ..widgets import MessageBar, on_click
@@ -47,43 +44,10 @@ from .variables import VariablesPanel
 REFRESH_MS = 200
 
 
-@dataclass(frozen=True)
-class SaveResult:
-    version_id: str
-    created: bool
-    saved_at: Any
-    prompt_id: int
-    version_pk: int
-    name: str
-
-
-def _save_in_workspace(workspace, draft_id: int, prompt_id: int | None, name: str,
-                       content: PromptContent, message: str, description: str) -> SaveResult:
-    with workspace.session() as session:
-        if prompt_id is None and prompt_repo.get_prompt(session, name) is not None:
-            raise PromptError(f"A prompt named {name!r} exists already. Save under another name, "
-                              "or open that prompt from the list.")
-        # The version this draft started from is the new version's parent, even when someone
-        # saved another version meanwhile (a fork from history, a second tab).
-        draft = draft_repo.get_draft(session, draft_id)
-        parent = None
-        if draft is not None and draft.base_version_pk is not None and prompt_id is not None:
-            base = session.get(Version, draft.base_version_pk)
-            parent = base if base is not None and base.prompt_id == prompt_id else None
-        outcome = prompt_repo.save_version(session, name, content, message=message,
-                                           author=author_name(), parent=parent,
-                                           description=description or None)
-        version = outcome.version
-        draft_repo.set_base(session, draft_id, prompt_id=version.prompt_id,
-                            base_version_pk=version.pk, title=name)
-        return SaveResult(version.version_id, outcome.created, version.created_at,
-                          version.prompt_id, version.pk, name)
-
-
 class PromptTab(QWidget):
     changed = Signal()  # something the draft keeps changed (autosave)
     status_changed = Signal()  # title, modified mark
-    saved = Signal(object)  # SaveResult
+    saved = Signal(object)  # desktop.core.ops.prompts.Saved
 
     def __init__(self, host, draft: DraftRecord, state: TabState,
                  parent: QWidget | None = None) -> None:
@@ -489,7 +453,7 @@ class PromptTab(QWidget):
         if await self.save_version(message) is not None and after_saving is not None:
             after_saving()
 
-    async def save_version(self, message: str = "") -> SaveResult | None:
+    async def save_version(self, message: str = "") -> prompt_ops.Saved | None:
         await self.refresh()
         if self.problem_index is not None:
             self.show_banner("error", f"Fix the template before saving: {self.problem}",
@@ -502,9 +466,11 @@ class PromptTab(QWidget):
             self.show_banner("error", f"Not saved: {exc}")
             return None
         try:
-            result = await self.host.writer.run(
-                _save_in_workspace, self.host.workspace, self.draft_id, self.prompt_id, self.name,
-                content, message, self.description)
+            changes = await self.host.writer.run(
+                partial(prompt_ops.save_version, self.host.workspace, self.name, content,
+                        message=message, description=self.description, draft_id=self.draft_id,
+                        prompt_id=self.prompt_id))
+            result = changes.value
         except PromptError as exc:
             self.show_banner("error", f"Not saved: {exc}")
             return None

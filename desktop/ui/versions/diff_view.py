@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.diff import ContentDiff, diff_contents
+from desktop.core.diff import ContentDiff, diff_contents, nothing
 from storage.releases.content import PromptContent
 
 from . import display
@@ -40,17 +40,6 @@ from ..widgets import on_click, resize_within
 
 SIDE_BY_SIDE = "side-by-side"
 INLINE = "inline"
-
-
-def nothing() -> PromptContent:
-    """Content with no messages and no settings: the 'before' of a prompt never saved. It is
-    not a valid version, so it is made without validation; it is only ever diffed."""
-    empty = object.__new__(PromptContent)
-    for name, value in (("messages", ()), ("model", ""), ("parameters", {}), ("variables", ()),
-                        ("template_format", "jinja2"), ("response_format", None),
-                        ("tools", None)):
-        object.__setattr__(empty, name, value)
-    return empty
 
 
 def _segment(text: str, tip: str) -> QToolButton:

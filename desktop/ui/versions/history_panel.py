@@ -3,15 +3,13 @@
 Select one version to see what it changed compared with the version it was saved from; select
 two to compare them; "Compare with draft" compares a version with the open draft. From here a
 version opens in a new tab as a draft (the window does that, on `open_version_requested`) or
-becomes the current version again (restore, through desktop.core.history).
+becomes the current version again (restore, through desktop.core.ops.prompts).
 
 All reading and writing of the workspace runs on the writer thread; the GUI thread only fills
 the model and builds the diff view.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from PySide6.QtCore import QItemSelectionModel, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction
@@ -30,9 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core import history as core_history
-from desktop.core.diff import ContentDiff, diff_contents
-from desktop.core.identity import author_name
+from desktop.core.ops import prompts as prompt_ops
 from storage.releases.content import PromptContent
 from storage.workspace import prompts as repo
 from storage.workspace.db import Workspace, WorkspaceError
@@ -40,7 +36,7 @@ from storage.workspace.db import Workspace, WorkspaceError
 from .. import asking
 from ..tasks import TaskSet, Writer
 from ..widgets import MessageBar, on_click
-from .diff_view import DiffView, nothing
+from .diff_view import DiffView
 from .history_model import (
     AUTHOR,
     MESSAGE,
@@ -58,53 +54,6 @@ from .style import STYLE
 
 KNOWN_ERRORS = (repo.PromptError, WorkspaceError)
 DRAFT = "draft"
-
-
-# -- Work done on the writer thread (no Qt) ----------------------------------------------
-
-
-def read_history(workspace: Workspace, name: str) -> list[core_history.HistoryEntry]:
-    with workspace.session() as session:
-        return core_history.history(session, name)
-
-
-@dataclass(frozen=True, slots=True)
-class Comparison:
-    old: PromptContent | None
-    new: PromptContent
-    diff: ContentDiff
-
-
-def _content(session, prompt, version_id: str) -> PromptContent:
-    version = repo.find_version(session, prompt, version_id)
-    if version is None:
-        raise repo.PromptError(f"The version {version_id[:12]} of {prompt.name!r} is gone.")
-    return repo.content_of(version)
-
-
-def compare(workspace: Workspace, name: str, old_id: str | None,
-            new: str | PromptContent) -> Comparison:
-    """Load two versions (or a version and a draft's content) and diff them."""
-    with workspace.session() as session:
-        prompt = repo.require_prompt(session, name)
-        old = _content(session, prompt, old_id) if old_id else None
-        new_content = new if isinstance(new, PromptContent) else _content(session, prompt, new)
-    return Comparison(old, new_content, diff_contents(old or nothing(), new_content))
-
-
-def version_pk(workspace: Workspace, name: str, version_id: str) -> int:
-    with workspace.session() as session:
-        prompt = repo.require_prompt(session, name)
-        version = repo.find_version(session, prompt, version_id)
-        if version is None:
-            raise repo.PromptError(f"The version {version_id[:12]} of {name!r} is gone.")
-        return version.pk
-
-
-def restore(workspace: Workspace, name: str, version_id: str, author: str) -> bool:
-    with workspace.session() as session:
-        outcome = core_history.restore(session, f"{name}@{version_id}", author=author)
-        return outcome.changed
 
 
 # -- The panel ----------------------------------------------------------------------------
@@ -257,7 +206,7 @@ class HistoryPanel(QWidget):
         """Read the history again (after a save, a restore, a rename)."""
         name = self._name
         try:
-            entries = await self.writer.run(read_history, self.workspace, name)
+            entries = await self.writer.run(prompt_ops.version_history, self.workspace, name)
         except KNOWN_ERRORS as exc:
             self.model.set_entries([])
             self.notice.show_message("error", f"{exc}")
@@ -370,7 +319,8 @@ class HistoryPanel(QWidget):
         self._generation += 1
         generation = self._generation
         try:
-            result = await self.writer.run(compare, self.workspace, self._name, old_id, new)
+            result = await self.writer.run(prompt_ops.compare, self.workspace, self._name, old_id,
+                                          new)
         except KNOWN_ERRORS as exc:
             self.diff_view.set_message(str(exc))
             return
@@ -392,7 +342,8 @@ class HistoryPanel(QWidget):
 
     async def open_version(self, version_id: str) -> None:
         try:
-            pk = await self.writer.run(version_pk, self.workspace, self._name, version_id)
+            pk = await self.writer.run(prompt_ops.version_pk, self.workspace, self._name,
+                                      version_id)
         except KNOWN_ERRORS as exc:
             self.notice.show_message("error", str(exc))
             return
@@ -418,8 +369,9 @@ class HistoryPanel(QWidget):
         if not await self.ask_restore(version_id):
             return
         try:
-            changed = await self.writer.run(restore, self.workspace, self._name, version_id,
-                                            author_name())
+            changes = await self.writer.run(prompt_ops.restore, self.workspace,
+                                            f"{self._name}@{version_id}")
+            changed = changes.value[2]
         except KNOWN_ERRORS as exc:
             self.notice.show_message("error", f"Could not restore {short(version_id)}: {exc} "
                                               "Nothing was changed.")
