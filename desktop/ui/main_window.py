@@ -50,12 +50,13 @@ def _loop_running() -> bool:
 
 
 def _restore_file(backup: Path, target: Path):
-    """(RestoreInfo, None), or (None, what went wrong). Runs on the workspace thread."""
-    from storage.workspace.backup import BackupError, restore_workspace
+    """(Changes, None), or (None, what went wrong). Runs on the workspace thread."""
+    from desktop.core.ops import workspace as workspace_ops
+    from storage.workspace.backup import BackupError
     from storage.workspace.db import WorkspaceError
 
     try:
-        return restore_workspace(backup, target), None
+        return workspace_ops.restore(backup, target), None
     except (BackupError, WorkspaceError, OSError) as exc:
         return None, str(exc)
 
@@ -348,15 +349,14 @@ class MainWindow(QMainWindow):
         self._close_view()
         self._close_workspace()
         loop = asyncio.get_running_loop()
-        info, problem = await loop.run_in_executor(self._workspace_thread, _restore_file,
-                                                   backup, target)
+        changes, problem = await loop.run_in_executor(self._workspace_thread, _restore_file,
+                                                      backup, target)
         await self._open_workspace(target)
         if problem is not None:
             asking.tell(self, "Restore workspace", f"{problem}\n\nThe workspace is unchanged.")
             return None
-        kept = f"; the replaced file is kept as {info.kept.name}" if info.kept else ""
-        self.statusBar().showMessage(f"Restored from {backup.name}{kept}.", 15000)
-        return str(info.kept) if info.kept else ""
+        self.statusBar().showMessage(changes.message, 15000)
+        return str(changes.value.kept) if changes.value.kept else ""
 
     def _about(self) -> None:
         QMessageBox.about(

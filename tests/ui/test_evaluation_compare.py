@@ -8,8 +8,9 @@ import pytest
 from PySide6.QtCore import Qt
 
 from desktop.ui.evaluation.blind_ab import BlindABView
-from desktop.ui.evaluation.compare_view import (Comparison, CompareView, DeltaModel, DeltaRole,
-                                                compare)
+from desktop.core.ops.runs import RunComparison as Comparison
+from desktop.core.ops.runs import compare
+from desktop.ui.evaluation.compare_view import CompareView, DeltaModel, DeltaRole
 from storage.workspace import runs, testsets
 from storage.workspace.models import Version
 from tests.ui.conftest import save_prompt

@@ -20,31 +20,17 @@ from desktop.core.evaluators import BlindPair
 from desktop.core.identity import author_name
 from desktop.core.runner import EvalError
 from desktop.core.runner import ratings as core_ratings
-from storage.workspace import runs as run_repo
+from desktop.core.ops import runs as run_ops
 from storage.workspace.db import Workspace
 from storage.workspace.runs import CellView, Column
 
 from ..tasks import TaskSet
 from ..widgets import MessageBar
 from .common import STYLE, show_text
-from .grid_model import case_summary, read_run
+from .grid_model import case_summary
 
 CHOICES = (("left", "◀  Left is better", "1"), ("tie", "About the same", "T"),
            ("neither", "Neither is good", "N"), ("right", "Right is better  ▶", "2"))
-
-
-def _columns(workspace: Workspace, run_id: int) -> list[Column]:
-    with workspace.session() as session:
-        return run_repo.columns(read_run(session, run_id))
-
-
-def _pair_detail(workspace: Workspace, run_id: int, pair: BlindPair):
-    with workspace.session() as session:
-        left = run_repo.result_detail(session, int(pair.left))
-        right = run_repo.result_detail(session, int(pair.right))
-        rows = run_repo.load_rows_at(session, read_run(session, run_id), [left.row],
-                                     preview_chars=0)
-    return rows[0] if rows else None, left, right
 
 
 class OutputCard(QFrame):
@@ -178,7 +164,7 @@ class BlindABView(QWidget):
     async def load_async(self, run_id: int) -> None:
         """Offer the run's columns to compare."""
         self.run_id = run_id
-        self.columns = await asyncio.to_thread(_columns, self.workspace, run_id)
+        self.columns = await asyncio.to_thread(run_ops.columns, self.workspace, run_id)
         self.labels = {c.key: c.label for c in self.columns}
         for box in (self.a_box, self.b_box):
             box.clear()
@@ -231,8 +217,8 @@ class BlindABView(QWidget):
         pair = self.pair
         if pair is None or self.run_id is None:
             return
-        row, left, right = await asyncio.to_thread(_pair_detail, self.workspace, self.run_id,
-                                                   pair)
+        row, left, right = await asyncio.to_thread(run_ops.pair_detail, self.workspace,
+                                                   self.run_id, int(pair.left), int(pair.right))
         self.revealed = False
         self.counter.setText(f"Pair {self.position + 1} of {len(self.pairs)}")
         if row is not None:

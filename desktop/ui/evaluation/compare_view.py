@@ -5,9 +5,7 @@ pyqtgraph chart, imported only when this screen is first shown)."""
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import (QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt,
@@ -16,16 +14,15 @@ from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QFrame, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QSplitter,
     QTableView, QVBoxLayout, QWidget,
 )
-from sqlalchemy import bindparam, text
-
-from storage.workspace import runs as run_repo
+from desktop.core.ops import runs as run_ops
+from desktop.core.ops.runs import ColumnChoice, RunComparison
 from storage.workspace.db import Workspace
-from storage.workspace.runs import CaseDelta, HistoryPoint
+from storage.workspace import runs as run_repo
+from storage.workspace.runs import ScorePoint
 
 from ..tasks import TaskSet
 from ..widgets import MessageBar
 from .common import ERROR, FAIL, FAIL_BG, MUTED, PASS, PASS_BG, STYLE, fmt_score, one_line
-from .grid_model import read_run
 
 Index = QModelIndex | QPersistentModelIndex
 SortRole = Qt.ItemDataRole.UserRole + 1
@@ -37,61 +34,9 @@ CHANGE_ORDER = {"regressed": 0, "missing": 1, "improved": 2, "added": 3, "same":
 HEADERS = ("#", "Case", "Change", "Baseline", "New", "Δ score")
 
 
-@dataclass(frozen=True, slots=True)
-class ColumnChoice:
-    run_id: int
-    version_pk: int
-    provider: str
-    label: str
-
-    @property
-    def key(self) -> tuple[int, int, str]:
-        return (self.run_id, self.version_pk, self.provider)
-
-
-@dataclass(frozen=True, slots=True)
-class Comparison:
-    deltas: list[CaseDelta]
-    cases: dict[int, str]  # case id -> a one-line summary of its variables
-    counts: dict[str, int]
-
-
-def run_columns(workspace: Workspace, prompt: str | None, limit: int = 100) -> list[ColumnChoice]:
-    """Every (run, version, provider) of the prompt's recent runs, newest run first."""
-    with workspace.session() as session:
-        summaries = run_repo.list_runs(session, prompt=prompt, limit=limit)
-        out = []
-        for summary in summaries:
-            run = read_run(session, summary.id)
-            when = summary.created_at.astimezone().strftime("%d %b %H:%M")
-            for column in run_repo.columns(run):
-                out.append(ColumnChoice(summary.id, column.version_pk, column.provider,
-                                        f"Run {summary.id} ({when}) · {column.label}"))
-        return out
-
-
-def compare(workspace: Workspace, base: tuple[int, int, str],
-            new: tuple[int, int, str]) -> Comparison:
-    with workspace.session() as session:
-        deltas = run_repo.compare_columns(session, base, new)
-        ids = sorted({d.case_id for d in deltas if d.case_id is not None})
-        cases: dict[int, str] = {}
-        statement = text("SELECT id, variables FROM test_cases WHERE id IN :ids").bindparams(
-            bindparam("ids", expanding=True))
-        for i in range(0, len(ids), 500):
-            for case_id, variables in session.execute(statement, {"ids": ids[i:i + 500]}):
-                values = json.loads(variables or "{}")
-                cases[case_id] = " · ".join(f"{k}: {one_line(str(v), 80)}"
-                                            for k, v in values.items())
-    counts: dict[str, int] = {}
-    for d in deltas:
-        counts[d.change] = counts.get(d.change, 0) + 1
-    return Comparison(deltas, cases, counts)
-
-
-def history(workspace: Workspace, prompt: str) -> list[HistoryPoint]:
-    with workspace.session() as session:
-        return run_repo.score_history(session, prompt)
+def _summary_of(values: dict) -> str:
+    """A case's variables on one line."""
+    return " · ".join(f"{k}: {one_line(str(v), 80)}" for k, v in values.items())
 
 
 class DeltaModel(QAbstractTableModel):
@@ -99,13 +44,14 @@ class DeltaModel(QAbstractTableModel):
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self._rows: list[CaseDelta] = []
+        self._rows: list[run_repo.CaseDelta] = []
         self._cases: dict[int, str] = {}
 
-    def set_comparison(self, comparison: Comparison | None) -> None:
+    def set_comparison(self, comparison: RunComparison | None) -> None:
         self.beginResetModel()
         self._rows = list(comparison.deltas) if comparison else []
-        self._cases = dict(comparison.cases) if comparison else {}
+        self._cases = {case_id: _summary_of(values) for case_id, values
+                       in comparison.cases.items()} if comparison else {}
         self.endResetModel()
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802
@@ -206,7 +152,7 @@ class CompareView(QWidget):
     """`load_async(prompt, new_run_id)` offers the prompt's runs; choosing a baseline and a
     new column compares them."""
 
-    compared = Signal(object)  # Comparison
+    compared = Signal(object)  # RunComparison
 
     def __init__(self, workspace: Workspace, tasks: TaskSet | None = None,
                  parent: QWidget | None = None) -> None:
@@ -217,7 +163,7 @@ class CompareView(QWidget):
         self.tasks = tasks or TaskSet()
         self.prompt: str | None = None
         self.choices: list[ColumnChoice] = []
-        self.comparison: Comparison | None = None
+        self.comparison: RunComparison | None = None
         self.plot = None
 
         title = QLabel("Compare with a baseline")
@@ -286,7 +232,7 @@ class CompareView(QWidget):
     async def load_async(self, prompt: str, new_run_id: int | None = None) -> None:
         """Offer `prompt`'s runs; the newest (or `new_run_id`) against the one before it."""
         self.prompt = prompt
-        self.choices = await asyncio.to_thread(run_columns, self.workspace, prompt)
+        self.choices = await asyncio.to_thread(run_ops.comparable_columns, self.workspace, prompt)
         for box in (self.base_box, self.new_box):
             box.blockSignals(True)
             box.clear()
@@ -318,7 +264,7 @@ class CompareView(QWidget):
             box.setCurrentIndex(index)
             box.blockSignals(False)
 
-    async def compare_async(self) -> Comparison | None:
+    async def compare_async(self) -> RunComparison | None:
         base, new = self.base_box.currentData(), self.new_box.currentData()
         if base is None or new is None:
             return None
@@ -328,7 +274,8 @@ class CompareView(QWidget):
             self.summary.setText("")
             return None
         try:
-            comparison = await asyncio.to_thread(compare, self.workspace, base.key, new.key)
+            comparison = await asyncio.to_thread(run_ops.compare, self.workspace, base.key,
+                                                 new.key)
         except run_repo.RunError as exc:
             self.message.show_message("warning", str(exc))
             self.model.set_comparison(None)
@@ -344,7 +291,7 @@ class CompareView(QWidget):
         return comparison
 
     @staticmethod
-    def _summary(comparison: Comparison) -> str:
+    def _summary(comparison: RunComparison) -> str:
         c = comparison.counts
         parts = [f"<span style='color:#b42318'><b>{c.get('regressed', 0)}</b> got worse</span>",
                  f"<span style='color:#067647'><b>{c.get('improved', 0)}</b> got better</span>",
@@ -364,10 +311,10 @@ class CompareView(QWidget):
     async def draw_history_async(self) -> None:
         if not self.prompt:
             return
-        points = await asyncio.to_thread(history, self.workspace, self.prompt)
+        points = await asyncio.to_thread(run_ops.score_trend, self.workspace, self.prompt)
         self.draw_history(points)
 
-    def draw_history(self, points: Sequence[HistoryPoint]) -> None:
+    def draw_history(self, points: Sequence[ScorePoint]) -> None:
         """Mean score per version (the latest run of each), one line per provider."""
         import pyqtgraph as pg  # seconds of import: only when the chart is first shown
 
@@ -399,7 +346,7 @@ class CompareView(QWidget):
             if (p.version_pk, p.version_id) not in versions:
                 versions.append((p.version_pk, p.version_id))
         position = {pk: i for i, (pk, _) in enumerate(versions)}
-        latest: dict[tuple[str, int], HistoryPoint] = {}
+        latest: dict[tuple[str, int], ScorePoint] = {}
         for p in points:
             key = (p.provider, p.version_pk)
             if key not in latest or p.run_id > latest[key].run_id:

@@ -12,17 +12,15 @@ thread committed them still shows them.
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from sqlalchemy import select, text
-
+from desktop.core.ops.runs import RunGrid
 from storage.workspace import runs as run_repo
 from storage.workspace.db import Workspace
-from storage.workspace.models import Result, Run
+from storage.workspace.models import Run
 from storage.workspace.runs import (CellView, Column, ColumnTotals, GridRow, ResultRecord,
                                     ScoreView)
 
@@ -43,19 +41,6 @@ MAX_PAGES = 80  # 4,000 rows in memory at most
 RECENT_RESULTS = 4096
 GRID_PREVIEW_CHARS = 600  # a cell shows a few lines; the side panel reads the whole output
 LIVE_PREVIEW_CHARS = GRID_PREVIEW_CHARS
-
-
-def read_run(session, run_id: int) -> Run:
-    """The run's row as a detached Run, read with one plain query (the ORM's first compile of
-    a query costs tens of milliseconds, which a grid opening does not need to pay)."""
-    row = session.execute(text(
-        "SELECT id, test_set_id, test_set_hash, status, settings, mean_score, gate_passed "
-        "FROM runs WHERE id = :id"), {"id": run_id}).first()
-    if row is None:
-        raise run_repo.RunError(f"There is no run {run_id}.")
-    return Run(id=row[0], test_set_id=row[1], test_set_hash=row[2], status=row[3],
-               settings=json.loads(row[4] or "{}"), mean_score=row[5],
-               gate_passed=None if row[6] is None else bool(row[6]))
 
 
 def status_of(cell: CellView | None) -> str:
@@ -130,12 +115,12 @@ class RunGridModel(QAbstractTableModel):
         self.run_id = run_id
         self.page_size = page_size
         self.max_pages = max_pages
-        with workspace.session() as session:
-            self.run: Run = read_run(session, run_id)
-            self.status = run_repo.status_of(session, self.run)
-        self.columns: list[Column] = run_repo.columns(self.run)
+        self.source = RunGrid(workspace, run_id)
+        self.run: Run = self.source.run
+        self.status = self.source.status
+        self.columns: list[Column] = self.source.columns
         self._col_of = {c.key: i + 1 for i, c in enumerate(self.columns)}
-        self.total_rows = run_repo.row_count(self.run)
+        self.total_rows = self.source.total_rows
         self.gate: float | None = (self.run.settings or {}).get("gate")
         self._visible: list[int] | None = None
         self._position: dict[int, int] | None = None
@@ -179,13 +164,10 @@ class RunGridModel(QAbstractTableModel):
             return page
         start = number * self.page_size
         stop = min(start + self.page_size, self.rowCount())
-        with self.workspace.session() as session:
-            if self._visible is None:
-                rows = run_repo.load_rows(session, self.run, start, stop,
-                                          preview_chars=GRID_PREVIEW_CHARS)
-            else:
-                rows = run_repo.load_rows_at(session, self.run, self._visible[start:stop],
-                                             preview_chars=GRID_PREVIEW_CHARS)
+        if self._visible is None:
+            rows = self.source.rows(start, stop, GRID_PREVIEW_CHARS)
+        else:
+            rows = self.source.rows_at(self._visible[start:stop], GRID_PREVIEW_CHARS)
         page = [self._merge_recent(r) for r in rows]
         self._pages[number] = page
         self.pages_loaded += 1
@@ -341,16 +323,14 @@ class RunGridModel(QAbstractTableModel):
                                   self.index(position, self.columnCount() - 1))
 
     def refresh_status(self) -> str:
-        with self.workspace.session() as session:
-            self.run = read_run(session, self.run_id)
-            self.status = run_repo.status_of(session, self.run)
+        self.status = self.source.refresh()
+        self.run = self.source.run
         return self.status
 
     # -- computed off the GUI thread by the caller -----------------------------------------
     def load_totals(self) -> list[ColumnTotals]:
         """Every column's figures (SQL; ~100 ms at 100,000 results): call in a thread."""
-        with self.workspace.session() as session:
-            return run_repo.column_totals(session, self.run)
+        return self.source.totals()
 
     def set_totals(self, totals: Sequence[ColumnTotals]) -> None:
         self._totals = {t.column.key: t for t in totals}
@@ -362,10 +342,7 @@ class RunGridModel(QAbstractTableModel):
 
     def filtered_rows(self, kind: str | None, search: str | None) -> list[int] | None:
         """Row numbers for a filter (SQL): call in a thread. None means every row."""
-        if kind is None and not search:
-            return None
-        with self.workspace.session() as session:
-            return run_repo.filter_rows(session, self.run, kind, search or None)  # type: ignore[arg-type]
+        return self.source.filter(kind, search)
 
     def result_id(self, position: int, section: int) -> int | None:
         """The stored id of a cell's result (a live cell's is looked up)."""
@@ -374,7 +351,4 @@ class RunGridModel(QAbstractTableModel):
             return None
         if cell.result_id >= 0:
             return cell.result_id
-        with self.workspace.session() as session:
-            return session.scalar(select(Result.id).where(
-                Result.run_id == self.run_id, Result.row == cell.row,
-                Result.version_pk == cell.version_pk, Result.provider == cell.provider))
+        return self.source.result_id(cell.row, cell.version_pk, cell.provider)

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 from desktop.core.evaluators import HumanRating
 from desktop.core.identity import author_name
 from desktop.core.runner import EvalError
+from desktop.core.ops import runs as run_ops
 from desktop.core.runner import ratings as core_ratings
 from storage.workspace import runs as run_repo
 from storage.workspace.db import Workspace
@@ -26,11 +27,6 @@ from ..tasks import TaskSet
 from .common import STYLE, error_title, fmt_cost, fmt_ms, fmt_score, show_text, thumbs
 
 NO_SCORE = -0.05
-
-
-def _detail(workspace: Workspace, result_id: int) -> CellView:
-    with workspace.session() as session:
-        return run_repo.result_detail(session, result_id)
 
 
 class ResultPanel(QWidget):
@@ -270,7 +266,7 @@ class ResultPanel(QWidget):
 
     async def _load_detail(self, result_id: int, ticket: int) -> None:
         try:
-            cell = await asyncio.to_thread(_detail, self.workspace, result_id)
+            cell = await asyncio.to_thread(run_ops.result_detail, self.workspace, result_id)
         except run_repo.RunError:
             return
         if ticket == self._ticket:

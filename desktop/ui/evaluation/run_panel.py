@@ -8,8 +8,6 @@ result (`result_arrived`) and shows progress at most ten times a second."""
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
-from datetime import datetime
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -17,13 +15,11 @@ from PySide6.QtWidgets import (
     QListWidgetItem, QPlainTextEdit, QProgressBar, QPushButton, QSpinBox, QVBoxLayout, QWidget,
 )
 
-from desktop.core import providers as core_providers
 from desktop.core.errors import USER_ERRORS
+from desktop.core.ops import runs as run_ops
 from desktop.core.runner import (DEFAULT_CONCURRENCY, EvalRequest, Progress, RunOutcome,
                                  prepare_resume, prepare_run)
-from storage.workspace import prompts as prompt_repo
 from storage.workspace import runs as run_repo
-from storage.workspace import testsets
 from storage.workspace.db import Workspace
 from storage.workspace.runs import WriterError
 
@@ -31,35 +27,10 @@ from .. import words
 from ..tasks import TaskSet
 from ..widgets import MessageBar
 from .common import STYLE, fmt_cost, fmt_count, fmt_score
-from .testset_editor import check_specs
 from .evaluator_picker import EvaluatorPicker
+from .testset_editor import check_specs
 
 PROGRESS_EVERY_MS = 100
-RESUMABLE = (run_repo.INTERRUPTED, run_repo.CANCELLED)
-
-
-@dataclass(frozen=True, slots=True)
-class Choices:
-    """What the panel offers, read from the workspace in one go."""
-
-    versions: list[tuple[str, str, str, datetime]]  # (version_id, message, author, created)
-    providers: list[tuple[str, str]]  # (name, model)
-    test_sets: list[tuple[str, int, tuple[str, ...], bool]]  # (name, cases, specs, for prompt)
-    resumable: list[run_repo.RunSummary]
-
-
-def read_choices(workspace: Workspace, prompt: str) -> Choices:
-    with workspace.session() as session:
-        owner = prompt_repo.require_prompt(session, prompt)
-        versions = [(v.version_id, v.message or "", v.author or "", v.created_at)
-                    for v in prompt_repo.history(session, owner)]
-        found = testsets.list_test_sets(session)
-        sets = sorted(((ts.name, n, tuple(ts.evaluators or ()), ts.prompt_id == owner.id)
-                       for ts, n in found), key=lambda s: (not s[3], s[0]))
-        resumable = [r for r in run_repo.list_runs(session, prompt=prompt, limit=50)
-                     if r.status in RESUMABLE and r.done < r.total]
-    providers = [(p.name, p.model) for p in core_providers.list_providers(workspace)]
-    return Choices(versions, providers, sets, resumable)
 
 
 def _checkable(text: str, data, checked: bool, tip: str = "") -> QListWidgetItem:
@@ -94,7 +65,7 @@ class RunPanel(QWidget):
         self.workspace = workspace
         self.tasks = tasks or TaskSet()
         self.prompt: str | None = None
-        self.choices: Choices | None = None
+        self.choices: run_ops.RunChoices | None = None
         self.runner = None  # the Runner while a run goes on
         self._busy = False  # preparing or running
         self.outcome: RunOutcome | None = None
@@ -217,7 +188,7 @@ class RunPanel(QWidget):
 
     async def load_async(self, name: str, *, keep_message: bool = False) -> None:
         try:
-            choices = await asyncio.to_thread(read_choices, self.workspace, name)
+            choices = await asyncio.to_thread(run_ops.choices, self.workspace, name)
         except USER_ERRORS as exc:
             self.message.show_message("error", str(exc))
             return

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QFileDialo
                                QSplitter, QTableView, QVBoxLayout, QWidget)
 
 from desktop.core import releases as core
-from desktop.core.identity import author_name
+from desktop.core.ops import releases as release_ops
 
 from .. import asking
 from ..tasks import TaskSet
@@ -20,19 +20,10 @@ from .common import (DestinationPicker, DialogWork, explain, heading, hint, isol
 from .tables import ReleasePrompt, ReleasePromptsModel, ReleasesModel
 
 
-def _recent(workspace) -> list[str]:
-    with workspace.session() as session:
-        return core.recent_destinations(session)
 
 
-def _record(workspace, published) -> None:
-    with workspace.session() as session:
-        core.record(session, published)
 
 
-def _pull(workspace, release, source: str, channels: tuple[str, ...]) -> core.PullOutcome:
-    with workspace.session() as session:
-        return core.pull(session, release, source, author=author_name(), channels=channels)
 
 
 def _table(model) -> QTableView:
@@ -179,7 +170,7 @@ class ReleasesBrowser(QDialog):
 
     # -- loading ---------------------------------------------------------------------------
     async def load(self) -> None:
-        recent = await self.writer.run(_recent, self.workspace)
+        recent = await self.writer.run(release_ops.recent_destinations, self.workspace)
         self.source.set_recent(recent)
         start = self.initial or (recent[0] if recent else None)
         if start:
@@ -260,8 +251,9 @@ class ReleasesBrowser(QDialog):
         info = self.releases.row(self.release_table.currentIndex())
         self.pull_button.setEnabled(False)
         try:
-            outcome = await self.writer.run(_pull, self.workspace, release, listing.source,
-                                            info.channels if info else ())
+            changes = await self.writer.run(release_ops.pull, self.workspace, release,
+                                            listing.source, info.channels if info else ())
+            outcome = changes.value
         except user_errors() as exc:
             self.bar.show_message("error", explain(exc) + " Nothing was added.")
             return None
@@ -286,7 +278,7 @@ class ReleasesBrowser(QDialog):
         self.serve_button.setEnabled(False)
         try:
             published = await self.work.run(core.rollback, listing.source, channel, info.release)
-            await self.writer.run(_record, self.workspace, published)
+            await self.writer.run(release_ops.record, self.workspace, published)
         except user_errors() as exc:
             self.bar.show_message("error", explain(exc))
             return None

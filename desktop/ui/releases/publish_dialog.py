@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QFormLayou
                                QWidget)
 
 from desktop.core import releases as core
-from desktop.core.identity import author_name
+from desktop.core.ops import releases as release_ops
 from desktop.core.releases import keys
 from storage.releases.content import version_id
 
@@ -33,25 +33,10 @@ from .publish_detail import PromptDetail
 from .publish_model import ROW_ROLE, SORT_ROLE, PublishRow, PublishTableModel
 
 
-def _load_workspace(workspace):
-    """Writer thread: every prompt with its versions, the current versions' content and gate,
-    and the places this workspace published to."""
-    with workspace.session() as session:
-        catalog = core.catalog(session)
-        pks = [p.current_pk for p in catalog if p.current_pk is not None]
-        choices = {c.version_pk: c for c in core.choose_versions(session, pks)}
-        recent = core.recent_destinations(session)
-    return catalog, choices, recent
 
 
-def _choose(workspace, pks: list[int]):
-    with workspace.session() as session:
-        return core.choose_versions(session, pks)
 
 
-def _record(workspace, published) -> None:
-    with workspace.session() as session:
-        core.record(session, published)
 
 
 class PublishDialog(QDialog):
@@ -205,7 +190,7 @@ class PublishDialog(QDialog):
 
     # -- loading ---------------------------------------------------------------------------
     async def load(self) -> None:
-        catalog, choices, recent = await self.writer.run(_load_workspace, self.workspace)
+        catalog, choices, recent = await self.writer.run(release_ops.publishable, self.workspace)
         rows = []
         for item in catalog:
             row = PublishRow(item.name, item.versions, item.current_pk,
@@ -370,7 +355,7 @@ class PublishDialog(QDialog):
 
     async def _fetch_choices(self, pks: list[int]) -> None:
         try:
-            choices = await self.writer.run(_choose, self.workspace, pks)
+            choices = await self.writer.run(release_ops.choose_versions, self.workspace, pks)
         except user_errors() as exc:
             self.bar.show_message("error", explain(exc))
             return
@@ -443,7 +428,7 @@ class PublishDialog(QDialog):
             return None
         pks = [r.chosen_pk for r in rows if r.chosen_pk is not None]
         try:
-            fresh = {c.version_pk: c for c in await self.writer.run(_choose, self.workspace, pks)}
+            fresh = {c.version_pk: c for c in await self.writer.run(release_ops.choose_versions, self.workspace, pks)}
         except user_errors() as exc:
             self.bar.show_message("error", explain(exc) + " Nothing was published.")
             return None
@@ -481,9 +466,9 @@ class PublishDialog(QDialog):
             published = await self.work.run(
                 core.publish, live.destination, chosen, channel=live.channel,
                 project=live.project, key=None,  # the default key, or my one key allowed
-                author=author_name(), notes=self.notes.text().strip(), base=live,
+                notes=self.notes.text().strip(), base=live,
                 progress=progress)
-            await self.writer.run(_record, self.workspace, published)
+            await self.writer.run(release_ops.record, self.workspace, published)
         except core.ChannelMovedError as exc:
             self.moved = exc.moved
             self._show_moved(exc.moved)

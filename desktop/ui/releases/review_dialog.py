@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QFormLayou
                                QTableView, QTextBrowser, QVBoxLayout, QWidget)
 
 from desktop.core import releases as core
+from desktop.core.ops import releases as release_ops
 from desktop.core.releases import keys
 from storage.releases.errors import NothingPending
 
@@ -25,14 +26,8 @@ from .messages import review_html
 from .tables import ChangesModel
 
 
-def _recent(workspace) -> list[str]:
-    with workspace.session() as session:
-        return core.recent_destinations(session)
 
 
-def _record(workspace, published) -> None:
-    with workspace.session() as session:
-        core.record(session, published)
 
 
 class ReviewDialog(QDialog):
@@ -148,7 +143,7 @@ class ReviewDialog(QDialog):
 
     # -- loading ---------------------------------------------------------------------------
     async def load(self) -> None:
-        recent = await self.writer.run(_recent, self.workspace)
+        recent = await self.writer.run(release_ops.recent_destinations, self.workspace)
         self.destination.set_recent(recent)
         await self._load_keys()
         start = self.initial or (recent[0] if recent else None)
@@ -263,7 +258,7 @@ class ReviewDialog(QDialog):
         self._update_buttons()
         try:
             published = await self.work.run(core.approve, review, key=self.key.currentData())
-            await self.writer.run(_record, self.workspace, published)
+            await self.writer.run(release_ops.record, self.workspace, published)
         except user_errors() as exc:
             self.bar.show_message("error", explain(exc), [
                 ("Look again", lambda: self.work.spawn(self.load_pending()))])
