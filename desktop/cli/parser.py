@@ -45,6 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     provider_cmds.add_parser("list", help="list providers")
     remove = provider_cmds.add_parser("remove", help="remove a provider and its stored key")
     remove.add_argument("name")
+    check = provider_cmds.add_parser("test", help="send a tiny request: does the model answer?")
+    check.add_argument("name")
 
     # prompt
     prompt = commands.add_parser("prompt", help="prompts and their versions")

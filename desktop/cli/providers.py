@@ -1,4 +1,4 @@
-"""`promptpress provider add|list|remove`."""
+"""`promptpress provider add|list|remove|test`."""
 
 from __future__ import annotations
 
@@ -59,4 +59,32 @@ def cmd_remove(args: argparse.Namespace) -> int:
     with open_workspace(args) as workspace:
         providers.remove_provider(workspace, args.name)
     print(f"Removed provider {args.name}.")
+    return 0
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    """One tiny call through the provider's settings and key; exit 1 if it does not answer."""
+    import asyncio
+
+    from desktop.core import gateway, play
+
+    with open_workspace(args) as workspace:
+        provider = providers.get_provider(workspace, args.name)
+
+    async def check() -> gateway.CallResult:
+        try:
+            key = await asyncio.to_thread(lambda: play.target_for(provider).api_key)
+            return await play.check_connection(provider.model, base_url=provider.base_url,
+                                               api_key=key, name=provider.name)
+        finally:
+            await gateway.aclose()
+
+    try:
+        result = asyncio.run(check())
+    except gateway.ProviderError as exc:
+        print(f"promptpress: {provider.name} ({provider.model}) did not answer: {exc}",
+              file=sys.stderr)
+        return 1
+    print(f"{provider.name} ({result.model}) answered in {result.latency_s:.2f} s: "
+          f"{result.text.strip()[:60]!r}")
     return 0

@@ -107,3 +107,16 @@ async def play(
         return PlayOutcome(provider.name, provider.model, result=result)
 
     return list(await asyncio.gather(*(one(p) for p in providers)))
+
+
+CHECK_MESSAGE = "Reply with the single word OK."
+
+
+async def check_connection(model: str, *, base_url: str | None = None, api_key: str | None = None,
+                           name: str = "", timeout: float = 20.0) -> gateway.CallResult:
+    """A tiny call to see that a model answers with these settings (saved or not yet):
+    what Providers → Test connection and `promptpress provider test` send."""
+    target = gateway.ModelTarget(name=name or model, model=model, base_url=base_url,
+                                 api_key=api_key)
+    return await gateway.complete(target, [{"role": "user", "content": CHECK_MESSAGE}],
+                                  params={"max_tokens": 5}, stream=False, timeout=timeout)

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core import gateway
+from desktop.core import gateway, play
 from desktop.core import providers as core
 from desktop.core.providers import ProviderSettings
 from desktop.core.secrets import SecretsError, keychain_status
@@ -356,11 +356,8 @@ class ProvidersDialog(QDialog):
         loop = asyncio.get_running_loop()
         try:
             key = await loop.run_in_executor(None, _key_for_test, f, self.editing)
-            target = gateway.ModelTarget(name=f["name"] or f["model"], model=f["model"],
-                                         base_url=f["base_url"], api_key=key)
-            result = await gateway.complete(
-                target, [{"role": "user", "content": "Reply with the single word OK."}],
-                params={"max_tokens": 5}, stream=False, timeout=20)
+            result = await play.check_connection(f["model"], base_url=f["base_url"],
+                                                 api_key=key, name=f["name"])
         except (gateway.ProviderError, SecretsError) as exc:
             why = explain(exc)
             self._say("error", f"<b>{why.title}.</b> {why.hint}<br><span style='color:#6b7280'>"

@@ -125,3 +125,20 @@ def test_workspace_problems_are_one_line(cli, tmp_path):
     assert proc.returncode == 1
     assert "not a Promptpress workspace" in proc.stderr and "Traceback" not in proc.stderr
     assert bad.read_text() == "hello"
+
+
+def test_provider_test_says_whether_the_model_answers(cli):
+    from tests.support.fake_provider import FakeProvider
+
+    with FakeProvider(api_key="sk-loopback") as server:
+        assert cli("provider", "add", "good", "--model", "openai/echo", "--base-url",
+                   server.base_url, "--api-key-stdin", input="sk-loopback\n").code == 0
+        assert cli("provider", "add", "wrong-key", "--model", "openai/echo", "--base-url",
+                   server.base_url, "--api-key-stdin", input="sk-nope\n").code == 0
+        ok = cli("provider", "test", "good")
+        assert ok.code == 0 and "good (" in ok.out and "answered in" in ok.out, ok.err
+        assert server.requests[-1].body["messages"][0]["content"] == \
+            "Reply with the single word OK."
+        refused = cli("provider", "test", "wrong-key")
+        assert refused.code == 1 and "did not answer" in refused.err
+        assert "sk-nope" not in refused.err + refused.out  # a key is never printed

@@ -319,13 +319,10 @@ class ModelColumn(QFrame):
         self._set_running(True)
         try:
             params = self._parameters(provider, extra_params, tools)
-            loop = asyncio.get_running_loop()
-            # litellm is not waited for here: plain OpenAI-style calls do without it, and the
-            # gateway loads it off the loop for the calls that need it.
-            # The keychain can be slow (or ask the user): never on the GUI thread.
-            target = await loop.run_in_executor(None, play.target_for, provider)
-            result = await gateway.complete(target, messages, params=params, stream=True,
-                                            on_delta=self._delta, timeout=self.timeout)
+            # The one way a prompt is sent, as `promptpress play` sends it (the keychain is
+            # read off the GUI thread; litellm is loaded only for the calls that need it).
+            result = await play.call(provider, messages, params, stream=True,
+                                     on_delta=self._delta, timeout=self.timeout)
         except asyncio.CancelledError:
             self._flush()
             record.status = "cancelled"
