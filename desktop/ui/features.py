@@ -7,7 +7,6 @@ workspace view; the work itself runs on the view's writer thread.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction
@@ -21,16 +20,13 @@ from . import asking
 from .tasks import delete_when_done
 from .widgets import make_action, resize_within
 
-if TYPE_CHECKING:
-    from .workspace_view import WorkspaceView
-
 log = logging.getLogger(__name__)
 
 
 class WorkspaceFeatures(QObject):
     """Versions, Files and Release actions for one workspace view."""
 
-    def __init__(self, view: "WorkspaceView") -> None:
+    def __init__(self, view) -> None:  # the WorkspaceView (which imports this module)
         super().__init__(view)
         self.view = view
         self.windows: list[QWidget] = []

@@ -29,6 +29,7 @@ from storage.workspace import drafts as draft_repo
 from storage.workspace.db import DatabaseError, Workspace
 
 from .browser import PromptBrowser
+from .features import WorkspaceFeatures
 from .catalog import ProvidersCatalog
 from .playground.dialogs import NewPromptDialog
 from .playground.state import ColumnState, TabState
@@ -105,8 +106,6 @@ class WorkspaceView(QWidget):
         self.autosave.timeout.connect(self.save_drafts)
         self.catalog.changed.connect(self._update_welcome)
         self._build_actions()
-        from .features import WorkspaceFeatures
-
         self.features = WorkspaceFeatures(self)
         self.load_task = self.tasks.spawn(self._load())
 
