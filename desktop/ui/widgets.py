@@ -6,7 +6,8 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Qt, SignalInstance
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
+from PySide6.QtWidgets import (QBoxLayout, QFrame, QHBoxLayout, QLabel, QLayout, QPushButton,
+                               QSplitter, QToolButton, QVBoxLayout, QWidget)
 
 
 def on_click(signal: SignalInstance, slot: Callable[[], object]) -> None:
@@ -93,3 +94,88 @@ def resize_within(window: QWidget, width: int, height: int) -> None:
         outer = parent.window().size()
         width, height = min(width, outer.width()), min(height, outer.height())
     window.resize(width, height)
+
+
+# -- layouts in one line ------------------------------------------------------------------------
+# An item is a widget or a layout, `(item, stretch)`, an int (spacing) or None (a stretch).
+
+def _fill(box: QBoxLayout, items, margins, spacing) -> QBoxLayout:
+    if margins is not None:
+        box.setContentsMargins(*((margins,) * 4 if isinstance(margins, int) else margins))
+    if spacing is not None:
+        box.setSpacing(spacing)
+    for item in items:
+        stretch = 0
+        if isinstance(item, tuple):
+            item, stretch = item
+        if item is None:
+            box.addStretch(1)
+        elif isinstance(item, int):
+            box.addSpacing(item)
+        elif isinstance(item, QLayout):
+            box.addLayout(item, stretch)
+        else:
+            box.addWidget(item, stretch)
+    return box
+
+
+def vbox(*items, margins=None, spacing: int | None = None,
+         parent: QWidget | None = None) -> QVBoxLayout:
+    return _fill(QVBoxLayout(parent) if parent is not None else QVBoxLayout(), items, margins,
+                 spacing)
+
+
+def hbox(*items, margins=None, spacing: int | None = None,
+         parent: QWidget | None = None) -> QHBoxLayout:
+    return _fill(QHBoxLayout(parent) if parent is not None else QHBoxLayout(), items, margins,
+                 spacing)
+
+
+def holder(layout: QLayout, name: str = "") -> QWidget:
+    """A plain widget around a layout (to put a layout in a splitter or a stack)."""
+    widget = QWidget()
+    if name:
+        widget.setObjectName(name)
+    widget.setLayout(layout)
+    return widget
+
+
+def splitter(*parts, stretch: tuple[int, ...] = (), sizes: list[int] | None = None,
+             vertical: bool = False, collapsible: bool = False, name: str = "") -> QSplitter:
+    """Parts side by side (or stacked), each a widget or a layout, resizable by the user."""
+    split = QSplitter(Qt.Orientation.Vertical if vertical else Qt.Orientation.Horizontal)
+    if name:
+        split.setObjectName(name)
+    for part in parts:
+        split.addWidget(holder(part) if isinstance(part, QLayout) else part)
+    for index, factor in enumerate(stretch):
+        split.setStretchFactor(index, factor)
+    if sizes:
+        split.setSizes(sizes)
+    split.setChildrenCollapsible(collapsible)
+    return split
+
+
+def button(text: str, slot: Callable[[], object] | None = None, *, tip: str = "",
+           name: str = "", default: bool = False) -> QPushButton:
+    push = QPushButton(text)
+    if tip:
+        push.setToolTip(tip)
+    if name:
+        push.setObjectName(name)
+    if default:
+        push.setDefault(True)
+    if slot is not None:
+        on_click(push.clicked, slot)
+    return push
+
+
+def label(text: str = "", name: str = "", *, wrap: bool = False,
+          selectable: bool = False) -> QLabel:
+    widget = QLabel(text)
+    if name:
+        widget.setObjectName(name)
+    widget.setWordWrap(wrap)
+    if selectable:
+        widget.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return widget

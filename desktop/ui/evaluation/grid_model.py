@@ -18,7 +18,6 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from desktop.core.ops.runs import RunGrid
-from storage.workspace import runs as run_repo
 from storage.workspace.db import Workspace
 from storage.workspace.models import Run
 from storage.workspace.runs import (CellView, Column, ColumnTotals, GridRow, ResultRecord,

@@ -16,12 +16,12 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView, QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFrame, QHBoxLayout,
-    QHeaderView, QInputDialog, QLabel, QPlainTextEdit, QPushButton, QTableView, QToolButton,
+    QAbstractItemView, QCheckBox, QComboBox, QDoubleSpinBox, QFrame, QHBoxLayout,
+    QHeaderView, QLabel, QPushButton, QTableView, QToolButton,
     QVBoxLayout, QWidget,
 )
 
-from desktop.core.evaluators import KINDS, SpecError, parse_spec
+from desktop.core.evaluators import SpecError, parse_spec
 from desktop.core.ops import testsets as testset_ops
 from desktop.core.testset_io import ExportProblem, write_export
 from storage.workspace.db import Workspace

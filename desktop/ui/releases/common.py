@@ -9,10 +9,11 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QPushButton,
-                               QSizePolicy, QWidget)
+from PySide6.QtWidgets import (QComboBox, QDialog, QFileDialog, QHBoxLayout, QLabel, QLayout,
+                               QPushButton, QSizePolicy, QWidget)
 
 from ..tasks import TaskSet
+from ..widgets import on_click, splitter, vbox
 
 T = TypeVar("T")
 
@@ -164,3 +165,38 @@ def heading(text: str) -> QLabel:
     label = QLabel(text)
     label.setObjectName("sectionTitle")
     return label
+
+
+class ReleaseDialog(QDialog):
+    """What the Release menu's dialogs share: the workspace and its writer, this dialog's own
+    work (cancelled when it closes) and the two-pane body most of them show."""
+
+    def __init__(self, title: str, name: str, workspace=None, writer=None,
+                 tasks: TaskSet | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setObjectName(name)
+        self.workspace = workspace
+        self.writer = writer
+        self.tasks = tasks or TaskSet()
+        self.work = DialogWork(self.tasks)
+
+    def done(self, result: int) -> None:  # noqa: D102 (closing: stop this dialog's work)
+        self.work.close()
+        super().done(result)
+
+    def spawn_on_click(self, button, coroutine_fn) -> None:
+        """Clicking `button` runs `coroutine_fn()` as this dialog's work."""
+        on_click(button.clicked, lambda: self.work.spawn(coroutine_fn()))
+
+
+def panes(left: tuple[str, QWidget], right: tuple[str, QWidget] | QLayout,
+          stretch: tuple[int, int]):
+    """Two titled panes side by side (a heading above each body), resizable."""
+    def pane(part):
+        if isinstance(part, QLayout):
+            return part
+        title, body = part
+        return vbox(heading(title), (body, 1), margins=0)
+
+    return splitter(pane(left), pane(right), stretch=stretch)

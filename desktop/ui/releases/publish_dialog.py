@@ -15,9 +15,8 @@ from collections.abc import Sequence
 
 from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QFormLayout, QHBoxLayout,
-                               QHeaderView, QInputDialog, QLabel, QLineEdit, QMessageBox,
-                               QProgressBar, QPushButton, QSplitter, QTableView, QVBoxLayout,
-                               QWidget)
+                               QHeaderView, QLabel, QLineEdit, QProgressBar, QPushButton, QSplitter,
+                               QTableView, QVBoxLayout, QWidget)
 
 from desktop.core import releases as core
 from desktop.core.ops import releases as release_ops
@@ -428,7 +427,8 @@ class PublishDialog(QDialog):
             return None
         pks = [r.chosen_pk for r in rows if r.chosen_pk is not None]
         try:
-            fresh = {c.version_pk: c for c in await self.writer.run(release_ops.choose_versions, self.workspace, pks)}
+            chosen_now = await self.writer.run(release_ops.choose_versions, self.workspace, pks)
+            fresh = {c.version_pk: c for c in chosen_now}
         except user_errors() as exc:
             self.bar.show_message("error", explain(exc) + " Nothing was published.")
             return None

@@ -8,9 +8,8 @@ is signed and the dialog asks to look again.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QFormLayout, QHBoxLayout,
-                               QHeaderView, QLabel, QMessageBox, QPushButton, QSplitter,
-                               QTableView, QTextBrowser, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFormLayout, QHeaderView, QLabel,
+                               QTableView, QTextBrowser, QWidget)
 
 from desktop.core import releases as core
 from desktop.core.ops import releases as release_ops
@@ -19,8 +18,8 @@ from storage.releases.errors import NothingPending
 
 from .. import asking
 from ..tasks import TaskSet
-from ..widgets import MessageBar, resize_within
-from .common import DestinationPicker, DialogWork, explain, heading, user_errors
+from ..widgets import MessageBar, button, hbox, label, resize_within, vbox
+from .common import DestinationPicker, ReleaseDialog, explain, panes, user_errors
 from .diffhtml import change_html
 from .messages import review_html
 from .tables import ChangesModel
@@ -30,7 +29,7 @@ from .tables import ChangesModel
 
 
 
-class ReviewDialog(QDialog):
+class ReviewDialog(ReleaseDialog):
     """Release > Review pending…: `ReviewDialog(workspace, writer, tasks, parent,
     destination=None, channel="production")`, then `open()` and spawn `load()`."""
 
@@ -40,13 +39,8 @@ class ReviewDialog(QDialog):
     def __init__(self, workspace, writer, tasks: TaskSet | None = None,
                  parent: QWidget | None = None, *, destination: str | None = None,
                  channel: str = "production") -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Review a pending release")
-        self.setObjectName("reviewDialog")
-        self.workspace = workspace
-        self.writer = writer
-        self.tasks = tasks or TaskSet()
-        self.work = DialogWork(self.tasks)
+        super().__init__("Review a pending release", "reviewDialog", workspace, writer, tasks,
+                         parent)
         self.initial = destination
         self.wanted_channel = channel
         self.info: core.RepositoryInfo | None = None
@@ -62,10 +56,8 @@ class ReviewDialog(QDialog):
         form.addRow("Repository", self.destination)
         form.addRow("Channel", self.channel)
 
-        self.summary = QLabel("Choose the repository and the channel to review.")
-        self.summary.setObjectName("reviewSummary")
-        self.summary.setWordWrap(True)
-        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.summary = label("Choose the repository and the channel to review.", "reviewSummary",
+                             wrap=True, selectable=True)
         self.summary.setStyleSheet("QLabel#reviewSummary { background: #fffaeb; border: 1px solid "
                                    "#fedf89; border-radius: 6px; padding: 8px 10px; "
                                    "color: #1f2937; }")
@@ -85,54 +77,24 @@ class ReviewDialog(QDialog):
         self.change_table.selectionModel().currentRowChanged.connect(lambda *_: self._show_change())
         self.diff_view = QTextBrowser()
         self.diff_view.setObjectName("changeView")
-        left = QVBoxLayout()
-        left.setContentsMargins(0, 0, 0, 0)
-        left.addWidget(heading("PROMPTS"))
-        left.addWidget(self.change_table, 1)
-        right = QVBoxLayout()
-        right.setContentsMargins(0, 0, 0, 0)
-        right.addWidget(heading("EXACTLY WHAT CHANGES FOR APPS READING THIS CHANNEL"))
-        right.addWidget(self.diff_view, 1)
-        splitter = QSplitter()
-        for layout in (left, right):
-            holder = QWidget()
-            holder.setLayout(layout)
-            splitter.addWidget(holder)
-        splitter.setStretchFactor(0, 1)
-        splitter.setStretchFactor(1, 2)
-        splitter.setChildrenCollapsible(False)
+        body = panes(("PROMPTS", self.change_table),
+                     ("EXACTLY WHAT CHANGES FOR APPS READING THIS CHANNEL", self.diff_view),
+                     stretch=(1, 2))
 
         self.key = QComboBox()
         self.key.setObjectName("reviewKey")
         self.key.currentIndexChanged.connect(lambda _i: self._update_buttons())
         self.bar = MessageBar()
-        self.approve_button = QPushButton("Co-sign and publish")
-        self.approve_button.setObjectName("runButton")
-        self.approve_button.clicked.connect(lambda: self.work.spawn(self.approve()))
-        self.reject_button = QPushButton("Reject…")
-        self.reject_button.clicked.connect(lambda: self.work.spawn(self.reject_pending()))
-        self.close_button = QPushButton("Close")
-        self.close_button.clicked.connect(self.accept)
-        buttons = QHBoxLayout()
-        buttons.addWidget(QLabel("Sign with"))
-        buttons.addWidget(self.key, 1)
-        buttons.addStretch(0)
-        buttons.addWidget(self.reject_button)
-        buttons.addWidget(self.approve_button)
-        buttons.addWidget(self.close_button)
-
-        box = QVBoxLayout(self)
-        box.addLayout(form)
-        box.addWidget(self.summary)
-        box.addWidget(splitter, 1)
-        box.addWidget(self.bar)
-        box.addLayout(buttons)
+        self.approve_button = button("Co-sign and publish", name="runButton")
+        self.spawn_on_click(self.approve_button, self.approve)
+        self.reject_button = button("Reject…")
+        self.spawn_on_click(self.reject_button, self.reject_pending)
+        self.close_button = button("Close", self.accept)
+        vbox(form, self.summary, (body, 1), self.bar,
+             hbox(QLabel("Sign with"), (self.key, 1), self.reject_button, self.approve_button,
+                  self.close_button), parent=self)
         resize_within(self, 1100, 720)
         self._update_buttons()
-
-    def done(self, result: int) -> None:  # noqa: D102 (closing: stop this dialog's work)
-        self.work.close()
-        super().done(result)
 
     # -- questions (tests replace these) -----------------------------------------------------
     async def ask_reject(self, review: core.Review) -> bool:
