@@ -5,25 +5,32 @@ channel back to it), and hand engineers the root file their reader pins."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QFormLayout,
-                               QHBoxLayout, QHeaderView, QLabel, QPushButton,
-                               QSplitter, QTableView, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFormLayout,
+    QHeaderView,
+    QLabel,
+    QTableView,
+    QWidget,
+)
 
 from desktop.core import releases as core
 from desktop.core.ops import releases as release_ops
 
 from .. import asking
 from ..tasks import TaskSet
-from ..widgets import MessageBar, resize_within
-from .common import (DestinationPicker, DialogWork, explain, heading, hint, isolate,
-                     user_errors)
+from ..widgets import MessageBar, button, hbox, label, resize_within, vbox
+from .common import (
+    DestinationPicker,
+    ReleaseDialog,
+    explain,
+    hint,
+    isolate,
+    panes,
+    user_errors,
+)
 from .tables import ReleasePrompt, ReleasePromptsModel, ReleasesModel
-
-
-
-
-
-
 
 
 def _table(model) -> QTableView:
@@ -37,7 +44,7 @@ def _table(model) -> QTableView:
     return view
 
 
-class ReleasesBrowser(QDialog):
+class ReleasesBrowser(ReleaseDialog):
     """Release > Browse releases…: `ReleasesBrowser(workspace, writer, tasks, parent,
     source=None)`, then `open()` and spawn `load()`."""
 
@@ -45,13 +52,7 @@ class ReleasesBrowser(QDialog):
 
     def __init__(self, workspace, writer, tasks: TaskSet | None = None,
                  parent: QWidget | None = None, *, source: str | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Releases")
-        self.setObjectName("releasesBrowser")
-        self.workspace = workspace
-        self.writer = writer
-        self.tasks = tasks or TaskSet()
-        self.work = DialogWork(self.tasks)
+        super().__init__("Releases", "releasesBrowser", workspace, writer, tasks, parent)
         self.initial = source
         self.listing: core.Listing | None = None
         self.release: object | None = None  # the selected release, loaded (storage Release)
@@ -59,17 +60,10 @@ class ReleasesBrowser(QDialog):
 
         self.source = DestinationPicker()
         self.source.chosen.connect(lambda s: self.work.spawn(self.open_source(s)))
-        refresh = QPushButton("Refresh")
-        refresh.clicked.connect(self.source.refresh)
-        top = QHBoxLayout()
-        top.addWidget(self.source, 1)
-        top.addWidget(refresh)
         form = QFormLayout()
-        form.addRow("Repository", top)
-        self.channels = QLabel("Choose a shared folder or a server address to see its releases.")
-        self.channels.setObjectName("channelsSummary")
-        self.channels.setWordWrap(True)
-        self.channels.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        form.addRow("Repository", hbox((self.source, 1), button("Refresh", self.source.refresh)))
+        self.channels = label("Choose a shared folder or a server address to see its releases.",
+                              "channelsSummary", wrap=True, selectable=True)
 
         self.releases = ReleasesModel(self)
         self.release_table = _table(self.releases)
@@ -91,70 +85,35 @@ class ReleasesBrowser(QDialog):
         self.release_title = QLabel()
         self.release_title.setObjectName("tabTitle")
         self.release_notes = hint()
-        self.pull_button = QPushButton("Pull into my history")
-        self.pull_button.setObjectName("runButton")
-        self.pull_button.setToolTip("Save each prompt of this release as a version in this "
-                                    "workspace, to continue from it")
-        self.pull_button.clicked.connect(lambda: self.work.spawn(self.pull()))
+        self.pull_button = button("Pull into my history", name="runButton",
+                                  tip="Save each prompt of this release as a version in this "
+                                      "workspace, to continue from it")
+        self.spawn_on_click(self.pull_button, self.pull)
         self.pull_button.setEnabled(False)
         self.serve_channel = QComboBox()
         self.serve_channel.setObjectName("serveChannel")
         self.serve_channel.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.serve_channel.setMinimumWidth(140)
-        self.serve_button = QPushButton("Serve on")
-        self.serve_button.setToolTip("Promote this release to a channel, or roll a channel back "
-                                     "to it: apps reading that channel get exactly this release")
-        self.serve_button.clicked.connect(lambda: self.work.spawn(self.serve()))
+        self.serve_button = button("Serve on", tip="Promote this release to a channel, or roll a "
+                                   "channel back to it: apps reading that channel get exactly "
+                                   "this release")
+        self.spawn_on_click(self.serve_button, self.serve)
         self.serve_button.setEnabled(False)
 
-        left = QVBoxLayout()
-        left.setContentsMargins(0, 0, 0, 0)
-        left.addWidget(heading("RELEASES, NEWEST FIRST"))
-        left.addWidget(self.release_table, 1)
-        right = QVBoxLayout()
-        right.setContentsMargins(0, 0, 0, 0)
-        right.addWidget(self.release_title)
-        right.addWidget(self.release_notes)
-        right.addWidget(self.prompt_table, 1)
-        pull_row = QHBoxLayout()
-        pull_row.addWidget(self.serve_button)
-        pull_row.addWidget(self.serve_channel)
-        pull_row.addStretch(1)
-        pull_row.addWidget(self.pull_button)
-        right.addLayout(pull_row)
-        splitter = QSplitter()
-        for layout in (left, right):
-            holder = QWidget()
-            holder.setLayout(layout)
-            splitter.addWidget(holder)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
-        splitter.setChildrenCollapsible(False)
+        body = panes(("RELEASES, NEWEST FIRST", self.release_table), vbox(
+            self.release_title, self.release_notes, (self.prompt_table, 1),
+            hbox(self.serve_button, self.serve_channel, None, self.pull_button), margins=0),
+            stretch=(3, 2))
 
         self.bar = MessageBar()
-        self.root_button = QPushButton("Save root file for engineers…")
-        self.root_button.setToolTip("The file engineers pin in their application so that its "
-                                    "reader trusts only releases signed by your keys")
-        self.root_button.clicked.connect(lambda: self.work.spawn(self.save_root()))
+        self.root_button = button("Save root file for engineers…",
+                                  tip="The file engineers pin in their application so that its "
+                                      "reader trusts only releases signed by your keys")
+        self.spawn_on_click(self.root_button, self.save_root)
         self.root_button.setEnabled(False)
-        close = QPushButton("Close")
-        close.clicked.connect(self.accept)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.root_button)
-        buttons.addStretch(1)
-        buttons.addWidget(close)
-
-        box = QVBoxLayout(self)
-        box.addLayout(form)
-        box.addWidget(self.channels)
-        box.addWidget(splitter, 1)
-        box.addWidget(self.bar)
-        box.addLayout(buttons)
+        vbox(form, self.channels, (body, 1), self.bar,
+             hbox(self.root_button, None, button("Close", self.accept)), parent=self)
         resize_within(self, 1100, 680)
-
-    def done(self, result: int) -> None:  # noqa: D102 (closing: stop this dialog's work)
-        self.work.close()
-        super().done(result)
 
     # -- questions (tests replace these) -----------------------------------------------------
     async def ask_serve(self, release: int, channel: str, now: int | None) -> bool:

@@ -6,9 +6,20 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QFormLayout,
-                               QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QTableView,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop.core.identity import author_name
 from desktop.core.releases import keys
@@ -17,7 +28,7 @@ from storage.releases.keys import MIN_PASSPHRASE
 from .. import asking
 from ..tasks import TaskSet
 from ..widgets import MessageBar, resize_within
-from .common import DialogWork, explain, heading, hint, user_errors
+from .common import ReleaseDialog, explain, heading, hint, user_errors
 from .tables import KeysModel
 
 
@@ -74,17 +85,13 @@ class PassphraseDialog(QDialog):
         return self.first.text()
 
 
-class KeysDialog(QDialog):
+class KeysDialog(ReleaseDialog):
     """Release > Signing keys…: `KeysDialog(tasks, parent)`, then `open()` and spawn `load()`."""
 
     keys_changed = Signal(object)  # list[keys.KeyInfo]
 
     def __init__(self, tasks: TaskSet | None = None, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Signing keys")
-        self.setObjectName("keysDialog")
-        self.tasks = tasks or TaskSet()
-        self.work = DialogWork(self.tasks)
+        super().__init__("Signing keys", "keysDialog", None, None, tasks, parent)
         self.problem: str | None = None
 
         intro = hint("Your signing key proves that a release comes from you: apps reading your "
@@ -172,10 +179,6 @@ class KeysDialog(QDialog):
         box.addLayout(bottom)
         resize_within(self, 780, 560)
         self._show_key()
-
-    def done(self, result: int) -> None:  # noqa: D102 (closing: stop this dialog's work)
-        self.work.close()
-        super().done(result)
 
     # -- questions (tests replace these) -----------------------------------------------------
     async def ask_label(self) -> str | None:

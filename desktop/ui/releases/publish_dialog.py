@@ -14,9 +14,21 @@ import os
 from collections.abc import Sequence
 
 from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QFormLayout, QHBoxLayout,
-                               QHeaderView, QLabel, QLineEdit, QProgressBar, QPushButton, QSplitter,
-                               QTableView, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop.core import releases as core
 from desktop.core.ops import releases as release_ops
@@ -26,19 +38,20 @@ from storage.releases.content import version_id
 from .. import asking
 from ..tasks import TaskSet
 from ..widgets import MessageBar, resize_within
-from .common import DestinationPicker, DialogWork, explain, heading, hint, user_errors
+from .common import (
+    DestinationPicker,
+    ReleaseDialog,
+    explain,
+    heading,
+    hint,
+    user_errors,
+)
 from .messages import escape, moved_html, summary_html
 from .publish_detail import PromptDetail
 from .publish_model import ROW_ROLE, SORT_ROLE, PublishRow, PublishTableModel
 
 
-
-
-
-
-
-
-class PublishDialog(QDialog):
+class PublishDialog(ReleaseDialog):
     """Release > Publish…: `PublishDialog(workspace, writer, tasks, parent, prompts=[...])`,
     then `open()` and spawn `load()`. `prompts` are ticked to start with."""
 
@@ -46,13 +59,7 @@ class PublishDialog(QDialog):
 
     def __init__(self, workspace, writer, tasks: TaskSet | None = None,
                  parent: QWidget | None = None, *, prompts: Sequence[str] = ()) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Publish a release")
-        self.setObjectName("publishDialog")
-        self.workspace = workspace
-        self.writer = writer
-        self.tasks = tasks or TaskSet()
-        self.work = DialogWork(self.tasks)
+        super().__init__("Publish a release", "publishDialog", workspace, writer, tasks, parent)
         self.preselect = set(prompts)
         self.live: core.LiveRelease | None = None
         self.info: core.RepositoryInfo | None = None
@@ -168,10 +175,6 @@ class PublishDialog(QDialog):
         resize_within(self, 1180, 760)
         self._update_summary()
         self._show_detail()
-
-    def done(self, result: int) -> None:  # noqa: D102 (closing: stop this dialog's work)
-        self.work.close()
-        super().done(result)
 
     # -- questions (tests replace these) -------------------------------------------------------
     async def ask_publish_despite_tests(self, names: list[str]) -> bool:
