@@ -62,3 +62,15 @@ def write_text(text: str) -> None:
     sys.stdout.flush()
     sys.stdout.buffer.write(text.encode("utf-8"))
     sys.stdout.buffer.flush()
+
+
+def use_color(choice: str) -> bool:
+    """--color always|never|auto: auto colours a terminal, unless NO_COLOR or TERM=dumb."""
+    import os
+    import sys
+
+    if choice == "always":
+        return True
+    if choice == "never" or os.environ.get("NO_COLOR"):
+        return False
+    return sys.stdout.isatty() and os.environ.get("TERM") != "dumb"

@@ -20,7 +20,7 @@ from desktop.core.releases import keys
 from storage.releases.atomic import write_atomic
 from storage.releases.metadata import format_time
 
-from .common import open_workspace, print_table
+from .common import open_workspace, print_table, use_color
 
 
 def handler(args: argparse.Namespace) -> Callable[[argparse.Namespace], int]:
@@ -303,17 +303,12 @@ def cmd_renew(args: argparse.Namespace) -> int:
     if r.pending:
         print(published.describe())
     else:
+        from storage.releases.repository import pointer_lifetime
+
+        days = pointer_lifetime(r.channel) // 86400
         print(f"Renewed {r.channel}: release {r.release}, signed again (pointer version "
-              f"{r.pointer_version}); readers accept it for 90 more days.")
+              f"{r.pointer_version}); readers accept it for {days} more days.")
     return 0
-
-
-def _use_color(choice: str) -> bool:
-    if choice == "always":
-        return True
-    if choice == "never" or os.environ.get("NO_COLOR"):
-        return False
-    return sys.stdout.isatty() and os.environ.get("TERM") != "dumb"
 
 
 def print_review(review: core.Review, *, diffs: bool, color: bool) -> None:
@@ -342,7 +337,7 @@ def print_review(review: core.Review, *, diffs: bool, color: bool) -> None:
 def cmd_approve(args: argparse.Namespace) -> int:
     signer = _signer(args)
     review = core.pending_review(args.destination, args.channel)
-    print_review(review, diffs=not args.summary, color=_use_color(args.color))
+    print_review(review, diffs=not args.summary, color=use_color(args.color))
     if not args.yes and _interactive() and not _confirm(
             f"Co-sign release {review.release} for {review.channel}?"):
         note("Nothing was signed.")

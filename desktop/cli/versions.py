@@ -4,7 +4,6 @@ and `promptpress workspace backup|restore`. Argument definitions: `versions_args
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Callable
 
@@ -17,25 +16,17 @@ from storage.workspace import backup as backups
 from storage.workspace import prompts as repo
 from storage.workspace.db import default_workspace_path
 
-from .common import open_workspace, print_table, write_text
+from .common import open_workspace, print_table, use_color, write_text
 
 
 def handler(args: argparse.Namespace) -> Callable[[argparse.Namespace], int]:
     return HANDLERS[(args.command, args.action)]
 
 
-def _use_color(choice: str) -> bool:
-    if choice == "always":
-        return True
-    if choice == "never" or os.environ.get("NO_COLOR"):
-        return False
-    return sys.stdout.isatty() and os.environ.get("TERM") != "dumb"
-
-
 def cmd_diff(args: argparse.Namespace) -> int:
     with open_workspace(args) as workspace, workspace.session() as session:
         result = version_history.diff(session, args.a, args.b)
-    write_text(render_terminal(result, _use_color(args.color)))
+    write_text(render_terminal(result, use_color(args.color)))
     return 0
 
 
