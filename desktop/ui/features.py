@@ -375,6 +375,49 @@ class WorkspaceFeatures(QObject):
 
         self._open_dialog(KeysDialog(self.view.tasks, self.view))
 
+    # -- releases about to expire ---------------------------------------------------------
+    async def check_expiring(self) -> list:
+        """Say so when a live release this workspace published is about to be refused by
+        readers (its signed pointer expires), and offer to renew it. Quiet when offline."""
+        import asyncio
+
+        from desktop.core.ops import releases as release_ops
+
+        places = await self.view.writer.run(release_ops.recent_destinations, self.view.workspace)
+        if not places:
+            return []
+        soon = await asyncio.to_thread(release_ops.expiring, places)
+        if soon:
+            first = soon[0]
+            more = f" ({len(soon) - 1} more: Release → Browse Releases…)" if len(soon) > 1 else ""
+            self.view.notice.show_message(
+                "warning", f"Release {first.release} on {first.channel} of {first.project} "
+                f"{first.in_words()}: apps reading it will then refuse it. Renewing signs it "
+                f"again for {first.lifetime // 86400} more days.{more}",
+                [("Renew now", lambda: self.view.tasks.spawn(self.renew(first)))])
+        return soon
+
+    async def renew(self, expiry) -> bool:
+        import asyncio
+
+        from desktop.core import releases as core
+        from desktop.core.ops import releases as release_ops
+
+        try:
+            published = await asyncio.to_thread(core.renew, expiry.destination, expiry.channel)
+            await self.view.writer.run(release_ops.record, self.view.workspace, published)
+        except (*USER_ERRORS, OSError) as exc:
+            self.view.notice.show_message("error", f"Could not renew {expiry.channel}: {exc} "
+                                          "Nothing was changed.")
+            return False
+        days = expiry.lifetime // 86400
+        self.view.notice.show_message(
+            "info" if published.result.pending else "success",
+            published.describe() if published.result.pending else
+            f"Renewed {expiry.channel} of {expiry.project}: apps accept release "
+            f"{expiry.release} for {days} more days.")
+        return True
+
     def shutdown(self) -> None:
         for window in list(self.windows):
             window.close()

@@ -121,6 +121,7 @@ class WorkspaceView(QWidget):
             self.tabs.setCurrentIndex(0)
         self._update_welcome()
         self.loaded.emit()
+        self.expiry_check = self.tasks.spawn(self.features.check_expiring())
 
     async def wait_loaded(self) -> None:
         await self.load_task

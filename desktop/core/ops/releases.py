@@ -45,3 +45,20 @@ def pull(workspace: Workspace, release, source: str, channels: tuple[str, ...]) 
         outcome = core.pull(session, release, source, author=author_name(), channels=channels)
     return Changes(outcome.describe(), prompts=frozenset(name for name, _ in outcome.added),
                    releases=True, value=outcome)
+
+
+def expiring(destinations: list[str], *, within_days: float | None = None) -> list:
+    """Live releases, in these repositories, that readers will soon refuse (or already do):
+    [Expiry], soonest first. A repository that cannot be read now is skipped (offline, say):
+    this is a reminder, not a check. Reads the network or shared folders: run it in a thread."""
+    from desktop.core.releases import channels
+    from desktop.core.releases.errors import RELEASE_USER_ERRORS
+
+    days = channels.RENEW_WARNING_DAYS if within_days is None else within_days
+    found = []
+    for destination in destinations:
+        try:
+            found += channels.expiring_channels(destination, within_days=days)
+        except (*RELEASE_USER_ERRORS, OSError):  # unreachable, not a repository any more
+            continue
+    return sorted(found, key=lambda e: e.expires)

@@ -123,6 +123,16 @@ class Expiry:
         """Does it expire within `days` days (or has it expired already)?"""
         return self.seconds_left <= days * DAY
 
+    def in_words(self) -> str:
+        """'expires on 12 Dec 2026 (in 3 days)' or 'expired on …', for a sentence."""
+        left = self.seconds_left
+        if left <= 0:
+            return f"expired on {when(self.expires)}"
+        days = left // DAY
+        soon = (f"in {days} day{'s' if days != 1 else ''}" if days
+                else f"in {max(1, left // 3600)} hour{'s' if left >= 7200 else ''}")
+        return f"expires on {when(self.expires)} ({soon})"
+
     def describe(self) -> str:
         left = self.seconds_left
         if left <= 0:

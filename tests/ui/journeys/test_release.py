@@ -114,7 +114,9 @@ def test_keys_publish_promote_review_and_read(open_app, tmp_path, test_keyring, 
     _open_destination(app, review, review.destination, folder)
     app.aio.wait(lambda: "waits for your approval on production" in review.summary.text(),
                  what="the pending release", state=review.summary.text)
-    assert review.key.currentData() == reviewer.fingerprint
+    app.aio.wait(lambda: review.key.currentData() == reviewer.fingerprint,
+                 what="the reviewer's key picked to sign with",
+                 state=lambda: [review.key.itemText(i) for i in range(review.key.count())])
     snap(review, "journey5-review")
     click(review.approve_button)
     app.aio.wait(lambda: "Production now serves release 1" in review.bar.text(),
@@ -134,3 +136,36 @@ def test_keys_publish_promote_review_and_read(open_app, tmp_path, test_keyring, 
     assert got["release"] == 1
     assert got["messages"] == [{"role": "system", "content": "Be kind.\r\n"},
                                {"role": "user", "content": "مرحبًا Ann!  \n"}]
+
+
+def test_the_app_warns_before_a_live_release_expires_and_renews_it(open_app, tmp_path,
+                                                                  monkeypatch):
+    from desktop.core.releases import channels
+
+    keys.generate("Ann, laptop")
+    folder = tmp_path / "shared" / "acme"
+    core.create_repository(str(folder), "acme")
+
+    def populate(ws):
+        _populate(ws)
+        with ws.session() as session:
+            chosen = core.contents(core.choose(session, ["support/greet"]))
+        published = core.publish(str(folder), chosen, channel="staging")
+        core.promote(str(folder))
+        with ws.session() as session:
+            core.record(session, published)
+
+    before = core.channel_expiry(str(folder), "production") if folder.exists() else None
+    monkeypatch.setattr(channels, "RENEW_WARNING_DAYS", 15)  # production lives 14 days
+    app = open_app(populate=populate)
+    notice = app.view.notice
+    app.aio.wait(lambda: "production of acme expires on" in notice.text(),
+                 what="the expiry warning", state=notice.text)
+    assert "apps reading it will then refuse it" in notice.text()
+    before = core.channel_expiry(str(folder), "production")
+    snap(app.window, "journey5-expiry-warning")
+    click_button(notice, "Renew now")
+    app.aio.wait(lambda: "Renewed production of acme" in notice.text(), what="the renewal",
+                 state=notice.text)
+    after = core.channel_expiry(str(folder), "production")
+    assert after.release == before.release and after.expires >= before.expires
