@@ -407,7 +407,13 @@ class TestSetEditor(QWidget):
         except (ExportProblem, OSError) as exc:
             self.message.show_message("error", f"Nothing was exported: {exc}")
             return False
-        self.message.show_message("success", f"Exported {len(rows):,} cases to {path}.")
+        note = ""
+        if Path(path).suffix.lower() not in (".jsonl", ".ndjson"):
+            note = (" A cell that starts with =, +, -, @ or a tab gets a leading ' so that Excel "
+                    "shows it as text instead of running it as a formula; importing the file "
+                    "back into Promptpress takes it off again. JSON Lines keeps every cell as "
+                    "it is.")
+        self.message.show_message("success", f"Exported {len(rows):,} cases to {path}.{note}")
         return True
 
     # -- settings ------------------------------------------------------------------------
