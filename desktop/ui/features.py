@@ -18,7 +18,7 @@ from desktop.core.ops import workspace as workspace_ops
 
 from . import asking
 from .tasks import delete_when_done
-from .widgets import make_action, resize_within
+from .widgets import make_action, menu, resize_within
 
 log = logging.getLogger(__name__)
 
@@ -56,15 +56,10 @@ class WorkspaceFeatures(QObject):
         return [self.a_import, self.a_export, None, self.a_backup]
 
     def menus(self) -> list[QMenu]:
-        versions = QMenu("V&ersions", self.view)
-        versions.addAction(self.a_history)
-        versions.addAction(self.a_compare)
-        test = QMenu("&Test", self.view)
-        test.addAction(self.a_tests)
-        test.addAction(self.a_add_case)
-        release = QMenu("Re&lease", self.view)
-        for a in (self.a_publish, self.a_browse, self.a_review, None, self.a_keys):
-            release.addSeparator() if a is None else release.addAction(a)
+        versions = menu("V&ersions", self.view, self.a_history, self.a_compare)
+        test = menu("&Test", self.view, self.a_tests, self.a_add_case)
+        release = menu("Re&lease", self.view, self.a_publish, self.a_browse, self.a_review, None,
+                       self.a_keys)
         return [versions, test, release]
 
     # -- helpers ---------------------------------------------------------------------------

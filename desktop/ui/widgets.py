@@ -179,3 +179,13 @@ def label(text: str = "", name: str = "", *, wrap: bool = False,
     if selectable:
         widget.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     return widget
+
+
+def menu(title: str, parent: QWidget, *actions) -> "QMenu":
+    """A menu of these actions (None: a separator)."""
+    from PySide6.QtWidgets import QMenu
+
+    built = QMenu(title, parent)
+    for action in actions:
+        built.addSeparator() if action is None else built.addAction(action)
+    return built

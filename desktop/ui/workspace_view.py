@@ -8,39 +8,30 @@ changes that are in no saved version.
 from __future__ import annotations
 
 import logging
-import time
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence, QUndoGroup
-from PySide6.QtWidgets import (
-    QLabel,
-    QMenu,
-    QMessageBox,
-    QPushButton,
-    QSplitter,
-    QStackedWidget,
-    QTabWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import (QMenu, QMessageBox, QSplitter, QStackedWidget, QTabWidget,
+                               QVBoxLayout, QWidget)
+
 from desktop.core.ops import drafts as draft_ops
 from desktop.core.ops import workspace as workspace_ops
 from storage.workspace import drafts as draft_repo
-from storage.workspace.db import DatabaseError, Workspace
+from storage.workspace.db import Workspace
 
+from .autosave import DraftKeeper
 from .browser import PromptBrowser
-from .features import WorkspaceFeatures
 from .catalog import ProvidersCatalog
+from .features import WorkspaceFeatures
 from .playground.dialogs import NewPromptDialog
 from .playground.state import ColumnState, TabState
 from .playground.tab import PromptTab
 from .tasks import TaskSet, Writer
 from .theme import STYLE
-from .widgets import MessageBar, make_action, on_click
+from .welcome import WelcomePage
+from .widgets import MessageBar, make_action, menu
 
 log = logging.getLogger(__name__)
-AUTOSAVE_MS = 400
-AUTOSAVE_MAX_DELAY_S = 2.0
 
 
 class WorkspaceView(QWidget):
@@ -61,8 +52,6 @@ class WorkspaceView(QWidget):
         self.providers_dialog = None
         self.ask_close_tab = self._ask_close_tab  # tests replace these two questions
         self.ask_quit_while_running = self._ask_quit_while_running
-        self._dirty: set[PromptTab] = set()
-        self._dirty_since = 0.0
         self._closing = False
 
         self.browser = PromptBrowser()
@@ -77,7 +66,10 @@ class WorkspaceView(QWidget):
         self.tabs.tabCloseRequested.connect(self.close_tab)
         self.tabs.currentChanged.connect(self._current_changed)
         self.tabs.tabBar().tabMoved.connect(lambda *_: self._write_positions())
-        self.welcome = self._build_welcome()
+        self.welcome = WelcomePage()
+        self.welcome_body = self.welcome.body
+        self.welcome.new_requested.connect(lambda: self.new_prompt(""))
+        self.welcome.providers_requested.connect(self.open_providers)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.welcome)
         self.stack.addWidget(self.tabs)
@@ -100,10 +92,10 @@ class WorkspaceView(QWidget):
         box.setContentsMargins(0, 0, 0, 0)
         box.addWidget(self.split)
 
-        self.autosave = QTimer(self)
-        self.autosave.setSingleShot(True)
-        self.autosave.setInterval(AUTOSAVE_MS)
-        self.autosave.timeout.connect(self.save_drafts)
+        self.keeper = DraftKeeper(workspace, self.writer, self.tasks, self.tab_list, self)
+        self.keeper.saved.connect(self.drafts_saved)
+        self.keeper.failed.connect(self._autosave_failed)
+        self.keeper.recovered.connect(self._autosave_recovered)
         self.catalog.changed.connect(self._update_welcome)
         self._build_actions()
         self.features = WorkspaceFeatures(self)
@@ -151,9 +143,6 @@ class WorkspaceView(QWidget):
     # -- tabs --------------------------------------------------------------------------------
     def _add_tab(self, record: draft_repo.DraftRecord, state: TabState) -> PromptTab:
         tab = PromptTab(self, record, state)
-        tab.fill_menu = QMenu(tab)
-        tab.variables.fill_button.setMenu(tab.fill_menu)
-        tab.fill_menu.aboutToShow.connect(lambda t=tab: self._fill_menu(t))
         tab.variables.fill_button.setVisible(bool(self.test_sets))
         tab.changed.connect(lambda t=tab: self._tab_changed(t))
         tab.status_changed.connect(lambda t=tab: self._update_tab_title(t))
@@ -304,7 +293,7 @@ class WorkspaceView(QWidget):
         if index < 0:
             return
         tab.shutdown()
-        self._dirty.discard(tab)
+        self.keeper.forget(tab)
         self.undo_group.removeStack(tab.undo_stack)
         self.tabs.removeTab(index)
         self.writer.submit(draft_ops.discard, self.workspace, tab.draft_id)
@@ -335,53 +324,22 @@ class WorkspaceView(QWidget):
 
     # -- drafts ------------------------------------------------------------------------------
     def _tab_changed(self, tab: PromptTab) -> None:
-        if self._closing:
-            return
-        now = time.monotonic()
-        if not self._dirty:
-            self._dirty_since = now
-        self._dirty.add(tab)
-        # Typing keeps pushing the save back, but never more than AUTOSAVE_MAX_DELAY_S.
-        if not self.autosave.isActive() or now - self._dirty_since < AUTOSAVE_MAX_DELAY_S:
-            self.autosave.start()
-
-    def _collect_dirty(self) -> list[tuple[int, str, str]]:
-        items = [(tab.draft_id, tab.state().to_json(), tab.name) for tab in self._dirty
-                 if self.tabs.indexOf(tab) >= 0]
-        self._dirty.clear()
-        return items
+        if not self._closing:
+            self.keeper.changed(tab)
 
     def save_drafts(self) -> None:
-        """Write the changed drafts on the writer thread (the GUI only serialises them)."""
-        self.autosave.stop()
-        items = self._collect_dirty()
-        if items:
-            self.tasks.spawn(self._write_drafts(items))
-
-    async def _write_drafts(self, items: list[tuple[int, str, str]]) -> None:
-        try:
-            await self.writer.run(draft_ops.save_states, self.workspace, items)
-        except (DatabaseError, OSError) as exc:
-            log.warning("autosave failed: %s", exc)
-            self.notice.show_message(
-                "warning", "Your latest edits could not be written to the workspace just now "
-                f"({exc.__class__.__name__}: {exc}). They are still on screen; Promptpress "
-                "tries again with your next change.")
-            for tab in self.tab_list():
-                if tab.draft_id in {i for i, _s, _t in items}:
-                    self._dirty.add(tab)
-            return
-        if self.notice.kind == "warning":
-            self.notice.hide()
-        self.drafts_saved.emit([i for i, _s, _t in items])
+        self.keeper.save_soon()
 
     def flush_drafts(self) -> None:
         """Save every changed draft now and wait for it (quitting, closing the workspace)."""
-        self.autosave.stop()
-        items = self._collect_dirty()
-        if items:
-            self.writer.submit(draft_ops.save_states, self.workspace, items)
-        self.writer.drain()
+        self.keeper.flush()
+
+    def _autosave_failed(self, text: str) -> None:
+        self.notice.show_message("warning", text)
+
+    def _autosave_recovered(self) -> None:
+        if self.notice.kind == "warning":
+            self.notice.hide()
 
     def _write_positions(self) -> None:
         ids = [tab.draft_id for tab in self.tab_list()]
@@ -408,62 +366,10 @@ class WorkspaceView(QWidget):
         self.providers_dialog = None
         self.tasks.spawn(delete_when_done(dialog, dialog.tasks.wait))
 
-    # -- test sets ---------------------------------------------------------------------------
-    def _fill_menu(self, tab: PromptTab) -> None:
-        menu = tab.fill_menu
-        menu.clear()
-        for name, rows in self.test_sets:
-            sub = QMenu(name, menu)
-            menu.addMenu(sub)
-            if not rows:
-                sub.addAction("(no rows)").setEnabled(False)
-            for position, values in rows:
-                shown = ", ".join(f"{k}={str(v)[:20]}" for k, v in list(values.items())[:3])
-                action = sub.addAction(f"Row {position + 1}: {shown}")
-                action.triggered.connect(lambda _=False, v=values, t=tab: self._fill(t, v))
-
-    def _fill(self, tab: PromptTab, values: dict) -> None:
-        merged = tab.variables.values()
-        merged.update({k: v if isinstance(v, str) else str(v) for k, v in values.items()})
-        tab.variables.set_values(merged)
-        tab.changed.emit()
-
     # -- welcome -----------------------------------------------------------------------------
-    def _build_welcome(self) -> QWidget:
-        page = QWidget()
-        page.setObjectName("welcome")
-        title = QLabel("Open a prompt on the left, or start a new one.")
-        title.setObjectName("welcomeTitle")
-        self.welcome_body = QLabel()
-        self.welcome_body.setObjectName("welcomeBody")
-        self.welcome_body.setWordWrap(True)
-        self.welcome_body.setFixedWidth(520)
-        self.welcome_body.setAlignment(Qt.AlignmentFlag.AlignHCenter)
-        new = QPushButton("New prompt")
-        new.setObjectName("runAllButton")
-        on_click(new.clicked, lambda: self.new_prompt(""))
-        providers = QPushButton("Providers…")
-        on_click(providers.clicked, self.open_providers)
-        box = QVBoxLayout(page)
-        box.addStretch(2)
-        for w in (title, self.welcome_body):
-            box.addWidget(w, 0, Qt.AlignmentFlag.AlignHCenter)
-        box.addSpacing(14)
-        for w in (new, providers):
-            box.addWidget(w, 0, Qt.AlignmentFlag.AlignHCenter)
-        box.addStretch(3)
-        return page
-
     def _update_welcome(self) -> None:
-        if self.catalog.loaded and not self.catalog.providers:
-            text = ("To run prompts, add a provider first: an API key for OpenAI or Anthropic, "
-                    "or a model on this computer with Ollama or any OpenAI-compatible server.")
-        else:
-            text = ("Each tab is a draft that is kept as you type, even if Promptpress closes. "
-                    "Save a version (Ctrl+S) when it is ready for others.")
-        self.welcome_body.setText(text)
-        # Centred in its layout, a wrapped label gets no height for its width: give it one.
-        self.welcome_body.setMinimumHeight(self.welcome_body.heightForWidth(520))
+        self.welcome.show_state(providers_loaded=self.catalog.loaded,
+                                has_providers=bool(self.catalog.providers))
 
     # -- actions -----------------------------------------------------------------------------
     def _build_actions(self) -> None:
@@ -519,18 +425,13 @@ class WorkspaceView(QWidget):
 
     def menus(self) -> list[QMenu]:
         """Menus for the main window (it owns the menu bar)."""
-        prompt = QMenu("&Prompt", self)
-        for a in (self.a_new, self.a_save, None, self.a_add_message, None, self.a_close):
-            prompt.addSeparator() if a is None else prompt.addAction(a)
-        edit = QMenu("&Edit", self)
-        for a in (self.a_undo, self.a_redo, None, self.a_find, self.a_replace):
-            edit.addSeparator() if a is None else edit.addAction(a)
-        view = QMenu("&View", self)
-        for a in (self.a_whitespace, self.a_preview, None, self.a_browser, self.a_reload):
-            view.addSeparator() if a is None else view.addAction(a)
-        run = QMenu("&Run", self)
-        for a in (self.a_run, self.a_stop, None, self.a_column, None, self.a_providers):
-            run.addSeparator() if a is None else run.addAction(a)
+        prompt = menu("&Prompt", self, self.a_new, self.a_save, None, self.a_add_message, None,
+                      self.a_close)
+        edit = menu("&Edit", self, self.a_undo, self.a_redo, None, self.a_find, self.a_replace)
+        view = menu("&View", self, self.a_whitespace, self.a_preview, None, self.a_browser,
+                    self.a_reload)
+        run = menu("&Run", self, self.a_run, self.a_stop, None, self.a_column, None,
+                   self.a_providers)
         return [prompt, edit, view, run, *self.features.menus()]
 
     def _update_actions(self) -> None:
@@ -569,18 +470,13 @@ class WorkspaceView(QWidget):
         if self._closing:
             return
         self._closing = True
-        self.autosave.stop()
+        self.keeper.stop()
         self.features.shutdown()
         for tab in self.tab_list():
             tab.shutdown()
         self.tasks.cancel_all()
         try:
-            self._closing = False
-            items = self._collect_dirty()
-            self._closing = True
-            if items:
-                self.writer.submit(draft_ops.save_states, self.workspace, items)
-            self.writer.drain()
+            self.keeper.flush()  # what changed since the last autosave, written now
         finally:
             self.writer.close()
         if self.providers_dialog is not None:

@@ -10,19 +10,9 @@ import asyncio
 from collections.abc import Callable
 from functools import partial
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QUndoStack
-from PySide6.QtWidgets import (
-    QButtonGroup,
-    QHBoxLayout,
-    QLabel,
-    QPushButton,
-    QSplitter,
-    QStackedWidget,
-    QToolButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QMenu, QWidget
 
 from desktop.core.ops import prompts as prompt_ops
 from desktop.core.templates import MissingVariables, TemplateProblem
@@ -31,17 +21,12 @@ from storage.workspace import prompts as prompt_repo
 from storage.workspace.drafts import DraftRecord
 from storage.workspace.prompts import PromptError
 
-from ..widgets import MessageBar, on_click
+from ..widgets import on_click
 from . import templating, undo
-from .columns import ColumnsArea
 from .dialogs import SaveVersionDialog
-from .findbar import FindBar
-from .messages import MessageList
-from .preview import PreviewPane
+from .tab_layout import build_tab
 from .state import TabState
-from .variables import VariablesPanel
 
-REFRESH_MS = 200
 
 
 class PromptTab(QWidget):
@@ -83,106 +68,7 @@ class PromptTab(QWidget):
 
     # -- layout ------------------------------------------------------------------------------
     def _build(self) -> None:
-        self.title = QLabel()
-        self.title.setObjectName("tabTitle")
-        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.version_chip = QLabel()
-        self.version_chip.setObjectName("versionChip")
-        self.version_chip.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.changed_chip = QLabel("● changed")
-        self.changed_chip.setObjectName("changedChip")
-        self.changed_chip.setToolTip("Different from the saved version. Save a version "
-                                     "(Ctrl+S) to keep it for good; the draft is kept anyway.")
-        self.problem_label = QLabel()
-        self.problem_label.setObjectName("problemLabel")
-        self.whitespace_button = QToolButton()
-        self.whitespace_button.setText("¶ Whitespace")
-        self.whitespace_button.setCheckable(True)
-        self.whitespace_button.setToolTip("Show spaces, tabs, line ends, trailing spaces and a "
-                                          "missing line break at the end")
-        self.find_button = QToolButton()
-        self.find_button.setText("Find")
-        self.find_button.setToolTip("Find and replace in the messages (Ctrl+F)")
-        self.save_button = QPushButton("Save version…")
-        self.save_button.setToolTip("Save these messages and settings as a version (Ctrl+S)")
-        self.run_button = QPushButton("Run all")
-        self.run_button.setObjectName("runAllButton")
-        self.run_button.setToolTip("Run the prompt on every column (Ctrl+Enter)")
-        top = QHBoxLayout()
-        top.setContentsMargins(4, 0, 4, 0)
-        top.setSpacing(8)
-        top.addWidget(self.title)
-        top.addWidget(self.version_chip)
-        top.addWidget(self.changed_chip)
-        top.addStretch(1)
-        top.addWidget(self.problem_label)
-        top.addWidget(self.whitespace_button)
-        top.addWidget(self.find_button)
-        top.addWidget(self.save_button)
-        top.addWidget(self.run_button)
-
-        self.banner = MessageBar()
-        self.messages = MessageList()
-        self.preview = PreviewPane()
-        self.find_bar = FindBar(self.messages, self.undo_stack)
-        self.find_bar.hide()
-        self.view_messages = QToolButton()
-        self.view_messages.setText("Messages")
-        self.view_sent = QToolButton()
-        self.view_sent.setText("What will be sent")
-        self.view_sent.setToolTip("The exact messages the model receives, with these values")
-        group = QButtonGroup(self)
-        for i, button in enumerate((self.view_messages, self.view_sent)):
-            button.setCheckable(True)
-            button.setObjectName("segment")
-            group.addButton(button, i)
-        self.view_messages.setChecked(True)
-        self.view_group = group
-        self.pages = QStackedWidget()
-        self.pages.addWidget(self.messages)
-        self.pages.addWidget(self.preview)
-        switch = QHBoxLayout()
-        switch.setSpacing(0)
-        switch.addWidget(self.view_messages)
-        switch.addWidget(self.view_sent)
-        switch.addStretch(1)
-        left = QWidget()
-        left_box = QVBoxLayout(left)
-        left_box.setContentsMargins(0, 0, 0, 0)
-        left_box.setSpacing(6)
-        left_box.addLayout(switch)
-        left_box.addWidget(self.find_bar)
-        left_box.addWidget(self.pages, 1)
-
-        self.variables = VariablesPanel()
-        self.top_split = QSplitter(Qt.Orientation.Horizontal)
-        self.top_split.setChildrenCollapsible(False)
-        self.top_split.addWidget(left)
-        self.top_split.addWidget(self.variables)
-        self.top_split.setStretchFactor(0, 3)
-        self.top_split.setStretchFactor(1, 2)
-        self.top_split.setSizes([620, 380])
-
-        self.columns = ColumnsArea(self.host.catalog, self.host.tasks)
-        self.split = QSplitter(Qt.Orientation.Vertical)
-        self.split.setChildrenCollapsible(False)
-        self.split.addWidget(self.top_split)
-        self.split.addWidget(self.columns)
-        self.split.setStretchFactor(0, 2)
-        self.split.setStretchFactor(1, 3)
-        self.split.setSizes([380, 470])
-
-        box = QVBoxLayout(self)
-        box.setContentsMargins(12, 10, 12, 10)
-        box.setSpacing(8)
-        box.addLayout(top)
-        box.addWidget(self.banner)
-        box.addWidget(self.split, 1)
-
-        self.refresher = QTimer(self)
-        self.refresher.setSingleShot(True)
-        self.refresher.setInterval(REFRESH_MS)
-        self.refresher.timeout.connect(self.refresh_now)
+        build_tab(self)
 
     def _wire(self) -> None:
         m = self.messages
@@ -415,6 +301,27 @@ class PromptTab(QWidget):
 
     def cancel_all(self) -> None:
         self.columns.cancel_all()
+
+    # -- values from a test set ----------------------------------------------------------------
+    def _build_fill_menu(self) -> None:
+        """Fill ▾: the first cases of each test set (the host's `test_sets`), as the menu opens."""
+        menu = self.fill_menu
+        menu.clear()
+        for name, rows in self.host.test_sets:
+            sub = QMenu(name, menu)
+            menu.addMenu(sub)
+            if not rows:
+                sub.addAction("(no rows)").setEnabled(False)
+            for position, values in rows:
+                shown = ", ".join(f"{k}={str(v)[:20]}" for k, v in list(values.items())[:3])
+                action = sub.addAction(f"Row {position + 1}: {shown}")
+                on_click(action.triggered, lambda v=values: self.fill_values(v))
+
+    def fill_values(self, values: dict) -> None:
+        merged = self.variables.values()
+        merged.update({k: v if isinstance(v, str) else str(v) for k, v in values.items()})
+        self.variables.set_values(merged)
+        self.changed.emit()
 
     def primary_answer(self) -> tuple[str, str] | None:
         """(column's provider, answer) shown in the starred column, when it finished."""

@@ -5,15 +5,8 @@ channel back to it), and hand engineers the root file their reader pins."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QComboBox,
-    QFormLayout,
-    QHeaderView,
-    QLabel,
-    QTableView,
-    QWidget,
-)
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFormLayout, QHeaderView, QLabel,
+                               QTableView, QWidget)
 
 from desktop.core import releases as core
 from desktop.core.ops import releases as release_ops
@@ -21,15 +14,7 @@ from desktop.core.ops import releases as release_ops
 from .. import asking
 from ..tasks import TaskSet
 from ..widgets import MessageBar, button, hbox, label, resize_within, vbox
-from .common import (
-    DestinationPicker,
-    ReleaseDialog,
-    explain,
-    hint,
-    isolate,
-    panes,
-    user_errors,
-)
+from .common import DestinationPicker, ReleaseDialog, explain, hint, isolate, panes, user_errors
 from .tables import ReleasePrompt, ReleasePromptsModel, ReleasesModel
 
 

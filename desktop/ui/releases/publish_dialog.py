@@ -14,21 +14,9 @@ import os
 from collections.abc import Sequence
 
 from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QComboBox,
-    QFormLayout,
-    QHBoxLayout,
-    QHeaderView,
-    QLabel,
-    QLineEdit,
-    QProgressBar,
-    QPushButton,
-    QSplitter,
-    QTableView,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFormLayout, QHBoxLayout, QHeaderView,
+                               QLabel, QLineEdit, QProgressBar, QPushButton, QSplitter, QTableView,
+                               QVBoxLayout, QWidget)
 
 from desktop.core import releases as core
 from desktop.core.ops import releases as release_ops
@@ -38,14 +26,7 @@ from storage.releases.content import version_id
 from .. import asking
 from ..tasks import TaskSet
 from ..widgets import MessageBar, resize_within
-from .common import (
-    DestinationPicker,
-    ReleaseDialog,
-    explain,
-    heading,
-    hint,
-    user_errors,
-)
+from .common import DestinationPicker, ReleaseDialog, explain, heading, hint, user_errors
 from .messages import escape, moved_html, summary_html
 from .publish_detail import PromptDetail
 from .publish_model import ROW_ROLE, SORT_ROLE, PublishRow, PublishTableModel

@@ -8,16 +8,8 @@ is signed and the dialog asks to look again.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QComboBox,
-    QFormLayout,
-    QHeaderView,
-    QLabel,
-    QTableView,
-    QTextBrowser,
-    QWidget,
-)
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFormLayout, QHeaderView, QLabel,
+                               QTableView, QTextBrowser, QWidget)
 
 from desktop.core import releases as core
 from desktop.core.ops import releases as release_ops
