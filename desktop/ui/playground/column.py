@@ -1,4 +1,7 @@
-"""One model column: a provider, its settings, and the answers it streamed, newest shown."""
+"""One model column: a provider, its settings, and the answers it streamed, newest shown.
+
+Over 500 lines on purpose: one widget whose run, stream, history and error display share the
+same state (the record being shown); split, each part would need all of it."""
 
 from __future__ import annotations
 

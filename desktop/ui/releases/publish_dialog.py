@@ -1,6 +1,8 @@
 """Publish a release: choose prompts and versions, see test results and what changes compared
 with the live release, publish to a channel of a folder or an HTTP server.
 
+Just over 500 lines: one dialog whose panes (table, detail, summary, key) follow one state.
+
 Everything slow runs elsewhere: the workspace on the writer thread, the repository and the
 keychain on worker threads; the dialog only shows state. If someone else published to the
 channel meanwhile, nothing is overwritten: the dialog says what they changed and offers to

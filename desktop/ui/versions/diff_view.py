@@ -1,5 +1,7 @@
 """Comparing two prompt versions (or a draft with its saved version) on screen.
 
+Just over 500 lines: one view whose three presentations share the diff and the position.
+
 `DiffView` shows a ContentDiff: a summary that names small and whitespace-only changes outright,
 the settings that changed, every message side by side or inline, and a list of changes that
 scrolls to each one. Changed text is marked by word and, inside changed words, by character;
