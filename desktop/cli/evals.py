@@ -34,7 +34,7 @@ def handler(args: argparse.Namespace) -> Callable[[argparse.Namespace], int]:
 def cmd_testset_import(args: argparse.Namespace) -> int:
     from desktop.core.runner import parse_evaluators
     from desktop.core.templates import find_variables
-    from desktop.core.testset_io import preview_import
+    from desktop.core.testsets import preview_import
     from storage.workspace import prompts as prompt_repo
     from storage.workspace import testsets
 
@@ -95,7 +95,7 @@ def cmd_testset_import(args: argparse.Namespace) -> int:
 
 
 def cmd_testset_export(args: argparse.Namespace) -> int:
-    from desktop.core.testset_io import ExportProblem, write_export
+    from desktop.core.testsets import ExportProblem, write_export
     from storage.workspace import testsets
 
     target = Path(args.to)

@@ -102,14 +102,3 @@ def test_release_log(ws):
         assert [r.number for r in release_log.releases_newest_first(s)] == [2, 1]
         assert release_log.releases_newest_first(s)[0].channel == "production (pending)"
         assert release_log.recent_destinations(s) == ["/r"]
-
-
-def test_old_names_still_work():
-    from desktop.core import history, testset_io, testsets as core_testsets, version_history
-
-    assert prompts.history is prompts.version_history
-    assert runs.score_history is runs.score_trend and runs.HistoryPoint is runs.ScorePoint
-    assert history.history is version_history.version_history
-    assert history.HistoryEntry is version_history.HistoryEntry
-    assert testset_io.write_export is core_testsets.write_export
-    assert set(testset_io.__all__) == set(core_testsets.__all__)

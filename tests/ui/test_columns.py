@@ -153,7 +153,7 @@ def test_conversation_continues_in_a_column_then_resets(workspace, fake_provider
         {"role": "assistant", "content": "Echo: Hello"}, {"role": "user", "content": "And again?"}]
     shown = column.output.toPlainText()
     assert "YOU" in shown and "And again?" in shown and shown.endswith("Echo: And again?")
-    assert "reply 1" in column.history.data(column.history.index(1))
+    assert "reply 1" in column.earlier.data(column.earlier.index(1))
 
     column.reset_conversation()
     assert column.body.currentWidget() is column.empty
@@ -178,7 +178,7 @@ def test_earlier_answers_stay_in_the_column_to_compare(workspace, fake_provider,
     assert column.history_box.currentIndex() == 0
     column.next_button.click()
     assert column.output.toPlainText() == "second answer"
-    qtmodeltester.check(column.history)
+    qtmodeltester.check(column.earlier)
 
 
 def test_ctrl_enter_in_a_message_runs_every_column(workspace, fake_provider, provider, harness, qtbot):

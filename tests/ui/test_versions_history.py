@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
 
-from desktop.core.history import HistoryEntry, ReleaseRef
+from desktop.core.version_history import HistoryEntry, ReleaseRef
 from desktop.ui.versions import HistoryModel, HistoryPanel
 from desktop.ui.versions.history_model import (
     BATCH,

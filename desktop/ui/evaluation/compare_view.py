@@ -250,7 +250,7 @@ class CompareView(QWidget):
                                    if c.run_id != new.run_id), min(1, len(self.choices) - 1))
             self.new_box.setCurrentIndex(new_index)
             self.base_box.setCurrentIndex(base_index)
-        await self.draw_history_async()
+        await self.draw_score_trend_async()
         await self.compare_async()
 
     def _choice_changed(self, *_: Any) -> None:
@@ -308,13 +308,13 @@ class CompareView(QWidget):
         return "   ·   ".join(parts)
 
     # -- chart ---------------------------------------------------------------------------
-    async def draw_history_async(self) -> None:
+    async def draw_score_trend_async(self) -> None:
         if not self.prompt:
             return
         points = await asyncio.to_thread(run_ops.score_trend, self.workspace, self.prompt)
-        self.draw_history(points)
+        self.draw_score_trend(points)
 
-    def draw_history(self, points: Sequence[ScorePoint]) -> None:
+    def draw_score_trend(self, points: Sequence[ScorePoint]) -> None:
         """Mean score per version (the latest run of each), one line per provider."""
         import pyqtgraph as pg  # seconds of import: only when the chart is first shown
 

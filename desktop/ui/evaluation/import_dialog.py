@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QRadioButton, QSplitter, QTableView, QVBoxLayout, QWidget,
 )
 
-from desktop.core.testset_io import ImportPreview, preview_import
+from desktop.core.testsets import ImportPreview, preview_import
 
 from ..tasks import TaskSet
 from .common import FAIL, FAIL_BG, STYLE, one_line
@@ -130,7 +130,7 @@ class PreviewModel(QAbstractTableModel):
 
 class ImportDialog(QDialog):
     """Choose a file, check the preview, import. After `exec()` returns Accepted, `rows()`
-    gives every row (`desktop.core.testset_io.CaseRow`) and `replace` says whether they
+    gives every row (`desktop.core.testsets.CaseRow`) and `replace` says whether they
     replace the test set's cases or are added after them."""
 
     preview_changed = Signal(object)  # ImportPreview or None

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from desktop.core.evaluators import SpecError, parse_spec
 from desktop.core.ops import testsets as testset_ops
-from desktop.core.testset_io import ExportProblem, write_export
+from desktop.core.testsets import ExportProblem, write_export
 from storage.workspace.db import Workspace
 from storage.workspace.testsets import TestSetError
 

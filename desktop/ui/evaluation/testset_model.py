@@ -14,7 +14,7 @@ from PySide6.QtGui import QColor, QUndoCommand, QUndoStack
 
 from dataclasses import dataclass, field
 
-from desktop.core.testset_io import parse_tags
+from desktop.core.testsets import parse_tags
 from storage.workspace.testsets import CaseData
 
 Index = QModelIndex | QPersistentModelIndex

@@ -34,7 +34,7 @@ from .. import words
 from ..catalog import ProvidersCatalog
 from ..tasks import TaskSet
 from .editor import PromptTextEdit
-from .history import RunHistoryModel
+from .earlier_answers import EarlierAnswersModel
 from .output import ErrorPanel, OutputView
 from .params import explain, explanation_of, format_stats, record_failure, summary
 from .settings import ColumnSettings
@@ -122,10 +122,10 @@ class ModelColumn(QFrame):
         self.settings_toggle.toggled.connect(self._update_summary)
         self.settings.hide()
 
-        self.history = RunHistoryModel(state.runs, self)
+        self.earlier = EarlierAnswersModel(state.runs, self)
         self.history_box = QComboBox()
         self.history_box.setObjectName("historyBox")
-        self.history_box.setModel(self.history)
+        self.history_box.setModel(self.earlier)
         self.history_box.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.history_box.setMinimumContentsLength(9)  # elided when narrow, wider when there is room
@@ -302,7 +302,7 @@ class ModelColumn(QFrame):
         record = RunRecord(provider=self.state.provider or "", model=self.state.model,
                            started=datetime.now().isoformat(timespec="seconds"),
                            turns=[dict(t) for t in turns], params=dict(self.state.params))
-        self.history.append(record, MAX_RUNS_KEPT)
+        self.earlier.append(record, MAX_RUNS_KEPT)
         self.running = record
         self._started = time.perf_counter()
         self.show_run(record)
@@ -386,7 +386,7 @@ class ModelColumn(QFrame):
         if self.running is record:
             self.running = None
             self._set_running(False)
-        self.history.refresh(record)
+        self.earlier.refresh(record)
         if self.shown is record:
             # What streamed in is on screen already: only re-render if the answer differs.
             self.show_run(record, render=streamed != record.output or record.status == "failed")
@@ -442,7 +442,7 @@ class ModelColumn(QFrame):
                     self.stats.setText(f"Stopped{took}; the answer is incomplete.")
                 else:
                     self._show_running_stats()
-        row = self.history.row_of(record)
+        row = self.earlier.row_of(record)
         self.history_box.setCurrentIndex(row)
         self.reply_row.setVisible(record is not None and record.status == "done")
         self.copy_action.setEnabled(record is not None and bool(record.output))
@@ -467,14 +467,14 @@ class ModelColumn(QFrame):
             self.show_run(self.state.runs[row])
 
     def _step(self, delta: int) -> None:
-        row = self.history.row_of(self.shown)
+        row = self.earlier.row_of(self.shown)
         row = len(self.state.runs) - 1 if row < 0 else row + delta
         if 0 <= row < len(self.state.runs):
             self.show_run(self.state.runs[row])
 
     def _update_history_controls(self) -> None:
         n = len(self.state.runs)
-        row = self.history.row_of(self.shown)
+        row = self.earlier.row_of(self.shown)
         self.history_box.setVisible(n > 1)
         self.prev_button.setVisible(n > 1)
         self.next_button.setVisible(n > 1)

@@ -1,6 +1,6 @@
 """A prompt's history as a table: versions and events (restores, renames), newest first.
 
-Rows are the plain `desktop.core.history.HistoryEntry` objects, held as given: nothing is
+Rows are the plain `desktop.core.version_history.HistoryEntry` objects, held as given: nothing is
 formatted until the view asks, and rows reach the view in batches (canFetchMore / fetchMore),
 so a prompt with 10,000 versions opens as fast as one with ten.
 """

@@ -28,13 +28,11 @@ from .versions import (PromptSummary, SaveOutcome, VersionHeader, VersionRecord,
                        live_prompts_with_versions, newest_version, ref_of, require_prompt,
                        resolve, save_version, version_history, version_records, versions_by_pk)
 
-history = version_history  # the old name, still used by the UI
-
 __all__ = [
     "DeletedPrompt", "HEX", "HistoryRow", "PromptError", "PromptSummary", "RestoreOutcome",
     "SaveOutcome", "SearchHit", "VersionHeader", "VersionRecord", "add_event", "content_of",
     "create_folder", "create_prompt", "delete_folder", "delete_prompt", "ensure_folders",
-    "event_rows", "explicit_folders", "find_version", "folder_exists", "get_prompt", "history",
+    "event_rows", "explicit_folders", "find_version", "folder_exists", "get_prompt",
     "history_rows", "import_version", "is_ancestor", "latest_version", "list_deleted",
     "list_folders", "list_prompts", "live_prompts", "live_prompts_with_versions",
     "move_prompt", "newest_version", "purge_deleted", "ref_of", "rename_folder", "rename_prompt",

@@ -26,7 +26,7 @@ from storage.workspace.runs.grid import (
     CaseDelta, compare_columns, filter_rows, load_rows, load_rows_at, result_detail, result_id,
 )
 from storage.workspace.runs.trend import (
-    HistoryPoint, ScorePoint, score_history, score_trend, version_scores,
+    ScorePoint, score_trend, version_scores,
 )
 from storage.workspace.runs.ratings import (
     PreferenceRecord, delete_human_score, list_preferences, record_preference, result_scores,
@@ -37,7 +37,7 @@ from storage.workspace.runs.writer import ResultWriter, WriterError
 
 __all__ = [
     "CANCELLED", "CaseDelta", "Cell", "CellView", "Column", "ColumnTotals", "FINISHED",
-    "GateOutcome", "GridRow", "HistoryPoint", "INTERRUPTED", "PreferenceRecord", "RUNNING",
+    "GateOutcome", "GridRow", "INTERRUPTED", "PreferenceRecord", "RUNNING",
     "ResultRecord", "ResultWriter", "RunError", "RunSummary", "ScorePoint", "ScoreRecord",
     "ScoreView", "WriterError", "cache_get_many", "cache_put_many", "clear_cache",
     "column_totals", "columns", "compare_columns", "create_run", "delete_human_score",
@@ -45,6 +45,6 @@ __all__ = [
     "is_active", "list_preferences", "list_runs", "load_rows", "load_rows_at", "mark_active",
     "mark_inactive", "missing_cells", "read_run", "record_preference", "refresh_figures",
     "reopen_run", "result_detail", "result_id", "result_scores", "row_count",
-    "save_human_score", "score_history", "score_trend", "set_result_score", "status_of",
+    "save_human_score", "score_trend", "set_result_score", "status_of",
     "version_scores",
 ]

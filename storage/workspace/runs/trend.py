@@ -58,7 +58,3 @@ def version_scores(session: Session, prompt_id: int) -> dict[int, tuple[float, i
             out[pk] = (run_id, float(mean), int(count))
     return {pk: (mean, count) for pk, (_, mean, count) in out.items()}
 
-
-# The old names, still used by the UI's compare view.
-HistoryPoint = ScorePoint
-score_history = score_trend

@@ -28,7 +28,7 @@ def run_label(number: int, run: RunRecord) -> str:
     return f"Run {number} · {when}{turn} · {tail}"
 
 
-class RunHistoryModel(QAbstractListModel):
+class EarlierAnswersModel(QAbstractListModel):
     """Rows are the column's RunRecords, oldest first; the list is shared with the column state."""
 
     def __init__(self, runs: list[RunRecord], parent=None) -> None:
