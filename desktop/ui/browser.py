@@ -319,7 +319,7 @@ class PromptBrowser(QWidget):
             text = "Loading…"
         elif self.model.rowCount() == 0:
             text = ("No prompts yet.\n\nCreate one with New prompt (Ctrl+N), or bring prompt "
-                    "files in with File → Import Prompts….")
+                    "files in with File → Import Prompts.")
         elif self.proxy.rowCount() == 0:
             text = f"Nothing matches “{self.search.text().strip()}”."
         else:

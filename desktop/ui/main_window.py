@@ -10,20 +10,12 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (
-    QHBoxLayout,
-    QLabel,
-    QMainWindow,
-    QMessageBox,
-    QPushButton,
-    QStackedWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QMainWindow, QMessageBox, QPushButton,
+                               QStackedWidget, QVBoxLayout, QWidget)
 
 from desktop import __version__
 from desktop.ui import asking
-from desktop.ui.widgets import on_click
+from desktop.ui.widgets import make_action, on_click
 
 if TYPE_CHECKING:
     from storage.workspace.db import Workspace
@@ -320,9 +312,15 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.action_quit)
         help_menu = self.menuBar().addMenu("&Help")
         self.help_menu = help_menu
-        about = QAction("&About Promptpress", self)
-        about.triggered.connect(self._about)
-        help_menu.addAction(about)
+        self.action_guide = make_action(self, "&Getting Started", self.show_guide)
+        self.action_shortcuts = make_action(self, "&Keyboard Shortcuts", self.show_shortcuts,
+                                            "Ctrl+/")
+        self.action_format = make_action(self, "The Prompt &File Format", self.show_format)
+        self.action_about = make_action(self, "&About Promptpress", self._about)
+        for action in (self.action_guide, self.action_shortcuts, self.action_format, None,
+                       self.action_about):
+            help_menu.addSeparator() if action is None else help_menu.addAction(action)
+        self.addAction(self.action_shortcuts)
 
     # -- restoring a backup -----------------------------------------------------------------
     def choose_backup(self) -> None:
@@ -357,6 +355,24 @@ class MainWindow(QMainWindow):
             return None
         self.statusBar().showMessage(changes.message, 15000)
         return str(changes.value.kept) if changes.value.kept else ""
+
+    def show_guide(self) -> None:
+        if self.view is not None and hasattr(self.view, "show_guide"):
+            self.view.show_guide()
+
+    def show_shortcuts(self) -> None:
+        from desktop.ui.help import ShortcutsDialog
+
+        dialog = ShortcutsDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    def show_format(self) -> None:
+        from desktop.ui.help import FormatDialog
+
+        dialog = FormatDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
 
     def _about(self) -> None:
         QMessageBox.about(

@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Qt, SignalInstance
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QBoxLayout, QFrame, QHBoxLayout, QLabel, QLayout, QPushButton,
-                               QSplitter, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QBoxLayout, QFrame, QHBoxLayout, QLabel, QLayout, QMenu,
+                               QPushButton, QSplitter, QToolButton, QVBoxLayout, QWidget)
 
 
 def on_click(signal: SignalInstance, slot: Callable[[], object]) -> None:
@@ -181,10 +181,8 @@ def label(text: str = "", name: str = "", *, wrap: bool = False,
     return widget
 
 
-def menu(title: str, parent: QWidget, *actions) -> "QMenu":
+def menu(title: str, parent: QWidget, *actions) -> QMenu:
     """A menu of these actions (None: a separator)."""
-    from PySide6.QtWidgets import QMenu
-
     built = QMenu(title, parent)
     for action in actions:
         built.addSeparator() if action is None else built.addAction(action)

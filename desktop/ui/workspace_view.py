@@ -28,6 +28,8 @@ from .playground.state import ColumnState, TabState
 from .playground.tab import PromptTab
 from .tasks import TaskSet, Writer
 from .theme import STYLE
+from .guide import (STEPS, GuidePanel, GuideState, guide_hidden, guide_played, set_guide_hidden,
+                    set_guide_played)
 from .welcome import WelcomePage
 from .widgets import MessageBar, make_action, menu
 
@@ -74,10 +76,14 @@ class WorkspaceView(QWidget):
         self.stack.addWidget(self.welcome)
         self.stack.addWidget(self.tabs)
         self.notice = MessageBar()
+        self.guide = GuidePanel()
+        self.guide.setVisible(not guide_hidden())
+        self.guide.step_requested.connect(self._guide_step)
         right = QWidget()
         right_box = QVBoxLayout(right)
         right_box.setContentsMargins(0, 0, 0, 0)
         right_box.setSpacing(0)
+        right_box.addWidget(self.guide)
         right_box.addWidget(self.notice)
         right_box.addWidget(self.stack, 1)
         self.split = QSplitter(Qt.Orientation.Horizontal)
@@ -97,6 +103,7 @@ class WorkspaceView(QWidget):
         self.keeper.failed.connect(self._autosave_failed)
         self.keeper.recovered.connect(self._autosave_recovered)
         self.catalog.changed.connect(self._update_welcome)
+        self.catalog.changed.connect(lambda: self.tasks.spawn(self.refresh_guide()))
         self._build_actions()
         self.features = WorkspaceFeatures(self)
         self.load_task = self.tasks.spawn(self._load())
@@ -113,6 +120,7 @@ class WorkspaceView(QWidget):
             self.tabs.setCurrentIndex(0)
         self._update_welcome()
         self.loaded.emit()
+        self.tasks.spawn(self.refresh_guide())
         self.expiry_check = self.tasks.spawn(self.features.check_expiring())
 
     async def wait_loaded(self) -> None:
@@ -129,6 +137,8 @@ class WorkspaceView(QWidget):
                 self._update_tab_title(tab)
         if changes.prompt_list:
             await self.refresh_browser()
+        if changes.prompt_list or changes.releases or changes.runs or changes.providers:
+            self.tasks.spawn(self.refresh_guide())
         if changes.test_sets:
             from desktop.core.ops import testsets as testset_ops
 
@@ -147,6 +157,7 @@ class WorkspaceView(QWidget):
         tab.changed.connect(lambda t=tab: self._tab_changed(t))
         tab.status_changed.connect(lambda t=tab: self._update_tab_title(t))
         tab.saved.connect(lambda _r: self.tasks.spawn(self.refresh_browser()))
+        tab.columns.answered.connect(self._column_ran)
         self.undo_group.addStack(tab.undo_stack)
         index = self.tabs.addTab(tab, tab.tab_title)
         self._update_tab_title(tab)
@@ -364,7 +375,60 @@ class WorkspaceView(QWidget):
         from .tasks import delete_when_done
 
         self.providers_dialog = None
+        self.tasks.spawn(self.refresh_guide())
         self.tasks.spawn(delete_when_done(dialog, dialog.tasks.wait))
+
+    # -- getting started --------------------------------------------------------------------
+    async def refresh_guide(self) -> None:
+        if self.guide.isHidden():
+            return
+        self._guide_ticket = ticket = getattr(self, "_guide_ticket", 0) + 1
+        progress = await self.writer.run(workspace_ops.progress, self.workspace)
+        if ticket != self._guide_ticket:
+            return  # a newer look is on its way
+        state = GuideState(model=progress.providers > 0, play=guide_played(),
+                           test=progress.runs > 0, publish=progress.releases > 0)
+        self.guide.show_state(state)
+        if state.done == len(STEPS):  # every step done: the guide has done its job
+            set_guide_hidden(True)
+            self.guide.hide()
+
+    def show_guide(self) -> None:
+        set_guide_hidden(False)
+        self.guide.show()
+        self.tasks.spawn(self.refresh_guide())
+
+    def _column_ran(self) -> None:
+        if not guide_played():
+            set_guide_played()
+            self.tasks.spawn(self.refresh_guide())
+
+    def _guide_step(self, step: str) -> None:
+        if step == "model":
+            self.open_providers()
+            return
+        tab = self.current_tab()
+        if tab is None:
+            names = sorted(self.browser.names())
+            if not names:
+                self.new_prompt("")
+                return
+            self.tasks.spawn(self._open_then(names[0], step))
+            return
+        self._do_step(tab, step)
+
+    async def _open_then(self, name: str, step: str) -> None:
+        self._do_step(await self.open_prompt_async(name), step)
+
+    def _do_step(self, tab: PromptTab, step: str) -> None:
+        if step == "play":
+            tab.run_button.setFocus()
+            self.notice.show_message("info", "Add a column (Ctrl+Shift+K) for each model to "
+                                     "compare, then Run all (Ctrl+Enter).")
+        elif step == "test":
+            self.features.show_tests()
+        elif step == "publish":
+            self.features.publish()
 
     # -- welcome -----------------------------------------------------------------------------
     def _update_welcome(self) -> None:

@@ -108,3 +108,22 @@ def restore(backup: str | os.PathLike[str], target: str | os.PathLike[str]) -> C
     kept = f"; the replaced file is kept as {info.kept.name}" if info.kept else ""
     return Changes(f"Restored from {Path(backup).name}{kept}.", prompts=frozenset(),
                    value=info)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far a newcomer has come, for the Getting started guide."""
+
+    providers: int
+    runs: int
+    releases: int
+
+
+def progress(workspace: Workspace) -> Progress:
+    from storage.workspace import release_log
+    from storage.workspace import runs as run_repo
+
+    with workspace.session() as session:
+        runs = len(run_repo.list_runs(session, limit=1))
+        releases = len(release_log.recent_destinations(session))
+    return Progress(len(core_providers.list_providers(workspace)), runs, releases)

@@ -20,6 +20,7 @@ class ColumnsArea(QWidget):
     providers_requested = Signal()
     shorten_requested = Signal()
     outputs_changed = Signal()
+    answered = Signal()  # a column's run ended with an answer
 
     def __init__(self, catalog: ProvidersCatalog, tasks: TaskSet,
                  parent: QWidget | None = None) -> None:
@@ -82,6 +83,9 @@ class ColumnsArea(QWidget):
         column.providers_requested.connect(self.providers_requested)
         column.shorten_requested.connect(self.shorten_requested)
         column.run_finished.connect(lambda _uid: self.outputs_changed.emit())
+        column.run_finished.connect(
+            lambda _uid, c=column: c.shown is not None and c.shown.status == "done"
+            and self.answered.emit())
         column.remove_requested.connect(self.remove_column)
         column.primary_requested.connect(self._primary_requested)
         self.columns.append(column)

@@ -49,3 +49,44 @@ def test_first_run_add_a_provider_then_a_new_prompt(open_app, fake_provider, tes
     assert tab.columns.states()[0].provider == "local-echo"
     assert "No prompts yet" not in view.browser.empty.text()
     assert "support/greet" in view.browser.draft_names()
+
+
+def test_the_guide_follows_what_is_done_and_help_lists_the_real_shortcuts(open_app, fake_provider):
+    from desktop.ui.help import FormatDialog, ShortcutsDialog
+
+    app = open_app()
+    guide = app.view.guide
+    app.aio.wait(lambda: "0 of 4 done" in guide.count.text(), what="the guide")
+    assert guide.isVisible() and guide.marks["model"].text() == "○"
+    snap(app.window, "journey1-guide")
+
+    click(guide.buttons["model"])  # "Add a model…" opens Providers
+    dialog = app.wait_window(QDialog, "Providers")
+    pick(dialog.kind, "OpenAI-compatible server")
+    fill(dialog.name, "local")
+    fill(dialog.model, "openai/echo")
+    fill(dialog.base_url, fake_provider.base_url)
+    click(dialog.save_button)
+    app.aio.wait(lambda: dialog.listing.count() == 1)
+    click_button(dialog, "Close")
+    app.aio.wait(lambda: guide.marks["model"].text() == "✓", what="step 1 ticked",
+                 state=guide.count.text)
+
+    app.choose("Help", "Keyboard Shortcuts")
+    shortcuts = app.wait_window(ShortcutsDialog)
+    rows = {(shortcuts.table.item(r, 1).text(), shortcuts.table.item(r, 2).text())
+            for r in range(shortcuts.table.rowCount())}
+    assert ("Save Version…", "Ctrl+S") in rows and ("Run All Columns", "Ctrl+Return  or  Ctrl+Enter") in rows
+    snap(shortcuts, "journey1-shortcuts")
+    click_button(shortcuts, "Close")
+
+    app.choose("Help", "The Prompt File Format")
+    page = app.wait_window(FormatDialog)
+    assert "front matter" in page.text.toPlainText()
+    click_button(page, "Close")
+
+    click_button(guide, "Hide the guide")
+    assert not guide.isVisible()
+    app.choose("Help", "Getting Started")
+    app.aio.wait(lambda: guide.isVisible() and "1 of 4 done" in guide.count.text(),
+                 what="the guide back", state=guide.count.text)
