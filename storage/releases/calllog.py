@@ -83,13 +83,14 @@ class CallLogging:
                 prompt = prompt.prompt
             elif isinstance(prompt, str):
                 prompt = self.get(prompt)  # type: ignore[attr-defined]
+            what = (prompt.name, prompt.version_id, prompt.release)  # AttributeError: not one
             if variables is not None:
                 variables = dict(variables)
             if metadata is not None:
                 metadata = dict(metadata)
             if isinstance(tokens, dict):
                 tokens = dict(tokens)
-            return writer.call(prompt, variables, output, model, latency_ms, tokens, error,
+            return writer.call(what, variables, output, model, latency_ms, tokens, error,
                                metadata)
         except Exception as exc:  # never into the application
             writer._count("rejected")

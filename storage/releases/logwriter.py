@@ -57,7 +57,7 @@ class LogStats:
     failed: int = 0  # records in segments that could not be written (sink down too long)
     pending: int = 0  # accepted, not yet written
     segments: int = 0  # segments written
-    last_error: str | None = None
+    last_error: str | None = None  # the most recent problem, if there was one
 
 
 class _Segment:
@@ -128,9 +128,10 @@ class LogWriter:
 
     # --- the calling thread -------------------------------------------------------------------
 
-    def call(self, prompt: Any, variables: Any, output: Any, model: Any, latency_ms: Any,
-             tokens: Any, error: Any, metadata: Any) -> str | None:
-        """Queue one call; its id, or None when it is not logged (sampled out, queue full)."""
+    def call(self, prompt: tuple[str, str, int | None], variables: Any, output: Any, model: Any,
+             latency_ms: Any, tokens: Any, error: Any, metadata: Any) -> str | None:
+        """Queue one call of `prompt` (name, version id, release); its id, or None when it is
+        not logged (sampled out, queue full)."""
         if self._thread is None:
             self._start()
         if self.sample_rate < 1.0 and random.random() >= self.sample_rate:
@@ -315,7 +316,7 @@ class LogWriter:
             return {
                 "kind": "call", "id": log_id, "time": logformat.format_time(when),
                 "project": self.project, "channel": self.channel,
-                "release": prompt.release, "prompt": prompt.name, "version": prompt.version_id,
+                "release": prompt[2], "prompt": prompt[0], "version": prompt[1],
                 "variables": {} if variables is None else {str(k): v for k, v in
                                                            variables.items()},
                 "output": _text(output), "model": None if model is None else str(model),
@@ -380,7 +381,6 @@ class LogWriter:
             with self._lock:
                 self._counts["written"] += records
                 self._counts["segments"] += 1
-                self._last_error = None
 
     def _open_target(self) -> Any:
         if self._target is None:
