@@ -154,6 +154,8 @@ def check_record(obj: Any) -> dict[str, Any]:
     if not isinstance(obj, dict):
         raise RecordError("the line is not a JSON object")
     kind = obj.get("kind")
+    if kind not in ("call", "feedback"):
+        raise RecordError(f"unknown record kind {str(kind)[:40]!r}")
     _text(obj, "id", optional=False, pattern=RECORD_ID)
     _text(obj, "time", optional=False, pattern=TIME)
     try:
@@ -176,7 +178,7 @@ def check_record(obj: Any) -> dict[str, Any]:
         for key, value in (tokens or {}).items():
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise RecordError(f"tokens.{key} must be a whole number of tokens")
-    elif kind == "feedback":
+    else:
         _text(obj, "log", optional=False, pattern=RECORD_ID)
         rating = obj.get("rating")
         if rating is not None and (not isinstance(rating, (bool, int, float, str)) or
@@ -184,8 +186,6 @@ def check_record(obj: Any) -> dict[str, Any]:
             raise RecordError("the field 'rating' must be a boolean, a number or a word")
         for name in ("label", "comment", "corrected_output"):
             _text(obj, name)
-    else:
-        raise RecordError(f"unknown record kind {str(kind)[:40]!r}")
     return obj
 
 

@@ -114,7 +114,12 @@ def parse_segment(chunks: Iterable[bytes], path: str, *, project: str) -> Parsed
                 return _stop(out, lines, None, "the first line is not a segment header (it is "
                              f"{length:,} bytes long): not a Promptpress log, skipped")
             try:
-                header = check_header(_parse(line))
+                value = _parse(line)
+            except RecordError as exc:
+                return _stop(out, lines, 1, f"not a Promptpress log segment (the first line is "
+                             f"{exc}): skipped")
+            try:
+                header = check_header(value)
             except RecordError as exc:
                 return _stop(out, lines, 1, f"{exc}: the segment was skipped")
             out.project = header["project"]

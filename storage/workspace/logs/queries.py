@@ -185,7 +185,8 @@ class LogFacets:
 
 def search_query(words: str) -> str | None:
     """An FTS5 query matching every word (as a prefix) of what the user typed, or None."""
-    terms = [t for t in re.split(r"\s+", words.strip()) if t]
+    # Control characters separate words anyway, and a NUL would end the query string early.
+    terms = [t for t in re.split(r"[\s\x00-\x1f\x7f]+", words) if t]
     if not terms:
         return None
     return " ".join('"' + t.replace('"', '""') + '"*' for t in terms)
