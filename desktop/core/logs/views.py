@@ -70,8 +70,8 @@ def rates(workspace: Workspace, f: CallFilter = CallFilter(), *,
     else per day (or as `bucket` says)."""
     with workspace.session() as session:
         if bucket is None:
-            found = repo.facets(session, f.prompt)
-            span = (found.last - found.first) if found.first and found.last else timedelta(0)
+            first, last = repo.time_span(session, f)
+            span = (last - first) if first and last else timedelta(0)
             bucket = "hour" if span <= timedelta(days=3) else "day"
         return repo.rate_series(session, f, bucket=bucket)
 

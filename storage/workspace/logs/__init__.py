@@ -13,7 +13,8 @@ storage.releases.logformat; text is stored exactly as logged.
 from .queries import (FEEDBACK_FILTERS, CallDetail, CallFilter, CallRow, ComparePair,
                       Comparison, FeedbackRow, LogFacets, RatePoint, TestCaseSource, call_detail,
                       calls_for_testset, compare_releases, count_calls, facets, list_calls,
-                      rate_series, search_query, version_with_id)
+                      rate_series, search_query, time_span,
+                      version_with_id)
 from .sinks import (SinkRow, add_sink, list_sinks, mark_pulled, remove_sink,
                     repository_projects)
 from .store import (SegmentState, Stored, call_row, feedback_row, integrity_check,
@@ -25,5 +26,5 @@ __all__ = [
     "TestCaseSource", "add_sink", "call_detail", "call_row", "calls_for_testset",
     "compare_releases", "count_calls", "facets", "feedback_row", "integrity_check",
     "known_segments", "list_calls", "list_sinks", "mark_pulled", "rate_series", "remove_sink", "repository_projects",
-    "search_query", "store_segment", "variables_hash", "version_with_id",
+    "search_query", "store_segment", "time_span", "variables_hash", "version_with_id",
 ]

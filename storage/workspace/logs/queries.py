@@ -294,6 +294,16 @@ def count_calls(session: Session, f: CallFilter = CallFilter()) -> int:
                            params).scalar_one()
 
 
+def time_span(session: Session, f: CallFilter = CallFilter()
+              ) -> tuple[datetime | None, datetime | None]:
+    """The first and last time of the calls matching `f` (None, None when there are none)."""
+    params: dict[str, Any] = {}
+    first, last = session.execute(text(
+        f"SELECT min(c.time), max(c.time) FROM log_calls c WHERE {_where(f, params)}"),
+        params).one()
+    return (_time(first) if first else None, _time(last) if last else None)
+
+
 def _feedback(session: Session, log_id: str) -> list[FeedbackRow]:
     rows = session.execute(text(
         "SELECT feedback_id, time, rating, polarity, label, comment, corrected_output, details "
