@@ -64,7 +64,10 @@ def format_time(seconds: float) -> str:
 
 
 def parse_time(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+    """A record's time (as TIME matches) as an aware datetime; ValueError if no such date."""
+    if not TIME.match(text):
+        raise ValueError(f"not a log time: {text[:40]!r}")
+    return datetime.fromisoformat(text[:-1]).replace(tzinfo=timezone.utc)
 
 
 def segment_name(seconds: float, writer: str, seq: int) -> str:
@@ -148,44 +151,63 @@ def check_header(obj: Any) -> dict[str, Any]:
     return obj
 
 
+_CALL_TEXT = ("channel", "output", "model", "error")
+_FEEDBACK_TEXT = ("label", "comment", "corrected_output")
+
+
 def check_record(obj: Any) -> dict[str, Any]:
     """A call or feedback line, its fields checked; unknown fields are ignored (newer readers
     may add some). Returns the object (kind "call" or "feedback")."""
-    if not isinstance(obj, dict):
+    if type(obj) is not dict:
         raise RecordError("the line is not a JSON object")
-    kind = obj.get("kind")
-    if kind not in ("call", "feedback"):
+    get = obj.get
+    kind = get("kind")
+    if kind != "call" and kind != "feedback":
         raise RecordError(f"unknown record kind {str(kind)[:40]!r}")
     _text(obj, "id", optional=False, pattern=RECORD_ID)
-    _text(obj, "time", optional=False, pattern=TIME)
+    when = _text(obj, "time", optional=False, pattern=TIME)
     try:
-        parse_time(obj["time"])
+        datetime.fromisoformat(when[:-1])  # type: ignore[index]
     except ValueError:
-        raise RecordError(f"the field 'time' is not a date: {obj['time']!r}") from None
+        raise RecordError(f"the field 'time' is not a date: {when!r}") from None
     _text(obj, "project", optional=False, pattern=PROJECT_NAME)
-    _object(obj, "metadata")
+    metadata = get("metadata")
+    if metadata is not None and type(metadata) is not dict:
+        _object(obj, "metadata")
     if kind == "call":
-        _text(obj, "prompt", optional=False)
+        if type(get("prompt")) is not str:
+            _text(obj, "prompt", optional=False)
         _text(obj, "version", optional=False, pattern=SHA256)
-        _text(obj, "channel")
-        _number(obj, "release", integer=True)
-        if not isinstance(obj.get("variables", {}), dict):
+        for name in _CALL_TEXT:
+            value = get(name)
+            if value is not None and type(value) is not str:
+                _text(obj, name)
+        release = get("release")
+        if release is not None and type(release) is not int:
+            _number(obj, "release", integer=True)
+        if type(get("variables", {})) is not dict:
             raise RecordError("the field 'variables' must be an object")
-        for name in ("output", "model", "error"):
-            _text(obj, name)
-        _number(obj, "latency_ms")
-        tokens = _object(obj, "tokens")
-        for key, value in (tokens or {}).items():
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise RecordError(f"tokens.{key} must be a whole number of tokens")
+        latency = get("latency_ms")
+        if latency is not None and (type(latency) not in (int, float) or
+                                    not math.isfinite(latency)):
+            _number(obj, "latency_ms")
+        tokens = get("tokens")
+        if tokens is not None:
+            if type(tokens) is not dict:
+                _object(obj, "tokens")
+            for key, value in tokens.items():
+                if type(value) is not int or value < 0:
+                    raise RecordError(f"tokens.{key} must be a whole number of tokens")
     else:
         _text(obj, "log", optional=False, pattern=RECORD_ID)
-        rating = obj.get("rating")
+        rating = get("rating")
         if rating is not None and (not isinstance(rating, (bool, int, float, str)) or
                                    (isinstance(rating, float) and not math.isfinite(rating))):
             raise RecordError("the field 'rating' must be a boolean, a number or a word")
-        for name in ("label", "comment", "corrected_output"):
-            _text(obj, name)
+        for name in _FEEDBACK_TEXT:
+            value = get(name)
+            if value is not None and type(value) is not str:
+                _text(obj, name)
     return obj
 
 

@@ -265,6 +265,7 @@ class LogWriter:
                 if (segment.size >= logformat.MAX_SEGMENT_BYTES or
                         len(segment.lines) >= logformat.MAX_SEGMENT_RECORDS):
                     self._finish()
+                    self._send(final=False)  # a long backlog must not pile up in memory
                 if taken % 256 == 0:
                     with self._lock:
                         self._taken += taken

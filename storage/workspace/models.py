@@ -355,7 +355,9 @@ class Release(Base):
 
 # --- production logs pulled from the engineers' applications (migration 0004_logs) -------------
 # Full-text search lives in FTS5 tables the migration creates (log_calls_fts over the view
-# log_calls_text, log_feedback_fts over log_feedback), kept in step by triggers. A batch
+# log_calls_text: variable values, output, error; log_feedback_fts over log_feedback), kept in
+# step by triggers. Insert many rows in one INSERT ... SELECT (see logs/store.py): FTS5 flushes
+# at every statement a trigger runs in. A batch
 # migration that rebuilds log_calls or log_feedback must create those triggers again.
 
 
@@ -397,8 +399,6 @@ class LogCall(Base):
         Index("ix_log_calls_prompt_time", "prompt", "time"),
         Index("ix_log_calls_time", "time"),
         Index("ix_log_calls_release_time", "release", "time"),
-        Index("ix_log_calls_version", "version_id"),
-        Index("ix_log_calls_compare", "prompt", "variables_hash", "release"),
     )
     pk: Mapped[int] = mapped_column(primary_key=True)
     log_id: Mapped[str] = mapped_column(String, unique=True)

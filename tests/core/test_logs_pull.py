@@ -43,7 +43,7 @@ def test_bad_lines_are_reported_with_file_and_line_and_the_rest_imported(workspa
         seg.call(1),                                                     # line 2
         b"{not json",                                                    # 3
         seg.call(2, release="one"),                                      # 4: wrong type
-        b'{"kind":"call","id":"0123456789abcdef-5","id":"0123456789abcdef-6"}',  # 5
+        b'["a", "list"]',                                                # 5
         b'{"kind":"call","latency_ms":NaN}',                             # 6
         seg.call(3, project="globex"),                                   # 7: another project
         b"\xff\xfe not utf-8",                                           # 8
@@ -51,21 +51,25 @@ def test_bad_lines_are_reported_with_file_and_line_and_the_rest_imported(workspa
         {"kind": "launch", "id": "0123456789abcdef-8"},                  # 10
         seg.call(4, version="../../etc/passwd"),                         # 11
         seg.feedback(10, seg.call_id(1), comment="wrong"),               # 12
+        seg.line(seg.call(5, output="X")).replace(b'"X"', b'"\\udc80"'),  # 13: half a pair
+        seg.line(seg.call(6, output="Y")).replace(b'"Y"', b'"\\ud83d\\ude00"'),  # 14: fine
     ]
     path = seg.write(sink, seg.segment(records))
     report = pull(workspace, str(sink))
     found = {line: message for _, line, message in problems_of(report)}
-    assert sorted(found) == [3, 4, 5, 6, 7, 8, 9, 10, 11]
+    assert sorted(found) == [3, 4, 5, 6, 7, 8, 9, 10, 11, 13]
+    assert "half of a surrogate pair" in found[13]
     assert "not valid JSON" in found[3] and "'release' must be an integer" in found[4]
-    assert "appears twice" in found[5] and "NaN" in found[6]
+    assert "not a JSON object" in found[5] and "NaN" in found[6]
     assert "project 'globex'" in found[7] and "UTF-8" in found[8]
     assert "over the 1,048,576-byte limit" in found[9] and "unknown record kind" in found[10]
     assert "'version' is not valid" in found[11]
     assert all(p.path == f"acme/{seg.DAY}/{path.name}" for p in report.problems)
-    assert (report.calls, report.feedback, report.skipped) == (1, 1, 0)
+    assert (report.calls, report.feedback, report.skipped) == (2, 1, 0)
     with workspace.session() as session:
-        (call,) = repo.list_calls(session)
+        smiley, call = repo.list_calls(session, oldest_first=True)[::-1]
         assert call.log_id == seg.call_id(1) and call.negative == 1
+        assert smiley.output_preview == "\U0001f600"
         assert repo.known_segments(session, str(sink))[f"acme/{seg.DAY}/{path.name}"].status \
             == "done"
 

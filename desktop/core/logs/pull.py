@@ -9,6 +9,9 @@ segment twice, or two copies of a record, stores nothing twice.
 
 from __future__ import annotations
 
+import itertools
+import queue
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -85,23 +88,76 @@ def pull(workspace: Workspace, source: str, *, project: str | None = None,
                     report.known += 1
                     continue
                 todo.append((name, entry))
-        for done, (name, entry) in enumerate(todo):
-            if should_stop is not None and should_stop():
-                report.stopped = True
-                break
-            if progress is not None:
-                progress("Reading the logs", done, len(todo))
-            parsed = _read(sink, entry, name)
-            if isinstance(parsed, Problem):
-                report.problems.append(parsed)
-                continue
-            _store(workspace, location, entry, parsed, report)
-        else:
-            if progress is not None:
-                progress("Reading the logs", len(todo), len(todo))
+        _read_and_store(workspace, sink, location, todo, report, progress, should_stop)
         with workspace.session() as session:
             repo.mark_pulled(session, location)
     return report
+
+
+_END = object()
+
+
+def _read_and_store(workspace: Workspace, sink: LogSource, location: str,
+                    todo: list[tuple[str, Entry]], report: PullReport,
+                    progress: Progress | None, should_stop: Callable[[], bool] | None) -> None:
+    """Store each segment as a thread reads and parses the next ones: SQLite lets go of the
+    GIL while it writes, so reading and writing overlap."""
+    ready: queue.Queue[Any] = queue.Queue(maxsize=2)
+    stop = threading.Event()
+    reader = threading.Thread(target=_prepare, args=(sink, todo, ready, stop), daemon=True,
+                              name="promptpress-logs-pull")
+    reader.start()
+    try:
+        for done in itertools.count():
+            item = ready.get()
+            if item is _END:
+                if progress is not None:
+                    progress("Reading the logs", len(todo), len(todo))
+                return
+            if isinstance(item, BaseException):
+                raise item
+            if should_stop is not None and should_stop():
+                report.stopped = True
+                return
+            if progress is not None:
+                progress("Reading the logs", done, len(todo))
+            entry, parsed, rows = item
+            if isinstance(parsed, Problem):
+                report.problems.append(parsed)
+            else:
+                _store(workspace, location, entry, parsed, rows, report)
+    finally:
+        stop.set()
+        while reader.is_alive():  # let it finish a put it is blocked in
+            try:
+                ready.get(timeout=0.05)
+            except queue.Empty:
+                pass
+        reader.join()
+
+
+def _prepare(sink: LogSource, todo: list[tuple[str, Entry]], ready: "queue.Queue[Any]",
+             stop: threading.Event) -> None:
+    try:
+        for name, entry in todo:
+            if stop.is_set():
+                return
+            parsed = _read(sink, entry, name)
+            rows = None if isinstance(parsed, Problem) else _rows(parsed)
+            ready.put((entry, parsed, rows))
+    except BaseException as exc:  # handed to the pulling thread, which raises it
+        ready.put(exc)
+    finally:
+        ready.put(_END)
+
+
+def _rows(parsed: ParsedSegment) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    calls = []
+    for record in parsed.calls:
+        row = repo.call_row(record)
+        row["cost"] = _cost(row["model"], row["tokens_in"], row["tokens_out"])
+        calls.append(row)
+    return calls, [repo.feedback_row(record) for record in parsed.feedback]
 
 
 def _read(sink: LogSource, entry: Entry, project: str) -> ParsedSegment | Problem:
@@ -130,13 +186,8 @@ def _cost(model: str | None, tokens_in: int | None, tokens_out: int | None) -> f
 
 
 def _store(workspace: Workspace, location: str, entry: Entry, parsed: ParsedSegment,
-           report: PullReport) -> None:
-    calls = []
-    for record in parsed.calls:
-        row = repo.call_row(record)
-        row["cost"] = _cost(row["model"], row["tokens_in"], row["tokens_out"])
-        calls.append(row)
-    feedback = [repo.feedback_row(record) for record in parsed.feedback]
+           rows: tuple[list[dict[str, Any]], list[dict[str, Any]]], report: PullReport) -> None:
+    calls, feedback = rows
     size = entry.size if entry.size is not None else parsed.size
     with workspace.session() as session:
         stored = repo.store_segment(session, source=location, path=entry.path,

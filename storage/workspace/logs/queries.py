@@ -1,8 +1,8 @@
 """Reading logged calls: a filtered table, one call's detail, rates over time, comparisons.
 
 Rows are plain dataclasses with previews cut in SQL, so a page of a 100,000-call table reads
-only what it shows. Text search goes through FTS5 (log_calls_fts over prompt, variable values,
-output and error; log_feedback_fts over feedback) with the user's words quoted, so no input is
+only what it shows. Text search goes through FTS5 (log_calls_fts over variable values, output
+and error; log_feedback_fts over feedback) with the user's words quoted, so no input is
 ever read as FTS query syntax.
 """
 
@@ -208,7 +208,7 @@ def _where(f: CallFilter, params: dict[str, Any]) -> str:
     if f.release is not None:
         add("c.release = :release", release=f.release)
     if f.version is not None:
-        add("c.version_id LIKE :version", version=f.version + "%")
+        add("c.version_id GLOB :version", version=f.version + "*")  # hex only: no wildcards
     if f.since is not None:
         add("c.time >= :since", since=_db_time(f.since))
     if f.until is not None:

@@ -14,12 +14,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select, text
+from operator import itemgetter
+
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from storage.releases.logformat import parse_time, polarity
+from storage.releases.logformat import polarity
 
-from ..models import LogCall, LogFeedback, LogSegment, utcnow
+from ..models import LogSegment, utcnow
 
 MAX_STORED_PROBLEMS = 20
 FINAL = ("done", "foreign", "damaged")  # statuses never read again
@@ -38,38 +40,67 @@ class Stored:
     duplicates: int  # records that were stored already
 
 
+CALL_COLUMNS = ("log_id", "project", "channel", "release", "prompt", "version_id", "time",
+                "model", "variables", "variables_hash", "output", "error", "latency_ms",
+                "tokens_in", "tokens_out", "cost", "details")
+FEEDBACK_COLUMNS = ("feedback_id", "log_id", "project", "time", "rating", "polarity", "label",
+                    "comment", "corrected_output", "details")
+
+
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode
+_INPUT = ("input", "prompt_tokens", "input_tokens", "prompt")
+_OUTPUT = ("output", "completion_tokens", "output_tokens", "completion")
+
+
 def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return _dumps(value)
+
+
+def variables_text(variables: Mapping[str, Any]) -> str:
+    """The variables as stored: canonical JSON (sorted keys, text not escaped)."""
+    return _dumps(dict(variables))
 
 
 def variables_hash(variables: Mapping[str, Any]) -> str:
     """sha256 of the variables in canonical JSON: equal values, equal hash (to match calls)."""
-    return hashlib.sha256(_json(dict(variables)).encode("utf-8", "surrogatepass")).hexdigest()
+    return _hash(variables_text(variables))
+
+
+def _hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _tokens(tokens: Mapping[str, int] | None) -> tuple[int | None, int | None]:
     if not tokens:
         return None, None
-    first = lambda *names: next((tokens[n] for n in names if n in tokens), None)  # noqa: E731
-    return (first("input", "prompt_tokens", "input_tokens", "prompt"),
-            first("output", "completion_tokens", "output_tokens", "completion"))
+    found_in = next((tokens[n] for n in _INPUT if n in tokens), None)
+    return found_in, next((tokens[n] for n in _OUTPUT if n in tokens), None)
+
+
+def db_time(record_time: str) -> str:
+    """A checked record's time as UTCDateTime stores it: "YYYY-MM-DD HH:MM:SS.ffffff", UTC."""
+    return f"{record_time[:10]} {record_time[11:26]}"
 
 
 def call_row(record: Mapping[str, Any], *, cost: float | None = None) -> dict[str, Any]:
-    """The log_calls row for a checked call record (storage.releases.logformat.check_record)."""
-    variables = record.get("variables") or {}
-    tokens_in, tokens_out = _tokens(record.get("tokens"))
-    details = {k: record[k] for k in ("tokens", "metadata") if record.get(k) is not None}
+    """The log_calls row for a checked call record (storage.releases.logformat.check_record),
+    its values as SQLite stores them."""
+    variables = variables_text(record.get("variables") or {})
+    tokens = record.get("tokens")
+    tokens_in, tokens_out = _tokens(tokens)
+    metadata = record.get("metadata")
+    details = "{}" if tokens is None and metadata is None else _json(
+        {k: v for k, v in (("tokens", tokens), ("metadata", metadata)) if v is not None})
     return {
         "log_id": record["id"], "project": record["project"], "channel": record.get("channel"),
         "release": record.get("release"), "prompt": record["prompt"],
-        "version_id": record["version"], "time": parse_time(record["time"]),
+        "version_id": record["version"], "time": db_time(record["time"]),
         "model": record.get("model"),
-        "variables": json.dumps(variables, ensure_ascii=False, separators=(",", ":")),
-        "variables_hash": variables_hash(variables), "output": record.get("output"),
+        "variables": variables, "variables_hash": _hash(variables),
+        "output": record.get("output"),
         "error": record.get("error"), "latency_ms": record.get("latency_ms"),
         "tokens_in": tokens_in, "tokens_out": tokens_out, "cost": cost,
-        "details": _json(details),
+        "details": details,
     }
 
 
@@ -77,7 +108,7 @@ def feedback_row(record: Mapping[str, Any]) -> dict[str, Any]:
     rating = record.get("rating")
     return {
         "feedback_id": record["id"], "log_id": record["log"], "project": record["project"],
-        "time": parse_time(record["time"]),
+        "time": db_time(record["time"]),
         "rating": None if rating is None else _json(rating), "polarity": polarity(rating),
         "label": record.get("label"), "comment": record.get("comment"),
         "corrected_output": record.get("corrected_output"),
@@ -108,22 +139,36 @@ def store_segment(session: Session, *, source: str, path: str, status: str, size
     segment.problems = _json(list(problems)[:MAX_STORED_PROBLEMS])
     segment.pulled_at = utcnow()
     session.flush()
-    now = utcnow()
-    added_calls = _insert(session, LogCall, calls, segment.id, now)
-    added_feedback = _insert(session, LogFeedback, feedback, segment.id, now)
+    now = utcnow().strftime("%Y-%m-%d %H:%M:%S.%f")
+    added_calls = _insert(session, "log_calls", CALL_COLUMNS, calls, segment.id, now)
+    added_feedback = _insert(session, "log_feedback", FEEDBACK_COLUMNS, feedback, segment.id,
+                             now)
     return Stored(added_calls, added_feedback,
                   len(calls) + len(feedback) - added_calls - added_feedback)
 
 
-def _insert(session: Session, model: type, rows: Sequence[Mapping[str, Any]], segment_id: int,
-            now: Any) -> int:
+def _insert(session: Session, table: str, columns: tuple[str, ...],
+            rows: Sequence[Mapping[str, Any]], segment_id: int, now: str) -> int:
+    """Insert the rows not stored yet; how many were new. The rows go to a temporary table
+    first and then over in one INSERT ... SELECT: the search index's triggers then run inside
+    one statement, where FTS5 buffers them, instead of flushing at each row's statement
+    (five times slower)."""
     if not rows:
         return 0
-    values = [{**row, "segment_id": segment_id, "imported_at": now} for row in rows]
-    # Core, not the ORM's bulk insert: executemany, and rowcount counts the rows not ignored.
-    result = session.connection().execute(insert(model.__table__).prefix_with("OR IGNORE"),
-                                          values)
-    return max(result.rowcount, 0)
+    connection = session.connection()
+    names = ", ".join((*columns, "segment_id", "imported_at"))
+    incoming = f"temp.incoming_{table}"
+    connection.exec_driver_sql(f"CREATE TEMP TABLE IF NOT EXISTS incoming_{table} AS "
+                               f"SELECT {names} FROM {table} WHERE 0")
+    connection.exec_driver_sql(f"DELETE FROM {incoming}")
+    values = itemgetter(*columns)
+    connection.exec_driver_sql(
+        f"INSERT INTO {incoming} ({names}) VALUES ({', '.join('?' * (len(columns) + 2))})",
+        [(*values(row), segment_id, now) for row in rows])
+    added = connection.exec_driver_sql(f"INSERT OR IGNORE INTO {table} ({names}) "
+                                       f"SELECT {names} FROM {incoming} ORDER BY rowid").rowcount
+    connection.exec_driver_sql(f"DELETE FROM {incoming}")
+    return max(added, 0)
 
 
 def integrity_check(session: Session) -> None:

@@ -5,7 +5,7 @@ Revises: 0003
 Create Date: 2026-12-02 12:00:00
 
 New tables only. Search uses SQLite FTS5: `log_calls_fts` indexes the view `log_calls_text`
-(prompt, variable values one per line, output, error) and `log_feedback_fts` indexes feedback
+(variable values one per line, output, error) and `log_feedback_fts` indexes feedback
 labels, comments and corrected outputs. Both are external-content tables (the text is stored
 once, in log_calls / log_feedback) kept in step by the triggers below, in the same transaction
 as every write.
@@ -21,12 +21,12 @@ branch_labels = None
 depends_on = None
 
 _VALUES = "(SELECT group_concat(value, char(10)) FROM json_each({row}.variables))"
-_CALL_COLUMNS = "prompt, variables, output, error"
+_CALL_COLUMNS = "variables, output, error"
 _FEEDBACK_COLUMNS = "label, comment, corrected_output"
 
 
 def _call_values(row: str) -> str:
-    return f"{row}.pk, {row}.prompt, {_VALUES.format(row=row)}, {row}.output, {row}.error"
+    return f"{row}.pk, {_VALUES.format(row=row)}, {row}.output, {row}.error"
 
 
 def _feedback_values(row: str) -> str:
@@ -34,7 +34,7 @@ def _feedback_values(row: str) -> str:
 
 
 SEARCH = [
-    f"CREATE VIEW log_calls_text AS SELECT pk, prompt, {_VALUES.format(row='log_calls')} "
+    f"CREATE VIEW log_calls_text AS SELECT pk, {_VALUES.format(row='log_calls')} "
     "AS variables, output, error FROM log_calls",
     f"CREATE VIRTUAL TABLE log_calls_fts USING fts5({_CALL_COLUMNS}, content='log_calls_text', "
     "content_rowid='pk', tokenize='unicode61 remove_diacritics 2')",
@@ -119,8 +119,6 @@ def upgrade() -> None:
     op.create_index('ix_log_calls_prompt_time', 'log_calls', ['prompt', 'time'])
     op.create_index('ix_log_calls_time', 'log_calls', ['time'])
     op.create_index('ix_log_calls_release_time', 'log_calls', ['release', 'time'])
-    op.create_index('ix_log_calls_version', 'log_calls', ['version_id'])
-    op.create_index('ix_log_calls_compare', 'log_calls', ['prompt', 'variables_hash', 'release'])
     op.create_table(
         'log_feedback',
         sa.Column('pk', sa.Integer(), nullable=False),
@@ -157,8 +155,7 @@ def downgrade() -> None:
     op.execute("DROP VIEW IF EXISTS log_calls_text")
     op.drop_index('ix_log_feedback_log', table_name='log_feedback')
     op.drop_table('log_feedback')
-    for index in ('ix_log_calls_compare', 'ix_log_calls_version', 'ix_log_calls_release_time',
-                  'ix_log_calls_time', 'ix_log_calls_prompt_time'):
+    for index in ('ix_log_calls_release_time', 'ix_log_calls_time', 'ix_log_calls_prompt_time'):
         op.drop_index(index, table_name='log_calls')
     op.drop_table('log_calls')
     op.drop_table('log_segments')
