@@ -73,6 +73,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_eval_arguments(commands)
 
+    from desktop.cli.logs_args import add_arguments as add_logs_arguments
+
+    add_logs_arguments(commands)
+
     # play
     play = commands.add_parser("play", help="run a prompt once on one or more models")
     play.add_argument("ref", metavar="NAME[@VERSION]")

@@ -56,4 +56,10 @@ def _handler(args: argparse.Namespace) -> Callable[[argparse.Namespace], int]:
         from desktop.cli.evals import handler
 
         return handler(args)
+    from desktop.cli.logs_args import handles as logs_handles
+
+    if logs_handles(args):
+        from desktop.cli.logs import handler as logs_handler
+
+        return logs_handler(args)
     raise SystemExit(f"promptpress: unknown command {args.command!r}")

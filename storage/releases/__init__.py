@@ -16,8 +16,10 @@ from .errors import (BadSignature, ChannelMoved, CorruptCacheError, ExpiredError
                      RootChainError, SourceError, SourceUnavailable, TamperedError, TargetError,
                      ThresholdError, UnsafeNameError, UntrustedKeyError, VerificationError,
                      WrongChannelError, WrongProjectError)
+from .calllog import Rendered
 from .keys import (export_backup, fingerprint, format_fingerprint, generate_key, import_backup,
                    key_id, private_bytes, private_key, public_bytes, public_key)
+from .logwriter import LogStats
 from .metadata import Manifest, Pointer, Role, Root
 from .reader import Prompt, Reader
 from .template import MissingVariables, TemplateProblem
@@ -26,10 +28,10 @@ __version__ = "0.1.0"
 
 __all__ = [
     "BadSignature", "ChannelMoved", "CorruptCacheError", "ExpiredError", "FreezeError",
-    "KeyBackupError", "MalformedError", "Manifest", "Message", "MissingVariables",
+    "KeyBackupError", "LogStats", "MalformedError", "Manifest", "Message", "MissingVariables",
     "MixAndMatchError", "NotAuthorized", "NotFoundError", "NothingPending", "NotYetSynced",
     "OversizedError", "Pointer", "Prompt", "PromptContent", "PromptNotFound", "PublishError",
-    "Reader", "ReaderError", "RepositoryExists", "Role", "RollbackError", "Root",
+    "Reader", "ReaderError", "Rendered", "RepositoryExists", "Role", "RollbackError", "Root",
     "RootChainError", "SourceError", "SourceUnavailable", "TamperedError", "TargetError",
     "TemplateProblem", "ThresholdError", "UnsafeNameError", "UntrustedKeyError", "Variable",
     "VerificationError", "WrongChannelError", "WrongProjectError", "canonical_bytes",

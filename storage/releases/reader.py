@@ -4,6 +4,7 @@
                     channel="production", cache_dir=".promptpress-cache")
     prompt = reader.get("support/summarize-call")
     messages = prompt.render(transcript=text)   # [{"role": ..., "content": ...}, ...]
+    log_id = reader.log(messages, output=reply)  # with log_to=...; see calllog
 
 Construction loads the cached release (verified again from the pinned root) and then refreshes
 from the source. `refresh()` verifies a newer release completely before it replaces the served
@@ -27,6 +28,7 @@ from datetime import timedelta
 from typing import Any
 
 from .cache import CachedState, ReaderCache
+from .calllog import CallLogging, Rendered
 from .content import PromptContent
 from .errors import (CorruptCacheError, FreezeError, NotFoundError, NotYetSynced, PromptNotFound,
                      ReaderError, RollbackError, VerificationError)
@@ -34,6 +36,7 @@ from .metadata import (MAX_POINTER_BYTES, MAX_ROOT_BYTES, Clock, FileRef, Manife
                        format_time, now_seconds)
 from .names import blob_path, check_channel, pointer_path, root_path
 from .sources import Source, open_source
+from .logwriter import Redact
 from .template import render_messages
 from .verify import (DEFAULT_SKEW, MAX_ROOT_ROTATIONS, SignedPointer, SignedRoot,
                      check_root_expiry, load_prompt, load_trusted_root, verify_manifest,
@@ -81,17 +84,19 @@ class Prompt:
     def tools(self) -> list[Any] | None:
         return self.content.tools
 
-    def render(self, /, **variables: Any) -> list[dict[str, str]]:
-        """The messages with `variables` filled in, byte-exact (raises MissingVariables)."""
-        return [{"role": m.role, "content": m.content}
-                for m in render_messages(self.content, variables)]
+    def render(self, /, **variables: Any) -> Rendered:
+        """The messages with `variables` filled in, byte-exact (raises MissingVariables): a list
+        of {"role", "content"} dicts that also remembers this prompt and the variables, for
+        `Reader.log`."""
+        return Rendered([{"role": m.role, "content": m.content}
+                         for m in render_messages(self.content, variables)], self, variables)
 
     def __repr__(self) -> str:
         return (f"<Prompt {self.name!r} release {self.release} "
                 f"version {self.version_id[:12]}>")
 
 
-class Reader:
+class Reader(CallLogging):
     """Verified prompts of one channel of a release repository.
 
     `source`: a folder path or an http(s) URL. `trusted_root`: the path to, or the bytes of, the
@@ -103,13 +108,21 @@ class Reader:
     older one replayed. `max_stale`: seconds (or a timedelta) an expired release is still served
     when nothing newer verifies; after that `refresh()` raises FreezeError and nothing is served.
     None (the default) serves it as long as nothing newer verifies, with a warning each refresh.
+
+    `log_to`: a folder or an http(s) URL accepting PUT (never inside the release tree) turns on
+    `log()` and `feedback()`; `redact(record) -> record or None` runs on each record before it is
+    written, `sample_rate` (0..1) logs that share of calls. `log_flush_interval` (seconds) is
+    the most a process killed without warning loses; `log_queue_size` bounds what waits.
     """
 
     def __init__(self, source: "str | os.PathLike[str] | Source", trusted_root: "bytes | str | os.PathLike[str]",
                  channel: str = "production", cache_dir: "str | os.PathLike[str] | None" = None,
                  *, clock: Clock | None = None, clock_skew: int = DEFAULT_SKEW,
                  timeout: float = 10.0, refresh: bool = True, min_release: int | None = None,
-                 max_stale: "float | timedelta | None" = None) -> None:
+                 max_stale: "float | timedelta | None" = None,
+                 log_to: "str | os.PathLike[str] | None" = None, redact: Redact | None = None,
+                 sample_rate: float = 1.0, log_flush_interval: float = 1.0,
+                 log_queue_size: int = 10_000) -> None:
         self.channel = check_channel(channel)
         self.min_release = _min_release(min_release)
         self.max_stale = _max_stale(max_stale)
@@ -133,6 +146,9 @@ class Reader:
         self._manifest: Manifest | None = None
         self._manifest_data: bytes | None = None  # to verify it again after a root rotation
         self._prompts: dict[str, Prompt] = {}
+        self._setup_logging(log_to, source, project=self.project, channel=self.channel,
+                            redact=redact, sample_rate=sample_rate,
+                            flush_interval=log_flush_interval, queue_size=log_queue_size)
         if self._cache is not None:
             self._load_cache()
         if refresh:
@@ -418,6 +434,8 @@ class Reader:
         self._drop()
 
     def close(self) -> None:
+        """Write what is still to be logged, and close the source."""
+        self._close_logging()
         self._source.close()
 
     def __enter__(self) -> "Reader":

@@ -351,3 +351,95 @@ class Release(Base):
     prompts: Mapped[dict] = mapped_column(JSON, default=dict)
     author: Mapped[str] = mapped_column(String, default="")
     published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# --- production logs pulled from the engineers' applications (migration 0004_logs) -------------
+# Full-text search lives in FTS5 tables the migration creates (log_calls_fts over the view
+# log_calls_text: variable values, output, error; log_feedback_fts over log_feedback), kept in
+# step by triggers. Insert many rows in one INSERT ... SELECT (see logs/store.py): FTS5 flushes
+# at every statement a trigger runs in. A batch
+# migration that rebuilds log_calls or log_feedback must create those triggers again.
+
+
+class LogSink(Base):
+    """Where the applications reading a release repository log their calls (a folder or URL)."""
+
+    __tablename__ = "log_sinks"
+    __table_args__ = (UniqueConstraint("repository", "location"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    repository: Mapped[str] = mapped_column(String)  # the release destination, normalised
+    location: Mapped[str] = mapped_column(String)  # the sink, normalised
+    project: Mapped[str | None] = mapped_column(String, nullable=True)  # None: every project
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    pulled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class LogSegment(Base):
+    """Pull bookkeeping: one row per segment file read from a sink, so pulls are incremental."""
+
+    __tablename__ = "log_segments"
+    __table_args__ = (UniqueConstraint("source", "path"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String)  # the sink, normalised
+    path: Mapped[str] = mapped_column(String)  # <project>/<day>/<name>.jsonl
+    # "done"; "partial" (no end line yet: read again when it grows); "foreign" (another
+    # project); "damaged" (checksum or header wrong: nothing imported)
+    status: Mapped[str] = mapped_column(String)
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    records: Mapped[int] = mapped_column(Integer, default=0)
+    problems: Mapped[str] = mapped_column(Text, default="[]")  # JSON: the first problems seen
+    pulled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LogCall(Base):
+    """A model call an application logged. Text is stored exactly as logged."""
+
+    __tablename__ = "log_calls"
+    __table_args__ = (
+        Index("ix_log_calls_prompt_time", "prompt", "time"),
+        Index("ix_log_calls_time", "time"),
+        Index("ix_log_calls_release_time", "release", "time"),
+    )
+    pk: Mapped[int] = mapped_column(primary_key=True)
+    log_id: Mapped[str] = mapped_column(String, unique=True)
+    project: Mapped[str] = mapped_column(String)
+    channel: Mapped[str | None] = mapped_column(String, nullable=True)
+    release: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    prompt: Mapped[str] = mapped_column(String)
+    version_id: Mapped[str] = mapped_column(String(64))
+    time: Mapped[datetime] = mapped_column(UTCDateTime)
+    model: Mapped[str | None] = mapped_column(String, nullable=True)
+    variables: Mapped[str] = mapped_column(Text, default="{}")  # JSON text, not ASCII-escaped
+    variables_hash: Mapped[str] = mapped_column(String(64))  # sha256 of canonical variables
+    output: Mapped[str | None] = mapped_column(Text, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    latency_ms: Mapped[float | None] = mapped_column(Float, nullable=True)
+    tokens_in: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    tokens_out: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    cost: Mapped[float | None] = mapped_column(Float, nullable=True)
+    details: Mapped[str] = mapped_column(Text, default="{}")  # JSON: tokens and metadata
+    segment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("log_segments.id", ondelete="SET NULL"), nullable=True)
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LogFeedback(Base):
+    """Feedback on a logged call. Keyed by the call's log id, not a foreign key: feedback may
+    be pulled before the call it is about (another process, another segment)."""
+
+    __tablename__ = "log_feedback"
+    __table_args__ = (Index("ix_log_feedback_log", "log_id", "polarity"),)
+    pk: Mapped[int] = mapped_column(primary_key=True)
+    feedback_id: Mapped[str] = mapped_column(String, unique=True)
+    log_id: Mapped[str] = mapped_column(String)
+    project: Mapped[str] = mapped_column(String)
+    time: Mapped[datetime] = mapped_column(UTCDateTime)
+    rating: Mapped[str | None] = mapped_column(Text, nullable=True)  # JSON of the value logged
+    polarity: Mapped[str | None] = mapped_column(String, nullable=True)  # positive/negative/...
+    label: Mapped[str | None] = mapped_column(Text, nullable=True)
+    comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    corrected_output: Mapped[str | None] = mapped_column(Text, nullable=True)
+    details: Mapped[str] = mapped_column(Text, default="{}")  # JSON: metadata
+    segment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("log_segments.id", ondelete="SET NULL"), nullable=True)
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -63,7 +63,26 @@ def seed_0003(con: sqlite3.Connection) -> dict[str, int]:
             "preferences": 1}
 
 
-SEEDS = {"0001": seed_0001, "0002": seed_0002, "0003": seed_0003}
+def seed_0004_logs(con: sqlite3.Connection) -> dict[str, int]:
+    counts = seed_0003(con)
+    con.execute("INSERT INTO log_sinks (repository, location, project, created_at) VALUES "
+                "('/r/', '/logs', 'acme', '2026-01-05 00:00:00')")
+    con.execute("INSERT INTO log_segments (id, source, path, status, size, records, problems, "
+                "pulled_at) VALUES (1, '/logs', 'acme/2026-01-05/x.jsonl', 'done', 10, 2, '[]', "
+                "'2026-01-05 00:00:00')")
+    con.execute("INSERT INTO log_calls (log_id, project, channel, release, prompt, version_id, "
+                "time, model, variables, variables_hash, output, details, segment_id, "
+                "imported_at) VALUES ('0123456789abcdef-1', 'acme', 'production', 1, "
+                "'support/summarize', 'abcd', '2026-01-05 00:00:00', 'm', '{\"t\": \"hi\"}', "
+                "'h', 'out', '{}', 1, '2026-01-05 00:00:00')")
+    con.execute("INSERT INTO log_feedback (feedback_id, log_id, project, time, rating, polarity, "
+                "comment, details, segment_id, imported_at) VALUES ('0123456789abcdef-2', "
+                "'0123456789abcdef-1', 'acme', '2026-01-05 00:00:00', 'false', 'negative', "
+                "'wrong', '{}', 1, '2026-01-05 00:00:00')")
+    return {**counts, "log_sinks": 1, "log_segments": 1, "log_calls": 1, "log_feedback": 1}
+
+
+SEEDS = {"0001": seed_0001, "0002": seed_0002, "0003": seed_0003, "0004_logs": seed_0004_logs}
 
 
 def test_every_revision_has_a_seed():
@@ -111,3 +130,25 @@ def test_opening_an_up_to_date_workspace_does_not_load_alembic(tmp_path):
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[2]).stdout
     assert out.strip() == "False"
+
+
+def test_logs_search_index_follows_writes_through_the_migration(tmp_path):
+    """0004_logs' triggers keep the FTS5 index in step with rows written by plain SQL."""
+    path = tmp_path / "old.promptpress"
+    upgrade_to(path, "0004_logs")
+    con = sqlite3.connect(path)
+    seed_0004_logs(con)
+    con.commit()
+    assert con.execute("SELECT count(*) FROM log_calls_fts WHERE log_calls_fts MATCH 'hi'"
+                       ).fetchone()[0] == 1
+    assert con.execute("SELECT count(*) FROM log_feedback_fts WHERE log_feedback_fts MATCH "
+                       "'wrong'").fetchone()[0] == 1
+    con.execute("UPDATE log_calls SET output = 'refund'")
+    con.execute("DELETE FROM log_feedback")
+    for table in ("log_calls_fts", "log_feedback_fts"):
+        con.execute(f"INSERT INTO {table}({table}) VALUES ('integrity-check')")
+    assert con.execute("SELECT count(*) FROM log_calls_fts WHERE log_calls_fts MATCH 'refund'"
+                       ).fetchone()[0] == 1
+    assert con.execute("SELECT count(*) FROM log_calls_fts WHERE log_calls_fts MATCH 'out'"
+                       ).fetchone()[0] == 0
+    con.close()

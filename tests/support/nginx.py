@@ -4,6 +4,7 @@
 
     def test_publish(nginx):            # `nginx` fixture: an Nginx serving tmp_path/"www"
         url = nginx.url                 # http://127.0.0.1:<port>/
+        logs = nginx.url + "logs/"      # a log sink: PUT, and a JSON index to pull from
 
 nginx runs as our own child (`-p PREFIX -c CONF -g 'daemon off;'`) on a free port of 127.0.0.1,
 with its prefix, logs and temp folders in a temporary directory; the system service is never
@@ -54,6 +55,15 @@ http {{
             dav_methods PUT DELETE;
             create_full_put_path on;
             dav_access user:rw group:rw all:r;
+        }}
+        # Log sinks (promptpress_reader's log_to=URL): PUT of finished segments, and a JSON
+        # directory index for `promptpress logs pull`. ^~ keeps the regexes below out of it.
+        location ^~ /logs/ {{
+            dav_methods PUT;
+            create_full_put_path on;
+            dav_access user:rw group:rw all:r;
+            autoindex on;
+            autoindex_format json;
         }}
         location ~ /channels/[^/]+$ {{
             dav_methods PUT DELETE;

@@ -1,0 +1,55 @@
+"""Logged text made safe to show on one line: previews for tables and the terminal.
+
+Logs come from outside. A preview never lets a control character, an escape sequence or a
+bidirectional override act on the screen: each is shown as a visible mark instead, and line
+breaks, tabs and trailing spaces are shown too, so "no output" and "a space" look different.
+The full text is always available exactly as logged; only previews are changed.
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from typing import Any
+
+_MARKS = {"\n": "⏎", "\r": "␍", "\t": "⇥"}
+# Bidirectional embeddings, overrides, isolates and marks: they can reorder what a line seems to say.
+_BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
+_JOINERS = {"\u200c", "\u200d"}  # emoji sequences and Arabic/Indic text need these as they are
+
+
+def visible(text: str) -> str:
+    """`text` with every control, format or bidi character shown as a mark (⏎ ␍ ⇥ ⟨U+202E⟩)."""
+    out = []
+    for ch in text:
+        mark = _MARKS.get(ch)
+        if mark is not None:
+            out.append(mark)
+        elif ch in _BIDI or (unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp")
+                             and ch not in _JOINERS):
+            out.append(f"⟨U+{ord(ch):04X}⟩")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def preview(text: str | None, width: int = 80) -> str:
+    """One line of at most `width` characters; trailing spaces shown as '·'."""
+    if text is None:
+        return ""
+    stripped = text.rstrip(" ")
+    shown = visible(stripped) + "·" * (len(text) - len(stripped))
+    return shown if len(shown) <= width else shown[:max(1, width - 1)] + "…"
+
+
+def variables_preview(values: dict[str, Any], width: int = 80) -> str:
+    parts = [f"{name}={value if isinstance(value, str) else json.dumps(value)}"
+             for name, value in values.items()]
+    return preview("  ".join(parts), width)
+
+
+def safe_json(value: Any, **options: Any) -> str:
+    """JSON for a terminal: exact once parsed, with C1 controls and bidi marks escaped too."""
+    text = json.dumps(value, ensure_ascii=False, **options)
+    return "".join(f"\\u{ord(ch):04x}" if ("\x7f" <= ch <= "\x9f" or ch in _BIDI or
+                                           ch in "\u2028\u2029") else ch for ch in text)
