@@ -26,6 +26,11 @@ Routes: ``POST /v1/chat/completions`` (whole or SSE-streamed), ``GET /v1/models`
     fault-hang       the request is read and never answered, until the client leaves or we stop
     anything else    "Echo: <last user message>"
 
+Quality: ``set_quality(share, model=...)`` (or ``--model-quality m=share``) makes a model answer
+only that share of requests right: a request whose last user message hashes (sha256) to a
+number in [share, 1) gets ``WRONG_ANSWER`` instead of the echo. The hash depends on the message
+alone, so the same cases go wrong for every model of the same quality, every time.
+
 Tokens are whitespace-delimited pieces (``count_tokens``), so usage is deterministic; ``max_tokens``
 cuts the reply and sets ``finish_reason="length"``. Each streamed chunk carries one piece.
 
@@ -43,6 +48,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import hashlib
 import itertools
 import json
 import os
@@ -62,6 +68,7 @@ from typing import Any
 FAULTS = ("429", "500", "401", "404", "context", "malformed", "drop", "hang")
 _TOKEN = re.compile(r"\s*\S+\s*|\s+")
 _MAX_HEAD = 64 * 1024
+WRONG_ANSWER = "Sorry, I am not sure."
 _OPENAI_ROUTES = ("/v1/chat/completions", "/v1/models", "/chat/completions", "/models")
 
 
@@ -72,6 +79,11 @@ def count_tokens(text: str) -> int:
 
 def split_tokens(text: str) -> list[str]:
     return _TOKEN.findall(text)
+
+
+def answer_share(text: str) -> float:
+    """Where a message falls in [0, 1) for ``set_quality`` (deterministic)."""
+    return int(hashlib.sha256(text.encode("utf-8")).hexdigest()[:8], 16) / 2 ** 32
 
 
 @dataclass(frozen=True)
@@ -270,6 +282,7 @@ class FakeProvider:
         self.abandoned = 0  # answers the client walked away from before they were complete
         self.connections = 0  # TCP connections accepted (keep-alive means few)
         self._model_latency: dict[str, float] = {}
+        self._quality: dict[str, float] = {}
         self._scripts: dict[str, deque[Reply]] = defaultdict(deque)
         self._lock = threading.Lock()
         self._requests: list[RecordedRequest] = []
@@ -304,6 +317,11 @@ class FakeProvider:
         """Queue replies for ``model``; each request for it takes the next one."""
         with self._lock:
             self._scripts[model].extend(r if isinstance(r, Reply) else Reply(text=r) for r in replies)
+
+    def set_quality(self, share: float, model: str) -> None:
+        """Answer only `share` (0..1) of `model`'s requests right (see the module)."""
+        with self._lock:
+            self._quality[model] = share
 
     def set_latency(self, seconds: float, model: str | None = None) -> None:
         with self._lock:
@@ -467,7 +485,12 @@ class FakeProvider:
         return True
 
     def _answer(self, model: str, reply: Reply, echo: str, prompt_tokens: int, limit: Any) -> _Answer:
-        pieces = split_tokens(reply.text if reply.text is not None else "Echo: " + echo)
+        text = reply.text
+        if text is None:
+            with self._lock:
+                quality = self._quality.get(model, 1.0)
+            text = WRONG_ANSWER if answer_share(echo) >= quality else "Echo: " + echo
+        pieces = split_tokens(text)
         finish = reply.finish_reason or "stop"
         if isinstance(limit, int) and 0 < limit < len(pieces):
             pieces, finish = pieces[:limit], reply.finish_reason or "length"
@@ -683,12 +706,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--chunk-interval", type=float, default=0.0, help="seconds between streamed pieces")
     parser.add_argument("--api-key", default=None, help="require Authorization: Bearer KEY")
     parser.add_argument("--model-latency", action="append", default=[], metavar="MODEL=SECONDS")
+    parser.add_argument("--model-quality", action="append", default=[], metavar="MODEL=SHARE")
     args = parser.parse_args(argv)
     server = FakeProvider(port=args.port, latency=args.latency, chunk_interval=args.chunk_interval,
                           api_key=args.api_key, record=False)
     for item in args.model_latency:
         model, _, seconds = item.rpartition("=")
         server.set_latency(float(seconds), model=model)
+    for item in args.model_quality:
+        model, _, share = item.rpartition("=")
+        server.set_quality(float(share), model=model)
 
     async def run() -> None:
         task = asyncio.current_task()
