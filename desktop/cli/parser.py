@@ -71,6 +71,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_eval_arguments(commands)
 
+    from desktop.cli.advise_args import add_arguments as add_advise_arguments
+
+    add_advise_arguments(commands)
+
     # play
     play = commands.add_parser("play", help="run a prompt once on one or more models")
     play.add_argument("ref", metavar="NAME[@VERSION]")

@@ -214,3 +214,26 @@ def test_requests_it_cannot_answer_say_what_to_change(ws, server):
                       ({"margin": 2}, "margin"), ({"evaluators": []}, "no evaluators")]:
         with pytest.raises(AdviceError, match=words):
             asyncio.run(propose(ws, AdviceRequest("greet", "gold", **kw)))
+
+
+def test_the_ops_do_each_step_and_say_what_changed(ws, server):
+    from desktop.core.ops import advice as ops
+
+    setup(ws, server, 20, providers={"current": "gpt-4o", "mini": "gpt-4o-mini"})
+    seen = []
+
+    async def go():
+        proposed = await ops.propose(ws, AdviceRequest("greet", "gold", budget=5.0))
+        search = ops.prepare_search(ws, proposed.value)
+        done = await ops.run_search(search, on_progress=seen.append)
+        return proposed, done
+
+    proposed, done = asyncio.run(go())
+    assert proposed.message.startswith("1 suggestion to try on gold (20 cases); a baseline")
+    assert "within the budget of $5.00" in proposed.message
+    advice = done.value
+    assert done.runs == frozenset(advice.runs) and len(done.runs) == 2
+    assert seen and seen[-1].done == seen[-1].total == 40 and seen[-1].budget == 5.0
+    assert "Spent $" in done.message
+    draft = ops.open_as_draft(ws, proposed.value, "model:mini")
+    assert draft.value.provider == "mini" and "as a draft of greet" in draft.message

@@ -122,8 +122,9 @@ class Search:
 
     def __init__(self, workspace: Workspace, proposal: Proposal, *,
                  chosen: Collection[str] | None = None, budget: float | None = None,
-                 gateway: gw.Gateway | None = None) -> None:
+                 gateway: gw.Gateway | None = None, baseline_only: bool = False) -> None:
         self.workspace = workspace
+        self.baseline_only = baseline_only  # make the baseline run (if there is none), no more
         self.proposal = proposal
         self.budget = proposal.request.budget if budget is None else budget
         self.chosen = None if chosen is None else set(chosen)
@@ -160,7 +161,7 @@ class Search:
         self._on_progress = on_progress
         self._started = time.perf_counter()
         proposal = self.proposal
-        keys, skipped, _ = proposal.plan(self.chosen, self.budget)
+        keys, skipped, _ = proposal.plan(() if self.baseline_only else self.chosen, self.budget)
         self._skipped += skipped
         candidates = [proposal.candidate(k) for k in keys]
         models = [c for c in candidates if c.kind == "model"]
@@ -171,7 +172,7 @@ class Search:
         baseline_run = proposal.baseline.run_id
         if not candidates and any("budget" in why for _, why in skipped):
             self._status = "budget"  # nothing fits: not even a baseline is worth paying for
-        if baseline_run is None and candidates and not self.stopped:
+        if baseline_run is None and (candidates or self.baseline_only) and not self.stopped:
             baseline_run = await self._baseline()
         base_cells = await asyncio.to_thread(self._cells, baseline_run, proposal.version_pk,
                                              proposal.baseline.provider) if baseline_run else []
