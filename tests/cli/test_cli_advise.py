@@ -69,3 +69,4 @@ def test_advise_dry_run_spends_nothing_and_a_bad_request_says_why(cli, server):
     assert server.requests == []
     bad = cli("advise", "greet", "--testset", "gold", "--model", "nobody")
     assert bad.code == 1 and "no provider named 'nobody'" in bad.err
+

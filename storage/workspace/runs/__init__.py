@@ -32,6 +32,9 @@ from storage.workspace.runs.ratings import (
     PreferenceRecord, delete_human_score, list_preferences, record_preference, result_scores,
     save_human_score, set_result_score,
 )
+from storage.workspace.runs.batches import (
+    BatchRecord, add_batch, open_batches, run_batches, runs_waiting_for_batches, update_batch,
+)
 from storage.workspace.runs.figures import (
     CaseFigures, column_figures, provider_latency, runs_with_column,
 )
@@ -39,6 +42,8 @@ from storage.workspace.runs.cache import cache_get_many, cache_put_many, clear_c
 from storage.workspace.runs.writer import ResultWriter, WriterError
 
 __all__ = [
+    "BatchRecord", "add_batch", "open_batches", "run_batches", "runs_waiting_for_batches",
+    "update_batch",
     "CANCELLED", "CaseDelta", "CaseFigures", "Cell", "CellView", "Column", "ColumnTotals", "FINISHED",
     "GateOutcome", "GridRow", "HistoryPoint", "INTERRUPTED", "PreferenceRecord", "RUNNING",
     "ResultRecord", "ResultWriter", "RunError", "RunSummary", "ScorePoint", "ScoreRecord",
