@@ -95,6 +95,24 @@ class Estimate:
             self.cost / (self.calls - self.cached)
 
 
+class Renderings:
+    """Each case's messages for each content, rendered once (a proposal renders the same
+    content for several providers). Keyed by identity: keep the contents alive meanwhile."""
+
+    def __init__(self, cases: Sequence[Mapping]) -> None:
+        self.cases = cases
+        self._done: dict[tuple[int, int], list[dict[str, str]] | None] = {}
+        self._keep: list[PromptContent] = []
+
+    def __call__(self, content: PromptContent, i: int) -> list[dict[str, str]] | None:
+        key = (id(content), i)
+        if key not in self._done:
+            if not any(c is content for c in self._keep):
+                self._keep.append(content)
+            self._done[key] = rendered(content, self.cases[i])
+        return self._done[key]
+
+
 def rendered(content: PromptContent, variables: Mapping) -> list[dict[str, str]] | None:
     try:
         return render(content, variables)
@@ -105,12 +123,14 @@ def rendered(content: PromptContent, variables: Mapping) -> list[dict[str, str]]
 def estimate(content: PromptContent, provider: ProviderSettings,
              cases: Sequence[Mapping], *, baseline: Sequence[CaseTokens | None] = (),
              cached_keys: frozenset[str] = frozenset(), evaluators: Sequence[Evaluator] = (),
-             judge_models: Mapping[str, tuple[str, str | None]] = {}) -> Estimate:
+             judge_models: Mapping[str, tuple[str, str | None]] = {},
+             renderings: Renderings | None = None) -> Estimate:
     """The cost of `content` on `provider` over `cases` (each case's variables).
 
     `baseline[i]` is what case i used in the baseline run (None where it has no result);
     `cached_keys` are the request keys the response cache holds; `judge_models` maps a judge's
-    model to the (model id, base URL) it is called at."""
+    model to the (model id, base URL) it is called at; `renderings` renders each case once."""
+    renderings = renderings or Renderings(cases)
     price = price_of(provider.model, provider.base_url)
     params = call_parameters(content, provider)
     cap = params.get("max_tokens") if isinstance(params.get("max_tokens"), int) else None
@@ -120,8 +140,8 @@ def estimate(content: PromptContent, provider: ProviderSettings,
     cost = 0.0
     output_tokens: list[int] = []
     measured = 0
-    for i, variables in enumerate(cases):
-        messages = rendered(content, variables)
+    for i in range(len(cases)):
+        messages = renderings(content, i)
         if messages is None:
             continue
         chars = sum(len(m["content"]) for m in messages)
@@ -175,12 +195,13 @@ def _judges(evaluators: Sequence[Evaluator], judge_models: Mapping[str, tuple[st
 
 
 def request_keys(content: PromptContent, provider: ProviderSettings,
-                 cases: Sequence[Mapping]) -> list[str]:
+                 cases: Sequence[Mapping], renderings: Renderings | None = None) -> list[str]:
     """The response-cache keys of every case's request (for a cache look-up)."""
+    renderings = renderings or Renderings(cases)
     params = call_parameters(content, provider)
     keys = []
-    for variables in cases:
-        messages = rendered(content, variables)
+    for i in range(len(cases)):
+        messages = renderings(content, i)
         if messages is not None:
             keys.append(cache_keys.request_key(provider.model, provider.base_url, messages,
                                                params))

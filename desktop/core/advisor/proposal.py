@@ -29,7 +29,7 @@ from storage.workspace import testsets
 from storage.workspace.db import Workspace
 
 from desktop.core import gateway as gw
-from desktop.core.advisor import costs, rewrites
+from desktop.core.advisor import costs, rewrites, stats
 from desktop.core.advisor.costs import CaseTokens, Estimate
 from desktop.core.advisor.stats import DEFAULT_MARGIN
 from desktop.core.diff import ContentDiff, diff_contents
@@ -187,6 +187,7 @@ class _Context:
     baseline_finish: list[str | None]
     latency: dict[str, float]
     judge_models: dict[str, tuple[str, str | None]]
+    renderings: costs.Renderings
 
 
 def _check(request: AdviceRequest) -> None:
@@ -251,7 +252,8 @@ def _read(workspace: Workspace, request: AdviceRequest) -> _Context:
             cases=[d.variables for d in data], case_ids=[c.id for c in rows],
             evaluators=evaluators, specs=canonical, providers=providers, baseline=baseline,
             baseline_run=baseline_run, baseline_tokens=tokens, baseline_outputs=outputs,
-            baseline_finish=finish, latency=latency, judge_models=judge_models)
+            baseline_finish=finish, latency=latency, judge_models=judge_models,
+            renderings=costs.Renderings([d.variables for d in data]))
 
 
 def usable_baseline(session, *, test_set, data, version_pk: int, provider: str,
@@ -306,7 +308,7 @@ def _estimate(ctx: _Context, content: PromptContent, provider: ProviderSettings,
               cached: frozenset[str]) -> Estimate:
     return costs.estimate(content, provider, ctx.cases, baseline=ctx.baseline_tokens,
                           cached_keys=cached, evaluators=ctx.evaluators,
-                          judge_models=ctx.judge_models)
+                          judge_models=ctx.judge_models, renderings=ctx.renderings)
 
 
 def _model_candidates(ctx: _Context, cached: frozenset[str]
@@ -482,7 +484,7 @@ def _combinations(ctx: _Context, models: list[Candidate], rewritten: list[Candid
 def _cache_hits(workspace: Workspace, ctx: _Context,
                 pairs: Sequence[tuple[PromptContent, ProviderSettings]]) -> frozenset[str]:
     keys = [k for content, provider in pairs
-            for k in costs.request_keys(content, provider, ctx.cases)]
+            for k in costs.request_keys(content, provider, ctx.cases, ctx.renderings)]
     with workspace.session() as session:
         return frozenset(run_repo.cache_get_many(session, keys))
 
@@ -491,6 +493,7 @@ async def propose(workspace: Workspace, request: AdviceRequest, *,
                   gateway: gw.Gateway | None = None) -> Proposal:
     """Every candidate with its estimate and diff (see the module); nothing runs on any.
     Raises AdviceError for a request that cannot be answered."""
+    stats.warm()  # scipy.stats takes a second to import: meanwhile, not at the verdict
     ctx = await asyncio.to_thread(_read, workspace, request)
     others = [p for n, p in ctx.providers.items() if n != ctx.baseline.name]
     cached = await asyncio.to_thread(_cache_hits, workspace, ctx,
