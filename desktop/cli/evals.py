@@ -181,12 +181,17 @@ def cmd_eval(args: argparse.Namespace) -> int:
                 versions=refs, test_set=args.testset, providers=args.models,
                 evaluators=args.evaluators, concurrency=args.concurrency or 8,
                 timeout=args.timeout or 120.0, cache=bool(args.cache),
-                fail_under=args.fail_under))
+                fail_under=args.fail_under, batch=args.batch))
+        if args.poll is not None:
+            if not args.poll > 0:
+                raise UserError(f"--poll is a number of seconds above 0, not {args.poll:g}.")
+            runner.batch_poll_s = args.poll
         plan = runner.plan
         verb = "Resuming" if plan.resumed else "Run"
+        how = "as provider batches" if plan.batch else f"{plan.concurrency} at a time"
         print(f"{verb} {runner.run_id}: {len(plan.versions)} version(s) x "
               f"{len(plan.providers)} model(s) x {len(plan.cases)} case(s); {runner.total} cell(s) "
-              f"to run, {plan.concurrency} at a time.", file=sys.stderr, flush=True)
+              f"to run, {how}.", file=sys.stderr, flush=True)
         try:
             outcome = asyncio.run(_run(runner))
         except WriterError as exc:
@@ -196,8 +201,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
         if args.json_out:
             _write_json(workspace, outcome, Path(args.json_out))
     if outcome.status == "cancelled":
+        batch = (" The batch goes on at the provider; --resume collects its answers."
+                 if runner.plan.batch else "")
         print(f"promptpress: cancelled; {outcome.done} result(s) of this session were saved. "
-              f"Continue with `promptpress eval --resume {outcome.run_id}`.", file=sys.stderr)
+              f"Continue with `promptpress eval --resume {outcome.run_id}`.{batch}",
+              file=sys.stderr)
         return EXIT_CANCELLED
     return _verdict(outcome, budget)
 
@@ -213,8 +221,9 @@ async def _run(runner) -> Any:
             return
         shown[0] = now
         cost = f"  ${p.cost:.4f}" if p.cost else ""
+        batch = f"  {p.batch}" if p.batch else ""
         print(f"\r  {p.done}/{p.total} done  {p.errors} error(s)  {p.cached} cached{cost}  "
-              f"{p.elapsed_s:.1f} s ", end="", file=sys.stderr, flush=True)
+              f"{p.elapsed_s:.1f} s{batch} ", end="", file=sys.stderr, flush=True)
 
     def interrupt() -> None:
         loop.remove_signal_handler(signal.SIGINT)  # a second Ctrl-C stops at once

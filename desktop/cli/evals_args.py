@@ -108,5 +108,12 @@ def add_arguments(commands: argparse._SubParsersAction) -> None:
                             "(cached results cost nothing and report the original latency)")
     cache.add_argument("--no-cache", dest="cache", action="store_false",
                        help="call the model for every cell (the default)")
+    run.add_argument("--batch", action="store_true",
+                     help="send each provider's cells as one batch through its batch API "
+                          "(OpenAI, Anthropic): half price, answered within a day; the batch is "
+                          "kept in the run, so an interrupted run is collected with --resume")
+    run.add_argument("--poll", type=float, default=None, metavar="SECONDS",
+                     help="with --batch: how often to ask the provider how far the batch is "
+                          "(default 30)")
     run.add_argument("--list", action="store_true", dest="list_runs",
                      help="list recent runs instead of running")

@@ -62,4 +62,11 @@ def _handler(args: argparse.Namespace) -> Callable[[argparse.Namespace], int]:
         from desktop.cli.logs import handler as logs_handler
 
         return logs_handler(args)
+
+    from desktop.cli.advise_args import handles as advise_handles
+
+    if advise_handles(args):
+        from desktop.cli.advise import cmd_advise
+
+        return cmd_advise
     raise SystemExit(f"promptpress: unknown command {args.command!r}")

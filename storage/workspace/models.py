@@ -303,6 +303,31 @@ class Score(Base):
     result: Mapped[Result] = relationship(back_populates="scores")
 
 
+class RunBatch(Base):
+    """A provider batch (OpenAI Batch, Anthropic Message Batches) that a run's cells were sent
+    as. Kept from submission on, so that a closed app or machine collects the results later."""
+
+    __tablename__ = "run_batches"
+    __table_args__ = (Index("ix_run_batches_run", "run_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
+    provider: Mapped[str] = mapped_column(String)  # the run's provider name
+    api: Mapped[str] = mapped_column(String)  # "openai" or "anthropic"
+    batch_id: Mapped[str] = mapped_column(String)  # the provider's id for it
+    input_file_id: Mapped[str | None] = mapped_column(String, nullable=True)
+    # "submitted", "in_progress", "completed", "failed", "expired", "cancelled", or "collected"
+    # once its results are stored
+    status: Mapped[str] = mapped_column(String)
+    cells: Mapped[list] = mapped_column(JSON, default=list)  # [[row, version_pk], ...]
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    completed: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    collected_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
 class ResponseCache(Base):
     """Model answers keyed by the sha256 of the exact request (model, base URL, messages,
     parameters; never the key), so an identical call is not paid twice. See runner/cache.py."""

@@ -82,7 +82,17 @@ def seed_0004_logs(con: sqlite3.Connection) -> dict[str, int]:
     return {**counts, "log_sinks": 1, "log_segments": 1, "log_calls": 1, "log_feedback": 1}
 
 
-SEEDS = {"0001": seed_0001, "0002": seed_0002, "0003": seed_0003, "0004_logs": seed_0004_logs}
+def seed_0005_batch(con: sqlite3.Connection) -> dict[str, int]:
+    counts = seed_0004_logs(con)
+    con.execute("INSERT INTO run_batches (run_id, provider, api, batch_id, status, cells, total, "
+                "completed, failed, created_at, updated_at) VALUES (1, 'fast', 'openai', "
+                "'batch_1', 'in_progress', '[[0, 1]]', 1, 0, 0, '2026-01-05 00:00:00', "
+                "'2026-01-05 00:00:00')")
+    return {**counts, "run_batches": 1}
+
+
+SEEDS = {"0001": seed_0001, "0002": seed_0002, "0003": seed_0003, "0004_logs": seed_0004_logs,
+         "0005_batch": seed_0005_batch}
 
 
 def test_every_revision_has_a_seed():

@@ -11,7 +11,10 @@ Benchmarks run it in a subprocess; it prints its base URL on the first stdout li
 
     python -m tests.support.fake_provider --port 0 --latency 0.1
 
-Routes: ``POST /v1/chat/completions`` (whole or SSE-streamed), ``GET /v1/models``, and Ollama's
+Routes: ``POST /v1/chat/completions`` (whole or SSE-streamed), ``GET /v1/models``, OpenAI's batch
+API (``POST /v1/files`` multipart upload, ``POST /v1/batches``, ``GET /v1/batches/{id}``,
+``POST /v1/batches/{id}/cancel``, ``GET /v1/files/{id}/content``), Anthropic's Message Batches
+(``POST /v1/messages/batches``, ``GET /v1/messages/batches/{id}`` and ``.../results``), and Ollama's
 ``POST /api/chat`` and ``/api/generate`` (for litellm's ``ollama_chat/`` and ``ollama/`` models, at
 ``ollama_url``). Behaviour is chosen per request by the next reply scripted for the request's
 ``model`` (in-process), else by the model name itself (works across processes):
@@ -26,8 +29,18 @@ Routes: ``POST /v1/chat/completions`` (whole or SSE-streamed), ``GET /v1/models`
     fault-hang       the request is read and never answered, until the client leaves or we stop
     anything else    "Echo: <last user message>"
 
+Quality: ``set_quality(share, model=...)`` (or ``--model-quality m=share``) makes a model answer
+only that share of requests right: a request whose last user message hashes (sha256) to a
+number in [share, 1) gets ``WRONG_ANSWER`` instead of the echo. The hash depends on the message
+alone, so the same cases go wrong for every model of the same quality, every time.
+
 Tokens are whitespace-delimited pieces (``count_tokens``), so usage is deterministic; ``max_tokens``
 cuts the reply and sets ``finish_reason="length"``. Each streamed chunk carries one piece.
+
+Batches answer each request as a chat request for its model would be answered (faults
+included: a faulty request is a failed line), without the latency; a batch completes
+``batch_latency`` seconds after it was created (0: at once), its counts growing in between.
+``batch_outcome = "expired"`` makes batches end expired, with only the first half answered.
 
 Latency: an answer (headers included) starts ``latency`` seconds after its request arrived;
 server-wide, or per model with ``set_latency(seconds, model=...)`` / ``--model-latency m=s``.
@@ -43,6 +56,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import hashlib
 import itertools
 import json
 import os
@@ -62,6 +76,7 @@ from typing import Any
 FAULTS = ("429", "500", "401", "404", "context", "malformed", "drop", "hang")
 _TOKEN = re.compile(r"\s*\S+\s*|\s+")
 _MAX_HEAD = 64 * 1024
+WRONG_ANSWER = "Sorry, I am not sure."
 _OPENAI_ROUTES = ("/v1/chat/completions", "/v1/models", "/chat/completions", "/models")
 
 
@@ -72,6 +87,11 @@ def count_tokens(text: str) -> int:
 
 def split_tokens(text: str) -> list[str]:
     return _TOKEN.findall(text)
+
+
+def answer_share(text: str) -> float:
+    """Where a message falls in [0, 1) for ``set_quality`` (deterministic)."""
+    return int(hashlib.sha256(text.encode("utf-8")).hexdigest()[:8], 16) / 2 ** 32
 
 
 @dataclass(frozen=True)
@@ -270,6 +290,7 @@ class FakeProvider:
         self.abandoned = 0  # answers the client walked away from before they were complete
         self.connections = 0  # TCP connections accepted (keep-alive means few)
         self._model_latency: dict[str, float] = {}
+        self._quality: dict[str, float] = {}
         self._scripts: dict[str, deque[Reply]] = defaultdict(deque)
         self._lock = threading.Lock()
         self._requests: list[RecordedRequest] = []
@@ -278,6 +299,10 @@ class FakeProvider:
         self._thread: threading.Thread | None = None
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self.batch_latency = 0.0
+        self.batch_outcome = "completed"
+        self._files: dict[str, bytes] = {}
+        self._batches: dict[str, dict[str, Any]] = {}
 
     # ---- configuration (thread-safe) -----------------------------------------------------------
 
@@ -304,6 +329,11 @@ class FakeProvider:
         """Queue replies for ``model``; each request for it takes the next one."""
         with self._lock:
             self._scripts[model].extend(r if isinstance(r, Reply) else Reply(text=r) for r in replies)
+
+    def set_quality(self, share: float, model: str) -> None:
+        """Answer only `share` (0..1) of `model`'s requests right (see the module)."""
+        with self._lock:
+            self._quality[model] = share
 
     def set_latency(self, seconds: float, model: str | None = None) -> None:
         with self._lock:
@@ -417,6 +447,10 @@ class FakeProvider:
         """Answer one request; False when the connection must close afterwards."""
         keep = request.keep_alive
         body: Any = None
+        path = request.path.split("?", 1)[0].rstrip("/")
+        if path.startswith("/v1/files") or path.startswith("/v1/batches") or \
+                path.startswith("/v1/messages/batches"):
+            return await self._batch_route(conn, request, path)
         if request.body:
             try:
                 body = json.loads(request.body)
@@ -467,7 +501,12 @@ class FakeProvider:
         return True
 
     def _answer(self, model: str, reply: Reply, echo: str, prompt_tokens: int, limit: Any) -> _Answer:
-        pieces = split_tokens(reply.text if reply.text is not None else "Echo: " + echo)
+        text = reply.text
+        if text is None:
+            with self._lock:
+                quality = self._quality.get(model, 1.0)
+            text = WRONG_ANSWER if answer_share(echo) >= quality else "Echo: " + echo
+        pieces = split_tokens(text)
         finish = reply.finish_reason or "stop"
         if isinstance(limit, int) and 0 < limit < len(pieces):
             pieces, finish = pieces[:limit], reply.finish_reason or "length"
@@ -537,6 +576,195 @@ class FakeProvider:
         if answer.fault == "drop":
             return await conn.send_half_and_drop(payload)
         return await conn.send_json(200, payload, keep)
+
+    # ---- batch APIs: OpenAI Batch and Anthropic Message Batches ---------------------------------
+
+    async def _batch_route(self, conn: _Connection, request: _Request, path: str) -> bool:
+        keep = request.keep_alive
+        body: Any = None
+        if request.body and "multipart/" not in request.headers.get("content-type", ""):
+            try:
+                body = json.loads(request.body)
+            except ValueError:
+                return await conn.send_json(400, _error("body is not JSON"), keep)
+        if self.record:
+            with self._lock:
+                self._requests.append(RecordedRequest(request.method, path, request.headers, body))
+        if self.api_key is not None and request.headers.get("authorization") != f"Bearer {self.api_key}" \
+                and request.headers.get("x-api-key") != self.api_key:
+            return await conn.send_json(401, _invalid_key(request.headers.get("authorization")), keep)
+        parts = path.split("/")[2:]  # after "/v1"
+        method = request.method
+        if parts == ["files"] and method == "POST":
+            content = _multipart_file(request.headers.get("content-type", ""), request.body)
+            if content is None:
+                return await conn.send_json(400, _error("expected a multipart upload with a file"), keep)
+            ident = f"file-fake{next(self._ids)}"
+            with self._lock:
+                self._files[ident] = content
+            return await conn.send_json(200, _file_object(ident, len(content), "batch"), keep)
+        if len(parts) == 3 and parts[0] == "files" and parts[2] == "content" and method == "GET":
+            with self._lock:
+                content = self._files.get(parts[1])
+            if content is None:
+                return await conn.send_json(404, _error(f"No such File object: {parts[1]}"), keep)
+            return await conn.send(200, content, "application/octet-stream", keep)
+        if parts == ["batches"] and method == "POST":
+            return await self._openai_batch_create(conn, keep, body)
+        if len(parts) >= 2 and parts[0] == "batches":
+            batch = self._batches.get(parts[1])
+            if batch is None or batch["api"] != "openai":
+                return await conn.send_json(404, _error(f"No such batch: {parts[1]}"), keep)
+            if len(parts) == 3 and parts[2] == "cancel" and method == "POST":
+                batch["cancelled"] = True
+            return await conn.send_json(200, self._openai_batch_view(batch), keep)
+        if parts == ["messages", "batches"] and method == "POST":
+            return await self._anthropic_batch_create(conn, keep, body)
+        if len(parts) >= 3 and parts[:2] == ["messages", "batches"]:
+            batch = self._batches.get(parts[2])
+            if batch is None or batch["api"] != "anthropic":
+                return await conn.send_json(404, {"type": "error", "error": {
+                    "type": "not_found_error", "message": f"No batch {parts[2]}"}}, keep)
+            if len(parts) == 4 and parts[3] == "results":
+                lines = [json.dumps(line).encode() for line in self._settled(batch)[0]]
+                return await conn.send(200, b"\n".join(lines) + b"\n", "application/x-jsonl", keep)
+            return await conn.send_json(200, self._anthropic_batch_view(batch), keep)
+        return await conn.send_json(404, _error(f"no route {method} {path}"), keep)
+
+    def _chat_line(self, model: str, messages: list[Any], limit: Any) -> tuple[int, dict[str, Any]]:
+        """(HTTP status, body) that a chat request would get, at once."""
+        reply, _ = self._plan(model)
+        if reply.fault in ("429", "500", "401", "404", "context", "malformed", "drop", "hang"):
+            if reply.fault in ("malformed", "drop", "hang"):
+                return 500, _error("The server had an error while processing your request.", "server_error")
+            status, payload, _ = _openai_fault(reply, model, messages, {})
+            return status, payload
+        answer = self._answer(model, reply, _last_user_text(messages), _prompt_tokens(messages), limit)
+        return 200, {"id": f"chatcmpl-fake{next(self._ids)}", "object": "chat.completion",
+                     "created": int(time.time()), "model": model,
+                     "usage": {"prompt_tokens": answer.prompt_tokens,
+                               "completion_tokens": len(answer.pieces),
+                               "total_tokens": answer.prompt_tokens + len(answer.pieces)},
+                     "choices": [{"index": 0, "message": {"role": "assistant", "content": answer.text},
+                                  "logprobs": None, "finish_reason": answer.finish}]}
+
+    async def _openai_batch_create(self, conn: _Connection, keep: bool, body: Any) -> bool:
+        if not isinstance(body, dict) or body.get("endpoint") != "/v1/chat/completions":
+            return await conn.send_json(400, _error("input_file_id and endpoint /v1/chat/completions "
+                                                    "are required"), keep)
+        with self._lock:
+            content = self._files.get(str(body.get("input_file_id")))
+        if content is None:
+            return await conn.send_json(400, _error(f"No such File object: {body.get('input_file_id')}"), keep)
+        lines = []
+        for raw in content.splitlines():
+            if not raw.strip():
+                continue
+            item = json.loads(raw)
+            request = item.get("body") or {}
+            status, answer = self._chat_line(str(request.get("model")), request.get("messages") or [],
+                                             request.get("max_completion_tokens") or request.get("max_tokens"))
+            lines.append((item.get("custom_id"), status, answer))
+        ident = f"batch_fake{next(self._ids)}"
+        self._batches[ident] = {"api": "openai", "id": ident, "created": time.monotonic(),
+                                "created_at": int(time.time()), "input_file_id": body["input_file_id"],
+                                "lines": lines, "cancelled": False, "files": None}
+        return await conn.send_json(200, self._openai_batch_view(self._batches[ident]), keep)
+
+    def _settled(self, batch: dict[str, Any]) -> tuple[list[Any], int, str]:
+        """(answer lines so far, how many are done, status) of a batch, by the clock."""
+        total = len(batch["lines"])
+        elapsed = time.monotonic() - batch["created"]
+        share = 1.0 if self.batch_latency <= 0 else min(1.0, elapsed / self.batch_latency)
+        done = int(total * share)
+        status = "in_progress" if share < 1 and not batch["cancelled"] else \
+            ("cancelled" if batch["cancelled"] else self.batch_outcome)
+        if status == "expired":
+            done = total // 2
+        if batch["api"] == "anthropic":
+            out = []
+            for custom_id, status_code, answer in batch["lines"][:done]:
+                if status_code == 200:
+                    out.append({"custom_id": custom_id, "result": {"type": "succeeded", "message": answer}})
+                else:
+                    out.append({"custom_id": custom_id, "result": {"type": "errored", "error": {
+                        "type": "error", "error": answer.get("error", {})}}})
+            if status in ("expired", "cancelled") and share >= 1:
+                out += [{"custom_id": c, "result": {"type": "expired" if status == "expired" else "canceled"}}
+                        for c, _, _ in batch["lines"][done:]]
+            return out, done, status
+        return batch["lines"][:done], done, status
+
+    def _openai_batch_view(self, batch: dict[str, Any]) -> dict[str, Any]:
+        lines, done, status = self._settled(batch)
+        failed = sum(1 for _, code, _ in lines if code != 200)
+        view = {"id": batch["id"], "object": "batch", "endpoint": "/v1/chat/completions",
+                "errors": None, "input_file_id": batch["input_file_id"], "completion_window": "24h",
+                "status": status, "output_file_id": None, "error_file_id": None,
+                "created_at": batch["created_at"], "metadata": {},
+                "request_counts": {"total": len(batch["lines"]), "completed": done - failed,
+                                   "failed": failed}}
+        if status in ("completed", "expired", "cancelled"):
+            if batch["files"] is None:
+                good = [json.dumps({"id": f"batch_req_{i}", "custom_id": c, "error": None,
+                                    "response": {"status_code": code, "request_id": f"req_{i}", "body": a}})
+                        for i, (c, code, a) in enumerate(lines) if code == 200]
+                bad = [json.dumps({"id": f"batch_req_e{i}", "custom_id": c, "error": None,
+                                   "response": {"status_code": code, "request_id": f"req_e{i}", "body": a}})
+                       for i, (c, code, a) in enumerate(lines) if code != 200]
+                files = []
+                for rows in (good, bad):
+                    ident = f"file-fake{next(self._ids)}" if rows else None
+                    if ident:
+                        with self._lock:
+                            self._files[ident] = ("\n".join(rows) + "\n").encode()
+                    files.append(ident)
+                batch["files"] = files
+            view["output_file_id"], view["error_file_id"] = batch["files"]
+        return view
+
+    async def _anthropic_batch_create(self, conn: _Connection, keep: bool, body: Any) -> bool:
+        requests = body.get("requests") if isinstance(body, dict) else None
+        if not isinstance(requests, list) or not requests:
+            return await conn.send_json(400, {"type": "error", "error": {
+                "type": "invalid_request_error", "message": "requests: a non-empty list is required"}}, keep)
+        lines = []
+        for item in requests:
+            params = item.get("params") or {}
+            if not isinstance(params.get("max_tokens"), int):
+                lines.append((item.get("custom_id"), 400, {"error": {
+                    "type": "invalid_request_error", "message": "max_tokens: Field required"}}))
+                continue
+            model = str(params.get("model"))
+            status, answer = self._chat_line(model, params.get("messages") or [], params.get("max_tokens"))
+            if status == 200:
+                choice = answer["choices"][0]
+                answer = {"id": f"msg_fake{next(self._ids)}", "type": "message", "role": "assistant",
+                          "model": model, "content": [{"type": "text", "text": choice["message"]["content"]}],
+                          "stop_reason": "max_tokens" if choice["finish_reason"] == "length" else "end_turn",
+                          "usage": {"input_tokens": answer["usage"]["prompt_tokens"],
+                                    "output_tokens": answer["usage"]["completion_tokens"]}}
+            else:
+                err = answer.get("error") or {}
+                answer = {"error": {"type": "api_error" if status >= 500 else "invalid_request_error",
+                                    "message": err.get("message", "error")}}
+            lines.append((item.get("custom_id"), status, answer))
+        ident = f"msgbatch_fake{next(self._ids)}"
+        self._batches[ident] = {"api": "anthropic", "id": ident, "created": time.monotonic(),
+                                "lines": lines, "cancelled": False}
+        return await conn.send_json(200, self._anthropic_batch_view(self._batches[ident]), keep)
+
+    def _anthropic_batch_view(self, batch: dict[str, Any]) -> dict[str, Any]:
+        lines, done, status = self._settled(batch)
+        ended = status != "in_progress"
+        kinds = [line["result"]["type"] for line in lines]
+        counts = {"processing": 0 if ended else len(batch["lines"]) - done,
+                  "succeeded": kinds.count("succeeded"), "errored": kinds.count("errored"),
+                  "canceled": kinds.count("canceled"), "expired": kinds.count("expired")}
+        return {"id": batch["id"], "type": "message_batch",
+                "processing_status": "ended" if ended else "in_progress", "request_counts": counts,
+                "results_url": f"http://{self.host}:{self.port}/v1/messages/batches/{batch['id']}/results"
+                if ended else None}
 
     # ---- Ollama's native API, enough for litellm's ollama/ and ollama_chat/ providers ------------
 
@@ -614,6 +842,26 @@ def _openai_fault(reply: Reply, model: str, messages: list[Any],
     return 400, _error(message, code="context_length_exceeded", param="messages"), None
 
 
+def _multipart_file(content_type: str, body: bytes) -> bytes | None:
+    """The content of the `file` part of a multipart/form-data body."""
+    from email.parser import BytesParser
+    from email.policy import HTTP
+
+    message = BytesParser(policy=HTTP).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode("latin-1") + body)
+    if not message.is_multipart():
+        return None
+    for part in message.iter_parts():
+        if part.get_param("name", header="content-disposition") == "file":
+            return part.get_payload(decode=True)
+    return None
+
+
+def _file_object(ident: str, size: int, purpose: str) -> dict[str, Any]:
+    return {"id": ident, "object": "file", "bytes": size, "created_at": int(time.time()),
+            "filename": "requests.jsonl", "purpose": purpose, "status": "processed"}
+
+
 def _head(status: int, headers: dict[str, str], keep_alive: bool) -> bytes:
     lines = [f"HTTP/1.1 {status} {HTTPStatus(status).phrase}", "server: promptpress-fake",
              f"connection: {'keep-alive' if keep_alive else 'close'}"]
@@ -683,12 +931,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--chunk-interval", type=float, default=0.0, help="seconds between streamed pieces")
     parser.add_argument("--api-key", default=None, help="require Authorization: Bearer KEY")
     parser.add_argument("--model-latency", action="append", default=[], metavar="MODEL=SECONDS")
+    parser.add_argument("--model-quality", action="append", default=[], metavar="MODEL=SHARE")
     args = parser.parse_args(argv)
     server = FakeProvider(port=args.port, latency=args.latency, chunk_interval=args.chunk_interval,
                           api_key=args.api_key, record=False)
     for item in args.model_latency:
         model, _, seconds = item.rpartition("=")
         server.set_latency(float(seconds), model=model)
+    for item in args.model_quality:
+        model, _, share = item.rpartition("=")
+        server.set_quality(float(share), model=model)
 
     async def run() -> None:
         task = asyncio.current_task()

@@ -49,6 +49,7 @@ class EvalRequest:
     fail_under: float | None = None
     max_attempts: int = 3
     base_dir: str | os.PathLike[str] | None = None  # for @file values in specs
+    batch: bool = False  # submit through the providers' batch APIs (half price, within a day)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +84,7 @@ class Plan:
     max_attempts: int
     judge_providers: dict[str, ProviderSettings | None] = field(default_factory=dict)
     resumed: bool = False
+    batch: bool = False
 
 
 def parse_evaluators(specs: Sequence[str], base_dir: Any = None) -> list[Evaluator]:

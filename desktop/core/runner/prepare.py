@@ -21,6 +21,7 @@ from storage.workspace.models import TestCase, Version
 
 from desktop.core.evaluators import Evaluator, Judge
 from desktop.core.providers import ProviderSettings
+from desktop.core.runner.batches import refuse_without_batch_api
 from desktop.core.runner.plan import (DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT, EvalError, EvalRequest,
                                       Plan, PlannedCase, PlannedVersion, parse_evaluators)
 from desktop.core.runner.runner import Runner
@@ -95,6 +96,8 @@ def prepare_run(workspace: Workspace, request: EvalRequest, *, gateway: Any = No
         except prompt_repo.PromptError as exc:
             raise EvalError(str(exc)) from None
         providers = _providers(session, request.providers)
+        if request.batch and (why := refuse_without_batch_api(providers)):
+            raise EvalError(why)
         specs = list(request.evaluators if specs_given else (test_set.evaluators or []))
         evaluators = parse_evaluators(specs, request.base_dir)
         judges = _judge_providers(session, evaluators)
@@ -113,6 +116,7 @@ def prepare_run(workspace: Workspace, request: EvalRequest, *, gateway: Any = No
                 "evaluator_specs": [e.spec() for e in evaluators],
                 "concurrency": request.concurrency, "timeout": request.timeout,
                 "cache": request.cache, "max_attempts": request.max_attempts, "gate": gate,
+                "batch": request.batch,
                 "gate_source": ("fail_under" if request.fail_under is not None
                                 else "test_set" if gate is not None else None),
             })
@@ -125,7 +129,7 @@ def prepare_run(workspace: Workspace, request: EvalRequest, *, gateway: Any = No
             cells=[run_repo.Cell(i, v.pk, p.name) for i in range(len(cases))
                    for v in versions for p in providers],
             concurrency=request.concurrency, timeout=request.timeout, cache=request.cache,
-            max_attempts=request.max_attempts, judge_providers=judges)
+            max_attempts=request.max_attempts, judge_providers=judges, batch=request.batch)
     return Runner(workspace, plan, gateway=gateway)
 
 
@@ -162,6 +166,9 @@ def prepare_resume(workspace: Workspace, run_id: int, *, concurrency: int | None
             versions.append(PlannedVersion(version.pk, version.version_id, version.prompt.name,
                                            prompt_repo.content_of(version)))
         providers = _providers(session, [p["name"] for p in settings.get("providers", [])])
+        batch = bool(settings.get("batch", False))
+        if batch and (why := refuse_without_batch_api(providers)):
+            raise EvalError(why)
         typed = settings.get("evaluators", [])
         canonical = settings.get("evaluator_specs", typed)
         evaluators = [dataclasses.replace(e, label=label) for e, label in
@@ -180,5 +187,6 @@ def prepare_resume(workspace: Workspace, run_id: int, *, concurrency: int | None
             run_id=run_id, versions=versions, providers=providers, api_keys=api_keys,
             cases=[PlannedCase(i, cid, d) for i, (cid, d) in enumerate(zip(case_ids, data))],
             evaluators=evaluators, cells=cells, concurrency=concurrency, timeout=timeout,
-            cache=cache, max_attempts=max_attempts, judge_providers=judges, resumed=True)
+            cache=cache, max_attempts=max_attempts, judge_providers=judges, resumed=True,
+            batch=batch)
     return Runner(workspace, plan, gateway=gateway)

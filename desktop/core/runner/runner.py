@@ -29,6 +29,7 @@ from desktop.core.evaluators import Evaluator, Judge, Score, case_score
 from desktop.core.evaluators.base import OFFLOAD_CHARS
 from desktop.core.play import call_parameters, render
 from desktop.core.runner import cache as cache_keys
+from desktop.core.runner.batches import DEFAULT_POLL_S, BatchDriver
 from desktop.core.runner.judges import JudgeCalls
 from desktop.core.runner.plan import Plan, PlannedCase, PlannedVersion
 from desktop.core.runner.retry import RetryPolicy
@@ -52,6 +53,8 @@ class Progress:
     calls: int  # requests sent, retries included
     cost: float
     elapsed_s: float
+    waiting: int = 0  # batch runs: cells sent in a batch whose answers are not in yet
+    batch: str = ""  # batch runs: where the batches are, in words
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +126,8 @@ class Runner:
         self._cost = 0.0
         self._evaluators = plan.evaluators
         self._counted = any(e.weight > 0 for e in plan.evaluators)
+        self.batch_poll_s = DEFAULT_POLL_S  # how often a batch run asks about its batches
+        self._batch: BatchDriver | None = None
 
     @property
     def total(self) -> int:
@@ -130,8 +135,14 @@ class Runner:
 
     @property
     def progress(self) -> Progress:
+        batch = self._batch
         return Progress(self._done, self.total, self._errors, self._cached, self._calls,
-                        self._cost, time.perf_counter() - self._started if self._started else 0.0)
+                        self._cost, time.perf_counter() - self._started if self._started else 0.0,
+                        batch.waiting if batch else 0, batch.note if batch else "")
+
+    def _report(self) -> None:
+        if self._on_progress is not None:
+            self._on_progress(self.progress)
 
     def cancel(self) -> None:
         """Stop now: calls in flight are abandoned, results so far are kept, the run is marked
@@ -139,6 +150,9 @@ class Runner:
         self._cancelled = True
         if self._scheduler is not None:
             self._scheduler.close()
+        if self._batch is not None:  # let it finish storing a batch it is submitting
+            self._batch.stop()
+            return
         for task in self._workers:
             task.cancel()
 
@@ -200,8 +214,13 @@ class Runner:
         n_workers = min(plan.concurrency, max(1, calls))
         if self._cancelled:
             scheduler.close()
-        self._workers = [asyncio.create_task(self._worker(), name=f"run-{self.run_id}-worker")
-                         for _ in range(n_workers)]
+        if plan.batch:  # one batch per provider instead of calls (the scheduler serves judges)
+            self._batch = BatchDriver(self, self.batch_poll_s)
+            self._workers = [asyncio.create_task(self._batch.run(by_provider),
+                                                 name=f"run-{self.run_id}-batches")]
+        else:
+            self._workers = [asyncio.create_task(self._worker(), name=f"run-{self.run_id}-worker")
+                             for _ in range(n_workers)]
         if immediate:
             self._workers.append(asyncio.create_task(self._answer_immediately(immediate)))
         results = await asyncio.gather(*self._workers, return_exceptions=True)
@@ -335,6 +354,11 @@ class Runner:
             job.followers = None
         scheduler.done()
 
+    def _failed_in_batch(self, job: _Job, exc: gw.ProviderError) -> None:
+        message = exc.message + (f" {exc.hint}" if exc.hint else "")
+        for each in (job, *(job.followers or ())):
+            self._record_failure(each, exc.kind, message)
+
     def _record_failure(self, job: _Job, kind: str, message: str) -> None:
         record = ResultRecord(
             row=job.case.row, case_id=job.case.case_id, version_pk=job.column.version.pk,
@@ -365,8 +389,10 @@ class Runner:
                 await self._score_and_record(job, cache_keys.from_entry(entry), cached=True)
 
     async def _score_and_record(self, job: _Job, result: gw.CallResult, *, cached: bool,
-                                cache_entry: tuple[str, str, Mapping[str, Any]] | None = None
-                                ) -> None:
+                                cache_entry: tuple[str, str, Mapping[str, Any]] | None = None,
+                                measured: bool = True) -> None:
+        """Score the answer and hand its record to the writer; `measured` False (a batch's
+        answer) stores no latency."""
         scores = await self._score(result.text, job.case)
         combined = case_score(scores) if scores else None
         cost = 0.0 if cached else result.cost
@@ -374,7 +400,8 @@ class Runner:
             row=job.case.row, case_id=job.case.case_id, version_pk=job.column.version.pk,
             provider=job.column.provider, model=result.model or job.column.model,
             output=result.text, tokens_in=result.tokens_in, tokens_out=result.tokens_out,
-            cost=cost, latency_ms=result.latency_s * 1000, ttft_ms=result.ttft_s * 1000,
+            cost=cost, latency_ms=result.latency_s * 1000 if measured else None,
+            ttft_ms=result.ttft_s * 1000 if measured else None,
             finish_reason=result.finish_reason,
             score=combined.value if combined else None,
             passed=combined.passed if combined else None,

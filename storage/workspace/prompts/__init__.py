@@ -13,8 +13,10 @@ which module holds a function:
     folders       rename and move prompts; create, rename and delete folders
     trash         delete with undo: delete_prompt, list_deleted, undelete_prompt, purge_deleted
     search        search by name, description, message text and version notes
+    candidates    versions the advisor suggests, stored out of every list (save_suggestion)
 """
 
+from .candidates import is_suggestion, save_suggestion, suggested_for, suggestions_name
 from .events import RestoreOutcome, add_event, restore_version
 from .folders import (create_folder, delete_folder, explicit_folders, folder_exists, list_folders,
                       move_prompt, rename_folder, rename_prompt)
@@ -32,11 +34,13 @@ __all__ = [
     "DeletedPrompt", "HEX", "HistoryRow", "PromptError", "PromptSummary", "RestoreOutcome",
     "SaveOutcome", "SearchHit", "VersionHeader", "VersionRecord", "add_event", "content_of",
     "create_folder", "create_prompt", "delete_folder", "delete_prompt", "ensure_folders",
-    "event_rows", "explicit_folders", "find_version", "folder_exists", "get_prompt",
-    "history_rows", "import_version", "is_ancestor", "latest_version", "list_deleted",
+    "event_rows", "explicit_folders", "find_version", "folder_exists", "get_prompt", "history",
+    "history_rows", "import_version", "is_ancestor", "is_suggestion", "latest_version",
+    "list_deleted",
     "list_folders", "list_prompts", "live_prompts", "live_prompts_with_versions",
     "move_prompt", "newest_version", "purge_deleted", "ref_of", "rename_folder", "rename_prompt",
-    "require_prompt", "resolve", "restore_version", "save_version", "search", "split_ref",
+    "require_prompt", "resolve", "restore_version", "save_suggestion", "save_version", "search",
+    "split_ref", "suggested_for", "suggestions_name",
     "undelete_prompt", "validate_prompt_name", "version_history", "version_records",
     "versions_by_pk",
 ]

@@ -43,7 +43,8 @@ def list_deleted(session: Session) -> list[DeletedPrompt]:
     rows = session.execute(
         select(Prompt.id, Prompt.deleted_name, Prompt.deleted_at, counts.c.n)
         .outerjoin(counts, counts.c.prompt_id == Prompt.id)
-        .where(Prompt.deleted_at.is_not(None))
+        # Suggestions (see candidates.py) are stored hidden like this, with no deleted_name.
+        .where(Prompt.deleted_at.is_not(None), Prompt.deleted_name.is_not(None))
         .order_by(Prompt.deleted_at.desc(), Prompt.id.desc())
     ).all()
     return [DeletedPrompt(i, n, at, c or 0) for i, n, at, c in rows]
@@ -77,7 +78,7 @@ def undelete_prompt(session: Session, name: str, *, new_name: str | None = None,
 
 def purge_deleted(session: Session, *, older_than: datetime | None = None) -> int:
     """Empty the trash (or only what was deleted before `older_than`): this cannot be undone."""
-    condition = Prompt.deleted_at.is_not(None)
+    condition = and_(Prompt.deleted_at.is_not(None), Prompt.deleted_name.is_not(None))
     if older_than is not None:
         condition = and_(condition, Prompt.deleted_at < older_than)
     ids = list(session.scalars(select(Prompt.id).where(condition)))

@@ -15,6 +15,7 @@ from sqlalchemy import bindparam, case, func, select, text
 from sqlalchemy.orm import Session
 
 from storage.workspace.models import Result, Run, TestSet, Version, utcnow
+from storage.workspace.prompts.candidates import suggestions_name
 from storage.workspace.runs.layout import columns, get_run
 from storage.workspace.runs.records import (
     CANCELLED, FINISHED, INTERRUPTED, RUNNING, Cell, RunError, RunSummary,
@@ -179,8 +180,9 @@ def list_runs(session: Session, *, test_set_id: int | None = None, prompt: str |
         query = query.where(Run.test_set_id == test_set_id)
     rows = session.execute(query.order_by(Run.id.desc()).limit(limit if prompt is None else None)
                            ).all()
-    if prompt is not None:
-        rows = [r for r in rows if any(v.get("prompt") == prompt
+    if prompt is not None:  # the prompt's own versions, or suggestions for it (the advisor's)
+        names = {prompt, suggestions_name(prompt)}
+        rows = [r for r in rows if any(v.get("prompt") in names
                                        for v in (r[0].settings or {}).get("versions", []))][:limit]
     ids = [run.id for run, _ in rows]
     figures: dict[int, tuple] = {}
