@@ -30,12 +30,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
-for _var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
-    os.environ.pop(_var, None)
-os.environ["NO_PROXY"] = "127.0.0.1,localhost"
+from _loopback import ROOT  # noqa: E402  (sets the environment first)
 
 from tests.support.fake_provider import FakeProvider  # noqa: E402
 

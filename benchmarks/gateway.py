@@ -15,19 +15,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import statistics
-import sys
 import time
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
-for _var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
-    os.environ.pop(_var, None)
-os.environ["NO_PROXY"] = "127.0.0.1,localhost"
+import _loopback  # noqa: E402,F401  (sets the environment first)
 
 from desktop.core.gateway import Gateway, ModelTarget, preload  # noqa: E402
 from tests.support.fake_provider import in_subprocess  # noqa: E402

@@ -1,0 +1,17 @@
+"""What every benchmark that talks to the loopback server sets before it imports the app: the
+repository on the path, litellm's packaged price table (no call home), and no proxy between the
+benchmark and 127.0.0.1. Import it first: `from _loopback import ROOT`."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
+for _var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+    os.environ.pop(_var, None)
+os.environ["NO_PROXY"] = "127.0.0.1,localhost"
