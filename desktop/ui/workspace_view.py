@@ -1,5 +1,8 @@
 """The workspace view: prompt browser on the left, prompt tabs on the right.
 
+Just over 500 lines on purpose: the tab controller owns the tabs' life cycle (open, autosave,
+restore, close); autosave's worker is apart in autosave.py.
+
 Each tab is a draft in the workspace, autosaved a moment after each change (on a worker thread)
 and reopened with its tabs after a restart or a crash. Closing a tab asks only when it holds
 changes that are in no saved version.

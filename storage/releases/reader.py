@@ -1,5 +1,8 @@
 """The engineers' reader: verified prompts from a release repository, served from memory.
 
+Just over 500 lines on purpose: the reader is the one class engineers import, and its refresh,
+verification fallbacks and freeze checks must be read together to audit the trust rules.
+
     reader = Reader("https://prompts.example.com/acme", "promptpress-root.json",
                     channel="production", cache_dir=".promptpress-cache")
     prompt = reader.get("support/summarize-call")

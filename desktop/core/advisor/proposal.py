@@ -1,5 +1,8 @@
 """Proposing candidates: what the advisor would try, what each would cost, before anything runs.
 
+Just over 500 lines on purpose: the three kinds of candidate share one context read once
+from the workspace; costs.py, rewrites.py and verdict.py hold the rest.
+
 `propose(workspace, request)` reads the version, the test set, its evaluators, the providers and
 the newest usable baseline run, then lists:
 

@@ -1,5 +1,8 @@
 """Handlebars (and Mustache) templates translated to Jinja, where the meaning carries over.
 
+Over 500 lines on purpose: one tokenizer and one translator whose block rules refer to each
+other; the table above is the whole of what it does.
+
     {{name}} {{{name}}} {{a.b}}        -> {{ name }} {{ a.b }}
     {{#if x}}..{{else if y}}..{{else}}..{{/if}}
                                        -> {% if x %}..{% elif y %}..{% else %}..{% endif %}

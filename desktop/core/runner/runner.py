@@ -1,5 +1,8 @@
 """The Runner: versions x providers x rows, at full speed, losing nothing.
 
+Just over 500 lines on purpose: the hot path (workers, scoring, writing, resume) is one loop
+whose parts share per-run state; split apart it would be slower and harder to follow.
+
     runner = prepare_run(workspace, EvalRequest(["greet@ab12"], "gold", ["fast", "slow"]))
     outcome = await runner.run(on_progress=show)      # runner.cancel() stops it at any time
 
