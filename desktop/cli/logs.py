@@ -135,7 +135,8 @@ def cmd_list(args: argparse.Namespace) -> int:
     print_table(["TIME (UTC)", "LOG ID", "PROMPT", "RELEASE", "VERSION", "VARIABLES",
                  "OUTPUT", "MS", "TOKENS", "COST $", "FEEDBACK"], rows)
     if page.total > len(page.rows):
-        print(f"({len(page.rows)} of {page.total} calls; --limit shows more)", file=sys.stderr)
+        print(f"({len(page.rows)} of {page.total_text} calls; --limit shows more)",
+              file=sys.stderr)
     return 0
 
 

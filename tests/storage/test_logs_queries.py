@@ -8,9 +8,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sqlalchemy import text
+
+from desktop.core.logs import views
 from storage.workspace import logs as repo
 from storage.workspace.db import Workspace
-from storage.workspace.logs import CallFilter
+from storage.workspace.logs import CallFilter, queries
 from tests.support import log_segments as seg
 
 DAY1, DAY2 = "2026-12-01", "2026-12-02"
@@ -153,3 +156,44 @@ def test_calls_for_a_test_set_and_compared_releases(logged):
         facets = repo.facets(session, "support/greet")
         assert facets.releases == [1, 2] and facets.calls == 5
         assert facets.first.day == 1 and facets.last - facets.first > timedelta(days=1)
+
+
+@pytest.mark.parametrize("filters", [{}, {"prompt": "support/greet"}, {"release": 2},
+                                     {"prompt": "support/greet", "errors": False}])
+def test_a_search_with_many_matches_walks_time_order_and_gives_the_same_page(
+        workspace, monkeypatch, filters):
+    calls = [seg.call(n, release=1 + n % 2, time=f"{DAY1}T{n % 24:02d}:{n % 60:02d}:00.000000Z",
+                      variables={"q": f"refund {n}"}, output="ok", error="x" if n % 7 == 0 else None,
+                      prompt="support/greet" if n % 3 else "support/other")
+             for n in range(1, 120)]
+    store(workspace, calls, [seg.feedback(500, seg.call_id(4), rating=False, comment="refund")])
+
+    def page(offset: int) -> list[int]:
+        with workspace.session() as session:
+            return [r.pk for r in repo.list_calls(session, CallFilter(text="refund", **filters),
+                                                  limit=25, offset=offset)]
+
+    few = [page(0), page(25)]  # below the threshold: match first, then sort
+    monkeypatch.setattr(queries, "MANY_MATCHES", 5)
+    assert [page(0), page(25)] == few and few[0]  # walking the time index: the same rows
+    search, params = CallFilter(text="refund", **filters), {}
+    with workspace.session() as session:
+        plan = session.execute(text(f"EXPLAIN QUERY PLAN SELECT 1 FROM log_calls c INDEXED BY "
+                                    f"{queries._time_index(search)} WHERE "
+                                    f"{queries._where(search, params)} "
+                                    f"ORDER BY c.time DESC, c.pk DESC"), params).all()
+    assert not any("TEMP B-TREE" in str(row) for row in plan), plan
+
+
+def test_a_search_count_can_stop_early(workspace, monkeypatch):
+    store(workspace, [seg.call(n, variables={"q": "refund"}) for n in range(1, 31)])
+    with workspace.session() as session:
+        everything = CallFilter(text="refund")
+        assert repo.count_calls(session, everything) == 30
+        assert repo.count_calls(session, everything, at_most=11) == 11
+        assert repo.count_calls(session, everything, at_most=100) == 30
+    monkeypatch.setattr(views, "COUNT_AT_MOST", 10)
+    page = views.calls(workspace, CallFilter(text="refund"), limit=5)
+    assert (page.total, page.exact, page.total_text) == (10, False, "10 or more")
+    page = views.calls(workspace, CallFilter(prompt="support/greet"), limit=5)
+    assert (page.total, page.exact) == (30, True)  # no text: counted exactly

@@ -16,16 +16,24 @@ from storage.releases.template import TemplateProblem, render_messages
 from storage.workspace import logs as repo
 from storage.workspace import prompts as prompt_repo
 from storage.workspace.db import Workspace
-from storage.workspace.logs import CallDetail, CallFilter, CallRow, Comparison, LogFacets, RatePoint
+from storage.workspace.logs import (CallDetail, CallFilter, CallRow, Comparison, LogFacets,
+                                    RatePoint, search_query)
 
 from .errors import LogsError
+
+COUNT_AT_MOST = 1000  # a text search counts this many matches, then says "or more"
 
 
 @dataclass(frozen=True)
 class CallPage:
     rows: list[CallRow]
-    total: int  # calls matching the filter, on every page
+    total: int  # calls matching the filter, on every page (at least this many if not exact)
     offset: int
+    exact: bool = True  # False: a text search matched more calls than it counted (COUNT_AT_MOST)
+
+    @property
+    def total_text(self) -> str:
+        return f"{self.total:,}" if self.exact else f"{self.total:,} or more"
 
 
 @dataclass(frozen=True)
@@ -53,10 +61,17 @@ class PlaygroundSeed:
 
 def calls(workspace: Workspace, f: CallFilter = CallFilter(), *, limit: int = 200,
           offset: int = 0) -> CallPage:
-    """A page of the table of calls, newest first, and how many match in all."""
+    """A page of the table of calls, newest first, and how many match in all (a text search
+    counts up to COUNT_AT_MOST: counting every call that holds a common word costs more than
+    the page itself)."""
     with workspace.session() as session:
-        return CallPage(repo.list_calls(session, f, limit=limit, offset=offset),
-                        repo.count_calls(session, f), offset)
+        rows = repo.list_calls(session, f, limit=limit, offset=offset)
+        if search_query(f.text or "") is None:
+            return CallPage(rows, repo.count_calls(session, f), offset)
+        total = repo.count_calls(session, f, at_most=COUNT_AT_MOST + 1)
+        if total > COUNT_AT_MOST:
+            return CallPage(rows, COUNT_AT_MOST, offset, exact=False)
+        return CallPage(rows, total, offset)
 
 
 def facets(workspace: Workspace, prompt: str | None = None) -> LogFacets:

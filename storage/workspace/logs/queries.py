@@ -277,21 +277,57 @@ def _call_row(r: Any) -> CallRow:
                    r[16], r[17], r[18], bool(r[19]))
 
 
+# A text search matching more calls than this walks the time index newest first and stops at
+# the page, instead of fetching and sorting every match (common words: 260 ms -> 40 ms on 100k).
+MANY_MATCHES = 2000
+
+
+def _many_matches(session: Session, f: CallFilter) -> bool:
+    query = search_query(f.text or "")
+    if query is None:
+        return False
+    probe = ("SELECT count(*) FROM (SELECT 1 FROM {0} WHERE {0} MATCH :q LIMIT :n)")
+    params = {"q": query, "n": MANY_MATCHES + 1}
+    found = sum(session.execute(text(probe.format(table)), params).scalar_one()
+                for table in ("log_calls_fts", "log_feedback_fts"))
+    return found > MANY_MATCHES
+
+
+def _time_index(f: CallFilter) -> str:
+    """The index that yields the filtered calls already in time order."""
+    if f.prompt is not None:
+        return "ix_log_calls_prompt_time"
+    if f.release is not None:
+        return "ix_log_calls_release_time"
+    return "ix_log_calls_time"
+
+
 def list_calls(session: Session, f: CallFilter = CallFilter(), *, limit: int = 200,
                offset: int = 0, oldest_first: bool = False) -> list[CallRow]:
     """A page of the table of calls, newest first."""
     params: dict[str, Any] = {"limit": int(limit), "offset": int(offset)}
     order = "ASC" if oldest_first else "DESC"
+    source = "log_calls c"
+    if _many_matches(session, f):
+        source += f" INDEXED BY {_time_index(f)}"
     rows = session.execute(text(
-        f"SELECT {_ROW_COLUMNS} FROM log_calls c WHERE {_where(f, params)} "
+        f"SELECT {_ROW_COLUMNS} FROM {source} WHERE {_where(f, params)} "
         f"ORDER BY c.time {order}, c.pk {order} LIMIT :limit OFFSET :offset"), params)
     return [_call_row(r) for r in rows]
 
 
-def count_calls(session: Session, f: CallFilter = CallFilter()) -> int:
+def count_calls(session: Session, f: CallFilter = CallFilter(), *,
+                at_most: int | None = None) -> int:
+    """How many calls match `f`; with `at_most`, counting stops there (a search for a common
+    word then says "10,000 or more" at once instead of counting every match)."""
     params: dict[str, Any] = {}
-    return session.execute(text(f"SELECT count(*) FROM log_calls c WHERE {_where(f, params)}"),
-                           params).scalar_one()
+    where = _where(f, params)
+    if at_most is None:
+        sql = f"SELECT count(*) FROM log_calls c WHERE {where}"
+    else:
+        params["at_most"] = int(at_most)
+        sql = f"SELECT count(*) FROM (SELECT 1 FROM log_calls c WHERE {where} LIMIT :at_most)"
+    return session.execute(text(sql), params).scalar_one()
 
 
 def time_span(session: Session, f: CallFilter = CallFilter()
