@@ -73,7 +73,7 @@ class CostScoreChart(QWidget):
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.fillRect(self.rect(), QColor("#ffffff"))
-        left, top, right, bottom = 70, 16, 16, 40
+        left, top, right, bottom = 70, 16, 48, 40
         area = QRectF(left, top, max(10, self.width() - left - right),
                       max(10, self.height() - top - bottom))
         painter.setPen(QPen(QColor("#888888")))
@@ -121,5 +121,12 @@ class CostScoreChart(QWidget):
             painter.setBrush(Qt.BrushStyle.NoBrush)
             label = ("current: " if p.current else "★ " if p.recommended else "") + p.label
             painter.setPen(QPen(QColor("#222222")))
-            painter.drawText(QRectF(pt.x() + 9, pt.y() - 9, 360, 18),
-                             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, label)
+            width = painter.fontMetrics().horizontalAdvance(label) + 4
+            if pt.x() + 9 + width > area.right():  # near the right edge: write it on the left
+                box = QRectF(pt.x() - 9 - width, pt.y() - 9, width, 18)
+            else:
+                box = QRectF(pt.x() + 9, pt.y() - 9, width, 18)
+            if box.top() < area.top():
+                box.moveTop(pt.y() + 4)
+            painter.drawText(box, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                             label)

@@ -19,11 +19,12 @@ from desktop.core.advisor.proposal import costs_text
 from desktop.ui.advisor import SuggestionsDialog
 from storage.workspace import prompts, testsets
 from tests.ui.conftest import save_prompt
-from tests.ui.real_app import click, click_button, fill, open_from_list, snap
+from tests.ui.real_app import click, click_button, fill, open_from_list, pick, snap, tick
 
 MODELS = {"current": "gpt-4o", "mini": "gpt-4o-mini", "nano": "gpt-4.1-nano",
           "turbo": "gpt-4-turbo"}
 TEXT = "حيّ {{ name }} بلطف، من فضلك."  # an RTL prompt, byte-exact through the whole journey
+SHORT = "حيّ {{ name }}."
 
 
 def _populate(server, cases: int):
@@ -72,21 +73,37 @@ def test_suggestions_budget_estimate_run_cards_and_open_as_draft(open_app, stub_
     dialog = _open_suggestions(app, tab)
     fill(dialog.budget, "5")
     assert dialog.budget.value() == pytest.approx(5)
+    # turbo writes shorter instructions (its one scripted answer); they lose a word.
+    stub_server.script("gpt-4-turbo", [f"<prompt>\n{SHORT}\n</prompt>"])
+    pick(dialog.rewrite_box, "turbo")
 
     click_button(dialog, "Estimate cost")
     app.aio.wait(lambda: dialog.proposal is not None, timeout=30, what="the estimate",
                  state=lambda: (dialog.message.text(), dialog.estimate_label.text()))
     proposal = dialog.proposal
     # The cheaper models are proposed; the expensive one is not, and the panel says why.
-    assert [c.key for c in proposal.candidates] == ["model:nano", "model:mini"]
+    assert [c.key for c in proposal.candidates] == [
+        "model:nano", "model:mini", "rewrite:tighter", "combined:tighter+nano",
+        "combined:tighter+mini"]
+    assert "Not tried: turbo, not cheaper" in dialog.estimate_label.text()
+    assert [r.path for r in stub_server.requests] == ["/v1/chat/completions"]  # the rewrite
+    stub_server.clear_requests()
+    # The rewrite is shown as a diff against the original before it runs.
+    assert dialog.right.currentWidget() is dialog.diff
+    assert dialog.diff.diff is proposal.candidate("rewrite:tighter").diff
+    assert dialog.diff.diff.changed
+    snap(dialog, "journey8-suggestions-diff")
+    # The author unticks the combinations: the estimate follows.
+    tick(dialog.candidates, 3, False)
+    tick(dialog.candidates, 4, False)
     shown = dialog.estimate_label.text()
-    assert "Not tried: turbo, not cheaper" in shown
     # The estimate before spending: tokens × price per candidate, plus the baseline run.
-    total = proposal.baseline.estimate.total + sum(c.estimate.total for c in proposal.candidates)
+    chosen = [proposal.candidate(k) for k in ("model:nano", "model:mini", "rewrite:tighter")]
+    total = proposal.baseline.estimate.total + sum(c.estimate.total for c in chosen)
     assert 0 < total < 5 and f"Estimated cost of the search: {costs_text(total)}" in shown
+    assert "for 3 suggestions on 400 cases" in shown
     assert "a first run of your prompt on current" in shown
     assert stub_server.requests == [], "nothing is spent before Run"
-    assert dialog.candidates.count() == 2
     snap(dialog, "journey8-suggestions-estimate")
 
     click_button(dialog, "Run")
@@ -102,8 +119,12 @@ def test_suggestions_budget_estimate_run_cards_and_open_as_draft(open_app, stub_
     assert "within the 2-point margin" in mini.text.text() and "less)" in mini.text.text()
     assert "the same" not in nano.title.text(), "a worse candidate is never called the same"
     assert "scores the same" not in nano.text.text()
+    shorter = _card(dialog, "rewrite:tighter")
+    assert shorter.title.text().startswith("Scores worse — Shorter instructions (by turbo)")
+    assert not any(getattr(c, "verdict", None) and c.verdict.kind == "combined"
+                   for c in dialog.cards), "the unticked combinations did not run"
     assert dialog.cards[0] is mini, "the suggestion comes first"
-    assert len(dialog.chart.points) == 3 and sum(p.current for p in dialog.chart.points) == 1
+    assert len(dialog.chart.points) == 4 and sum(p.current for p in dialog.chart.points) == 1
     dialog.results.setCurrentWidget(dialog.chart)
     snap(dialog, "journey8-suggestions-chart")
     dialog.results.setCurrentIndex(0)
