@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QDialog
 from desktop.core import providers as core_providers
 from desktop.core.advisor.proposal import costs_text
 from desktop.ui.advisor import SuggestionsDialog
-from storage.workspace import prompts, testsets
+from storage.workspace import prompts, runs, testsets
 from tests.ui.conftest import save_prompt
 from tests.ui.real_app import click, click_button, fill, open_from_list, pick, snap, tick
 
@@ -168,4 +168,50 @@ def test_over_the_budget_is_refused_before_anything_is_spent(open_app, stub_serv
     app.aio.wait(lambda: "Nothing fits in the budget" in dialog.message.text(),
                  what="the refusal")
     assert stub_server.requests == [] and dialog.advice is None
+    dialog.close()
+
+
+def _only(app, dialog, provider: str) -> None:
+    for row in range(dialog.models.count()):
+        tick(dialog.models, row, dialog.models.item(row).data(0x0100) == provider)
+
+
+def test_ten_cases_are_not_enough_and_the_card_says_how_many_more(open_app, stub_server):
+    app = open_app(populate=_populate(stub_server, 10))
+    tab = open_from_list(app, "support/greet")
+    dialog = _open_suggestions(app, tab)
+    _only(app, dialog, "mini")
+    click_button(dialog, "Estimate cost")
+    app.aio.wait(lambda: dialog.proposal is not None, timeout=30, what="the estimate")
+    assert dialog.proposal.keys("model") == ["model:mini"]
+    click_button(dialog, "Run")
+    app.aio.wait(lambda: dialog.advice is not None, timeout=30, what="the search")
+    mini = _card(dialog, "model:mini")
+    more = mini.verdict.more_cases
+    assert more and mini.title.text() == "Not enough cases to tell — mini (openai/gpt-4o-mini)"
+    assert f"about {more:,} more cases would decide it" in mini.text.text()
+    assert "scores the same" not in mini.text.text()
+    assert dialog.headline.text().startswith("No suggestion yet")
+    dialog.close()
+
+
+def test_cancel_stops_the_search_and_keeps_what_ran(open_app, stub_server):
+    stub_server.set_latency(0.05, model="gpt-4o-mini")
+    app = open_app(populate=_populate(stub_server, 60))
+    tab = open_from_list(app, "support/greet")
+    dialog = _open_suggestions(app, tab)
+    _only(app, dialog, "mini")
+    click_button(dialog, "Estimate cost")
+    app.aio.wait(lambda: dialog.proposal is not None, timeout=30, what="the estimate")
+    click_button(dialog, "Run")
+    app.aio.wait(lambda: "Trying other models" in dialog.progress_label.text(), timeout=30,
+                 what="the candidates' run")
+    click_button(dialog, "Cancel")
+    app.aio.wait(lambda: dialog.advice is not None, timeout=30, what="the search to stop")
+    assert dialog.advice.status == "cancelled" and dialog.advice.recommended is None
+    assert "cancelled; results so far are kept" in dialog.progress_label.text()
+    assert not dialog.cancel_button.isEnabled() and dialog.run_button.isEnabled()
+    with app.workspace.session() as s:
+        listed = {r.id for r in runs.list_runs(s, prompt="support/greet")}
+    assert set(dialog.advice.runs) <= listed and len(dialog.advice.runs) == 2
     dialog.close()
