@@ -29,6 +29,10 @@ class VerdictCard(QFrame):
         title.setObjectName("cardTitle")
         title.setStyleSheet(f"font-weight: 600; color: {_DECISION_COLOR[verdict.decision]};")
         self.title = title
+        self.line = QLabel(verdict.summary())
+        self.line.setObjectName("cardSummary")
+        self.line.setWordWrap(True)
+        self.line.setStyleSheet("font-weight: 600;")
         self.text = QLabel(verdict.sentence())
         self.text.setWordWrap(True)
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -47,6 +51,7 @@ class VerdictCard(QFrame):
         row.addWidget(self.draft_button)
         box = QVBoxLayout(self)
         box.addLayout(row)
+        box.addWidget(self.line)
         box.addWidget(self.text)
 
 

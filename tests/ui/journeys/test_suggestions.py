@@ -117,6 +117,10 @@ def test_suggestions_budget_estimate_run_cards_and_open_as_draft(open_app, stub_
     assert mini.title.text().startswith("★ Suggested · Scores the same — mini")
     assert "scores the same as current (openai/gpt-4o)" in mini.text.text()
     assert "within the 2-point margin" in mini.text.text() and "less)" in mini.text.text()
+    assert mini.line.text().startswith("pass rate 100% vs 100% (difference 0.0 points, within "
+                                       "±2), $0.00")
+    assert "per 1,000 calls (94% less)" in mini.line.text()
+    assert "within" not in nano.line.text() and "the same" not in nano.line.text()
     assert "the same" not in nano.title.text(), "a worse candidate is never called the same"
     assert "scores the same" not in nano.text.text()
     shorter = _card(dialog, "rewrite:tighter")
