@@ -46,6 +46,7 @@ class WorkspaceFeatures(QObject):
         view.browser.delete_requested.connect(self.delete)
         self.a_tests = action("&Test Sets and Runs…", self.show_tests, "Ctrl+Shift+T")
         self.a_add_case = action("&Add These Values to a Test Set…", self.add_values_to_test_set)
+        self.a_suggest = action("&Suggestions…", self.show_suggestions, "Ctrl+Shift+G")
         self.a_publish = action("&Publish…", self.publish)
         self.a_browse = action("&Browse Releases…", self.browse_releases)
         self.a_review = action("&Review Pending Release…", self.review_pending)
@@ -57,7 +58,8 @@ class WorkspaceFeatures(QObject):
 
     def menus(self) -> list[QMenu]:
         versions = menu("V&ersions", self.view, self.a_history, self.a_compare)
-        test = menu("&Test", self.view, self.a_tests, self.a_add_case)
+        test = menu("&Test", self.view, self.a_tests, self.a_add_case, None,
+                    self.a_suggest)
         release = menu("Re&lease", self.view, self.a_publish, self.a_browse, self.a_review, None,
                        self.a_keys)
         return [versions, test, release]
@@ -286,6 +288,38 @@ class WorkspaceFeatures(QObject):
         window.show()
         window.tasks.spawn(window.load(page, test_set))
         return window
+
+    def show_suggestions(self):
+        """The advisor's Suggestions window for the current prompt's saved version."""
+        tab = self._tab_or_say()
+        if tab is None:
+            return None
+        if not tab.base_version_id:
+            asking.tell(self.view, "Suggestions", f"“{tab.name}” has no saved version yet. Save "
+                        "one (Ctrl+S): suggestions are proved against a version.", "info")
+            return None
+        from .advisor import SuggestionsDialog
+
+        dialog = SuggestionsDialog(self.view.workspace, f"{tab.name}@{tab.base_version_id}",
+                                   self.view)
+        dialog.draft_requested.connect(lambda seed: self.view.tasks.spawn(
+            self.view.open_seed(seed)))
+        dialog.run_requested.connect(lambda run_id, name=tab.name: self.show_run(name, run_id))
+        dialog.finished.connect(lambda _r: self.view.tasks.spawn(
+            delete_when_done(dialog, dialog.tasks.wait)))
+        self._keep(dialog)
+        dialog.show()
+        dialog.tasks.spawn(dialog.load())
+        return dialog
+
+    def show_run(self, prompt_name: str, run_id: int) -> None:
+        """Open a run in the Test window's run grid (the proof behind a suggestion)."""
+        tab = self.view.tab_for(prompt_name)
+        if tab is not None:
+            self.view.tabs.setCurrentWidget(tab)
+        window = self.open_tests("run")
+        if window is not None:
+            window.grid.open_run(run_id)
 
     def add_values_to_test_set(self) -> None:
         tab = self._tab_or_say()

@@ -221,13 +221,16 @@ class WorkspaceView(QWidget):
         return tab
 
     async def open_seed(self, seed) -> PromptTab:
-        """A new tab on an old version (history's "open as draft"): its parent is that version."""
+        """A new tab on an old version (history's "open as draft", a suggestion): its parent is
+        that version."""
         state = TabState.from_content(seed.content, name=seed.prompt_name,
                                       description=seed.description)
         column = state.columns[0]
         provider = self.catalog.for_model(column.model) or (
             self.catalog.providers[0] if self.catalog.providers else None)
         column.provider = provider.name if provider else None
+        if getattr(seed, "provider", None):  # a suggestion says which provider it runs on
+            column.provider = seed.provider
         record = await self.writer.run(draft_ops.new, self.workspace, state.name,
                                        state.to_json(), self.tabs.count(),
                                        on_version_pk=seed.base_version_pk)

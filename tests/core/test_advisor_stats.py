@@ -91,3 +91,23 @@ def test_decisions_follow_the_margin():
     few = paired_interval([0.5] * 10, [0.6] * 5 + [0.4] * 5)
     assert few.method == "bootstrap" and not few.trusted and decide(few) == "undecided"
     assert cases_to_decide(paired_interval([1] * 10, [1] * 10)) == 217
+
+
+def test_a_card_summary_says_the_decision_in_one_line():
+    from desktop.core.advisor.stats import Interval
+    from desktop.core.advisor.verdict import Figures, Verdict
+
+    def fig(rate, cost, p50):
+        return Figures(100, rate, rate, cost, p50, p50, 0, 0)
+
+    def verdict(decision, estimate, cost):
+        return Verdict("model:x", "Llama 3 (local)", "model", "x", "ollama/llama3", 1, "v",
+                       "current", fig(0.95, 3.0, 200.0), fig(0.94, cost, 100.0),
+                       Interval(estimate, estimate - 0.02, estimate + 0.02, 100, "exact"),
+                       None, decision, 0.03, None, 100)
+
+    assert verdict("same", -0.01, 0.0).summary() == (
+        "pass rate 94% vs 95% (difference \u22121.0 point, within \u00b13), free, 2.0\u00d7 faster")
+    worse = verdict("worse", -0.05, 1.5).summary()
+    assert "beyond \u22123" in worse and "within" not in worse and "(50% less)" in worse
+    assert "not enough cases to tell" in verdict("undecided", -0.01, 0.0).summary()

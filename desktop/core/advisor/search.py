@@ -89,7 +89,8 @@ class Advice:
             if v.cheaper and v.baseline.cost_per_1k:
                 gains.append(f"at {v.candidate.cost_per_1k / v.baseline.cost_per_1k:.0%} of "
                              "the cost" if v.candidate.cost_per_1k else "for free")
-            if v.faster and v.candidate.p50_ms:
+            # "faster" only where the verdict's own words say so (not within 10%: "as fast")
+            if v.faster and v.candidate.p50_ms and v.baseline.p50_ms / v.candidate.p50_ms > 1.1:
                 gains.append(f"{v.baseline.p50_ms / v.candidate.p50_ms:.1f}\u00d7 faster")
             return (f"Suggested: {v.label}. It {how} on your {v.score.n} cases"
                     + (f", {' and '.join(gains)}" if gains else "") + ".")

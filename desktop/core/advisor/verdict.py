@@ -81,6 +81,9 @@ class Verdict:
     def sentence(self) -> str:
         return sentence(self)
 
+    def summary(self) -> str:
+        return summary(self)
+
 
 def _percentile(values: list[float], percent: int) -> float | None:
     """Nearest rank, as the run's column totals compute it."""
@@ -232,6 +235,34 @@ def sentence(v: Verdict) -> str:
         text += (f" The search stopped before the end: compared on {s.n} of {v.planned_cases} "
                  "cases.")
     return text
+
+
+def summary(v: Verdict) -> str:
+    """The verdict in one short line for a card: "pass rate 94% vs 95% (difference −1.0
+    point, within ±2), free, 2.0× faster". The difference is the score's, as the decision is."""
+    s = v.score
+    if v.candidate.pass_rate is not None and v.baseline.pass_rate is not None:
+        head = f"pass rate {_percent(v.candidate.pass_rate)} vs {_percent(v.baseline.pass_rate)}"
+    else:
+        head = f"mean score {_mean(v.candidate.mean_score)} vs {_mean(v.baseline.mean_score)}"
+    diff = points(s.estimate)
+    unit = "point" if diff in ("+1.0", "\u22121.0") else "points"
+    margin = f"{v.margin * 100:g}"
+    where = {"same": f"within \u00b1{margin}", "better": f"within \u00b1{margin}, better",
+             "worse": f"beyond \u2212{margin}", "undecided": "not enough cases to tell"}[v.decision]
+    cost = v.candidate.cost_per_1k
+    if cost is None:
+        money_part = "price unknown"
+    elif cost == 0:
+        money_part = "free"
+    else:
+        money_part = f"{money(cost)} per 1,000 calls"
+        if v.baseline.cost_per_1k:
+            change = cost / v.baseline.cost_per_1k - 1
+            if abs(change) >= 0.005:
+                money_part += f" ({abs(change):.0%} {'less' if change < 0 else 'more'})"
+    speed = speed_words(v.candidate.p50_ms, v.baseline.p50_ms).split(" (")[0]
+    return f"{head} (difference {diff} {unit}, {where}), {money_part}, {speed}"
 
 
 def _not_enough(v: Verdict) -> str:

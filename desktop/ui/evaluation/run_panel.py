@@ -19,6 +19,7 @@ from desktop.core.errors import USER_ERRORS
 from desktop.core.ops import runs as run_ops
 from desktop.core.runner import (DEFAULT_CONCURRENCY, EvalRequest, Progress, RunOutcome,
                                  prepare_resume, prepare_run)
+from desktop.core.runner.batches import DEFAULT_POLL_S
 from storage.workspace import runs as run_repo
 from storage.workspace.db import Workspace
 from storage.workspace.runs import WriterError
@@ -56,6 +57,8 @@ class RunPanel(QWidget):
     progressed = Signal(object)  # desktop.core.runner.Progress
     finished = Signal(object)  # desktop.core.runner.RunOutcome
     failed = Signal(str)  # a message for the user; results so far are kept
+
+    batch_poll_s = DEFAULT_POLL_S  # how often a batch run asks the provider (tests: less)
 
     def __init__(self, workspace: Workspace, tasks: TaskSet | None = None,
                  parent: QWidget | None = None) -> None:
@@ -98,6 +101,10 @@ class RunPanel(QWidget):
         self.concurrency.setToolTip(words.PARALLEL_TIP)
         self.cache = QCheckBox("Reuse answers to identical requests (saves money; latency "
                                "figures are then the original call's)")
+        self.batch = QCheckBox("Run as batch: half price, answered within a day by the "
+                               "provider's batch API; you can close the window or the app "
+                               "meanwhile and resume the run to collect the answers")
+        self.batch.setObjectName("runAsBatch")
         self.start_button = QPushButton("Start run")
         self.start_button.setObjectName("primary")
         self.start_button.clicked.connect(self.start)
@@ -176,6 +183,7 @@ class RunPanel(QWidget):
         layout.addWidget(specs_label)
         layout.addWidget(self.specs)
         layout.addWidget(self.cache)
+        layout.addWidget(self.batch)
         layout.addLayout(start_row)
         layout.addWidget(self.progress_label)
         layout.addWidget(self.resume_box)
@@ -284,7 +292,8 @@ class RunPanel(QWidget):
             versions=[f"{self.prompt}@{vid}" for vid in reversed(_checked(self.versions))],
             test_set=self.test_set_box.currentData(), providers=_checked(self.providers),
             evaluators=specs if specs is not None else None,
-            concurrency=self.concurrency.value(), cache=self.cache.isChecked())
+            concurrency=self.concurrency.value(), cache=self.cache.isChecked(),
+            batch=self.batch.isChecked())
 
     # -- running -------------------------------------------------------------------------
     def start(self) -> None:
@@ -337,9 +346,12 @@ class RunPanel(QWidget):
             runner = await asyncio.to_thread(prepare)
         except USER_ERRORS as exc:
             self.progress_label.setText("")
-            self.message.show_message("error", f"The run did not start: {exc}")
-            self.failed.emit(str(exc))
+            # The core's refusal names the CLI's flag; here it is the check box.
+            text = str(exc).replace("Run without --batch", "Untick “Run as batch”")
+            self.message.show_message("error", f"The run did not start: {text}")
+            self.failed.emit(text)
             return None
+        runner.batch_poll_s = self.batch_poll_s
         self.runner = runner
         self.outcome = None
         self._progress = runner.progress
@@ -373,9 +385,13 @@ class RunPanel(QWidget):
         self.progressed.emit(progress)
         errors = f" · {fmt_count(progress.errors)} errors" if progress.errors else ""
         cached = f" · {fmt_count(progress.cached)} from cache" if progress.cached else ""
+        batch = ""
+        if progress.waiting or progress.batch:
+            batch = (f" · {fmt_count(progress.waiting)} waiting in a batch"
+                     + (f" ({progress.batch})" if progress.batch else ""))
         self.progress_label.setText(
             f"{fmt_count(progress.done)} of {fmt_count(progress.total)} done{errors}{cached} · "
-            f"{fmt_cost(progress.cost)} · {progress.elapsed_s:.0f} s")
+            f"{fmt_cost(progress.cost)} · {progress.elapsed_s:.0f} s{batch}")
 
     def _show_outcome(self, outcome: RunOutcome) -> None:
         self.progress.setMaximum(max(1, outcome.total))
@@ -396,7 +412,10 @@ class RunPanel(QWidget):
         runner = self.runner
         if runner is not None:
             runner.cancel()
-            self.progress_label.setText("Cancelling: results so far are kept…")
+            self.progress_label.setText(
+                "Stopped following the batch: the provider keeps working on it, and resuming "
+                "the run collects its answers." if runner.plan.batch else
+                "Cancelling: results so far are kept…")
 
     @property
     def running(self) -> bool:
