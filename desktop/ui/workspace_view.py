@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (QMenu, QMessageBox, QSplitter, QStackedWidget, QT
                                QVBoxLayout, QWidget)
 
 from desktop.core.ops import drafts as draft_ops
+from desktop.core.ops import sample as sample_ops
 from desktop.core.ops import workspace as workspace_ops
 from storage.workspace import drafts as draft_repo
 from storage.workspace.db import Workspace
@@ -43,6 +44,7 @@ class WorkspaceView(QWidget):
     loaded = Signal()
     drafts_saved = Signal(object)  # list of draft ids
     tab_opened = Signal(object)  # PromptTab
+    sample_requested = Signal()  # "Explore the sample workspace" in the guide
 
     def __init__(self, workspace: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -82,6 +84,8 @@ class WorkspaceView(QWidget):
         self.guide = GuidePanel()
         self.guide.setVisible(not guide_hidden())
         self.guide.step_requested.connect(self._guide_step)
+        self.guide.sample_requested.connect(self.sample_requested)
+        self.guide.sample_button.setVisible(not sample_ops.is_sample(workspace.path))
         right = QWidget()
         right_box = QVBoxLayout(right)
         right_box.setContentsMargins(0, 0, 0, 0)
