@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QMainWindow, QMessageBox, QP
 
 from desktop import __version__
 from desktop.ui import asking
-from desktop.ui.widgets import MessageBar, make_action, on_click
+from desktop.ui.widgets import MessageBar, make_action, on_click, vbox
 
 if TYPE_CHECKING:
     from storage.workspace.db import Workspace
@@ -122,11 +122,8 @@ class MainWindow(QMainWindow):
         for close in self.sample_banner.findChildren(QToolButton):
             close.hide()  # it says where you are for as long as you are there
         central = QWidget()
-        column = QVBoxLayout(central)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(0)
-        column.addWidget(self.sample_banner)
-        column.addWidget(self.pages, 1)
+        vbox(self.sample_banner, (self.pages, 1), margins=(0, 0, 0, 0), spacing=0,
+             parent=central)
         self.setCentralWidget(central)
         self.message_page.show_message("Opening your workspace…", str(self.workspace_path))
         self._update_title()

@@ -128,6 +128,8 @@ class WorkspaceView(QWidget):
         self._update_welcome()
         self.loaded.emit()
         self.tasks.spawn(self.refresh_guide())
+        if not self.guide.isHidden():
+            self.tasks.spawn(self.detect_local_models())
         self.expiry_check = self.tasks.spawn(self.features.check_expiring())
 
     async def wait_loaded(self) -> None:
@@ -404,6 +406,35 @@ class WorkspaceView(QWidget):
         set_guide_hidden(False)
         self.guide.show()
         self.tasks.spawn(self.refresh_guide())
+        self.tasks.spawn(self.detect_local_models())
+
+    async def detect_local_models(self) -> None:
+        """Step 1 says whether Ollama runs here; with models, its button adds them."""
+        import asyncio
+
+        from desktop.core import local_models
+
+        self.ollama = found = await asyncio.to_thread(local_models.detect)
+        note = STEPS[0][2]
+        if found.running and found.models:
+            self.guide.set_note("model", f"{found.describe()} Add them as providers in one "
+                                "click, or add an API key in Providers.")
+            self.guide.buttons["model"].setText("Add them")
+        else:
+            self.guide.set_note("model", f"{note} {found.describe()}")
+            self.guide.buttons["model"].setText(STEPS[0][3])
+
+    async def add_local_models(self) -> None:
+        from desktop.core import local_models
+        from desktop.core import providers as core_providers
+
+        added = await self.writer.run(local_models.add_models, self.workspace, self.ollama)
+        self.catalog.set_providers(await self.writer.run(core_providers.list_providers,
+                                                         self.workspace))
+        self.notice.show_message("success", f"Added {', '.join(added)} from Ollama: choose them "
+                                 "in a column's model list." if added else
+                                 "Ollama's models are added already.")
+        await self.refresh_guide()
 
     def _column_ran(self) -> None:
         if not guide_played():
@@ -412,7 +443,11 @@ class WorkspaceView(QWidget):
 
     def _guide_step(self, step: str) -> None:
         if step == "model":
-            self.open_providers()
+            found = getattr(self, "ollama", None)
+            if found is not None and found.running and found.models:
+                self.tasks.spawn(self.add_local_models())
+            else:
+                self.open_providers()
             return
         tab = self.current_tab()
         if tab is None:

@@ -104,6 +104,7 @@ def own_settings(tmp_path, monkeypatch):
     from PySide6.QtCore import QSettings
 
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "user-data"))
+    monkeypatch.setenv("PROMPTPRESS_OLLAMA_URL", "http://127.0.0.1:1")  # closed: no Ollama
 
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope,
                       str(tmp_path / "settings"))

@@ -99,3 +99,85 @@ def test_the_guide_offers_the_sample(open_app):
     # A second visit opens the same copy at once; the person's changes there are kept.
     first = sample.copy_sample(sample.sample_folder())
     assert first == app.workspace.path
+
+
+class _Ollama:
+    """A tiny loopback server that speaks Ollama's /api/tags."""
+
+    MODELS = ("llama3.2:latest", "mistral:7b", "qwen2.5:14b")
+
+    def __init__(self) -> None:
+        import json
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        models = self.MODELS
+        self.paths: list[str] = []
+        paths = self.paths
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802
+                paths.append(self.path)
+                body = json.dumps({"models": [{"name": m, "size": 1} for m in models]}).encode()
+                self.send_response(200 if self.path == "/api/tags" else 404)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, name="ollama")
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join()
+
+
+def test_the_guide_finds_ollama_and_adds_its_models(open_app, monkeypatch):
+    ollama = _Ollama()
+    try:
+        monkeypatch.setenv("PROMPTPRESS_OLLAMA_URL", ollama.url)
+        app = open_app()
+        guide = app.view.guide
+        app.aio.wait(lambda: "Ollama is running: 3 models" in guide.notes["model"].text(),
+                     what="Ollama found", state=guide.notes["model"].text)
+        assert guide.buttons["model"].text() == "Add them"
+        assert ollama.paths == ["/api/tags"]
+        click(guide.buttons["model"])
+        app.aio.wait(lambda: guide.marks["model"].text() == "✓", what="step 1 ticked",
+                     state=guide.count.text)
+        assert {(p.name, p.model, p.base_url) for p in app.view.catalog.providers} == {
+            ("llama3.2", "ollama/llama3.2:latest", ollama.url),
+            ("mistral-7b", "ollama/mistral:7b", ollama.url),
+            ("qwen2.5-14b", "ollama/qwen2.5:14b", ollama.url)}
+
+        app.choose("Run", "Providers…")
+        dialog = app.wait_window(QDialog, "Providers")
+        app.aio.wait(lambda: "Ollama is running: 3 models" in dialog.local_note.text(),
+                     what="the dialog to say so too", state=dialog.local_note.text)
+        click(dialog.add_local)
+        app.aio.wait(lambda: "added already" in dialog.status.text(), state=dialog.status.text)
+        assert dialog.listing.count() == 3
+        click_button(dialog, "Close")
+    finally:
+        ollama.stop()
+
+
+def test_no_ollama_is_said_plainly(open_app):
+    app = open_app()  # the tests' Ollama address is a closed port
+    guide = app.view.guide
+    app.aio.wait(lambda: "No Ollama is running" in guide.notes["model"].text(),
+                 what="the guide to say so", state=guide.notes["model"].text)
+    assert guide.buttons["model"].text() == "Add a model…"
+    click(guide.buttons["model"])
+    dialog = app.wait_window(QDialog, "Providers")
+    app.aio.wait(lambda: "No Ollama is running" in dialog.local_note.text(),
+                 state=dialog.local_note.text)
+    assert not dialog.add_local.isVisible()
+    click_button(dialog, "Close")
