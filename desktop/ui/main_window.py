@@ -119,6 +119,9 @@ class MainWindow(QMainWindow):
         self.home_path: Path | None = None  # the person's own workspace while the sample is open
         self.sample_banner = MessageBar()
         self.sample_banner.setObjectName("sampleBanner")
+        self.sample_banner.setStyleSheet(
+            "QFrame#sampleBanner { background: #fef3c7; border-bottom: 1px solid #f59e0b; } "
+            "QFrame#sampleBanner QLabel { color: #78350f; }")
         for close in self.sample_banner.findChildren(QToolButton):
             close.hide()  # it says where you are for as long as you are there
         central = QWidget()
@@ -327,7 +330,8 @@ class MainWindow(QMainWindow):
 
         home = self.home_path or default_workspace_path()
         self.sample_banner.show_message(
-            "info", "This is the sample workspace: try anything, your own work is elsewhere.",
+            "info", "<b>This is the sample workspace</b> — a copy to explore, with prompts, "
+            "runs and releases made already. Try anything: your own work is elsewhere.",
             [(f"Back to {home.stem}", self.back_to_workspace)])
         self.sample_banner.show()
 

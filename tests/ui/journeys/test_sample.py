@@ -95,6 +95,9 @@ def test_the_guide_offers_the_sample(open_app):
     app.aio.wait(lambda: app.workspace is not None and sample.is_sample(app.workspace.path)
                  and app.view.load_task.done(), timeout=60, what="the sample to open")
     app.aio.wait(lambda: "0 of 4 done" in app.view.guide.count.text(), what="the guide")
+    app.aio.wait(lambda: "No Ollama is running" in app.view.guide.notes["model"].text(),
+                 what="the look for Ollama")
+    open_from_list(app, "translation/reply-to-arabic")
     snap(app.window, "journey1-sample-guide")
     # A second visit opens the same copy at once; the person's changes there are kept.
     first = sample.copy_sample(sample.sample_folder())
