@@ -351,11 +351,12 @@ class MainWindow(QMainWindow):
                                        "A copy of its own, beside your workspace: nothing of "
                                        "yours changes.")
         self.pages.setCurrentWidget(self.message_page)
+        from desktop.core.ops.sample import SampleError
+
         loop = asyncio.get_running_loop()
         try:
             path = await loop.run_in_executor(None, _copy_sample)
-        except Exception as exc:  # noqa: BLE001 (a full disk, a read-only folder: say so)
-            log.exception("the sample workspace could not be made")
+        except (OSError, SampleError) as exc:  # a full disk, a read-only folder: say so
             if self.view is not None:
                 self.pages.setCurrentWidget(self.view)
             asking.tell(self, "Sample workspace", f"The sample workspace could not be made: "

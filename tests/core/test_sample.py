@@ -69,3 +69,18 @@ def test_another_workspace_is_no_sample(tmp_path):
     with Workspace.open(tmp_path / "sample.promptpress") as ws:  # the same name, elsewhere
         assert not sample.is_sample(ws.path)
         assert sample.premade(ws.path) == sample.Premade()
+
+
+def test_a_folder_with_other_files_is_never_cleared(tmp_path):
+    import pytest
+
+    folder = tmp_path / "sample"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("mine")
+    with pytest.raises(sample.SampleError, match="notes.txt"):
+        workspace_ops.copy_sample(folder)
+    assert (folder / "notes.txt").read_text() == "mine"
+    (tmp_path / "file").write_text("mine")
+    with pytest.raises(sample.SampleError, match="not a folder"):
+        workspace_ops.copy_sample(tmp_path / "file")
+    assert (tmp_path / "file").read_text() == "mine"

@@ -61,13 +61,32 @@ def copy_sample(dest: Path, *, fresh: bool = False) -> Path:
     dest = Path(dest)
     if not fresh and (dest / MARKER).is_file() and (dest / WORKSPACE_NAME).is_file():
         return dest / WORKSPACE_NAME
-    if dest.exists():  # an unfinished build, or a fresh copy asked for: only sample files here
-        shutil.rmtree(dest)
-    dest.mkdir(parents=True)
+    if dest.exists():  # an unfinished build, or a fresh copy asked for
+        _clear(dest)
+    dest.mkdir(parents=True, exist_ok=True)
     made = build(dest / WORKSPACE_NAME, dest / RELEASES)
     (dest / MARKER).write_text(json.dumps({"runs": sorted(made.runs), "releases": made.releases,
                                            "providers": sorted(made.providers)}), "utf-8")
     return dest / WORKSPACE_NAME
+
+
+class SampleError(Exception):
+    """The sample could not be made; the message says why. Nothing else was touched."""
+
+
+def _clear(dest: Path) -> None:
+    """Remove an earlier sample from `dest`, refusing a folder that holds anything else."""
+    if not dest.is_dir():
+        raise SampleError(f"{dest} is in the way of the sample workspace (it is not a folder); "
+                          "move it elsewhere and try again.")
+    ours = {WORKSPACE_NAME, MARKER, RELEASES}
+    others = sorted(p.name for p in dest.iterdir()
+                    if p.name not in ours and not p.name.startswith(WORKSPACE_NAME))
+    if others:
+        raise SampleError(f"{dest} holds files that are not the sample's ({', '.join(others)}); "
+                          "nothing was changed. Move them elsewhere and try again.")
+    for p in dest.iterdir():
+        shutil.rmtree(p) if p.is_dir() else p.unlink()
 
 
 def build(path: Path, releases_folder: Path) -> Premade:

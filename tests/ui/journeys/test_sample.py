@@ -184,3 +184,19 @@ def test_no_ollama_is_said_plainly(open_app):
                  state=dialog.local_note.text)
     assert not dialog.add_local.isVisible()
     click_button(dialog, "Close")
+
+
+def test_a_sample_that_cannot_be_made_is_said_and_your_workspace_stays(open_app):
+    app = open_app(populate=_own)
+    own = app.workspace.path
+    folder = sample.sample_folder()
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    folder.write_text("not a folder")  # something in the way
+    app.person.will("OK", title="Sample workspace")
+    app.choose("Help", "Open Sample Workspace")
+    app.person.wait_done()
+    assert any("is in the way of the sample workspace" in s for s in app.person.seen)
+    assert app.workspace.path == own and app.window.pages.currentWidget() is app.view
+    assert app.view.browser.names() == {"mine/hello"}
+    assert folder.read_text() == "not a folder"
+    assert not app.window.sample_banner.isVisible()
