@@ -63,6 +63,7 @@ class GuidePanel(QFrame):
 
     step_requested = Signal(str)
     dismissed = Signal()
+    sample_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -99,7 +100,10 @@ class GuidePanel(QFrame):
 
         box = QVBoxLayout(self)
         box.setContentsMargins(14, 10, 10, 10)
-        box.addLayout(hbox(self.title, self.count, None, close))
+        self.sample_button = button("Explore the sample workspace", self.sample_requested.emit,
+                                    tip="Prompts, runs and releases made already, in a copy of "
+                                        "their own: your workspace stays as it is")
+        box.addLayout(hbox(self.title, self.count, None, self.sample_button, close))
         box.addLayout(grid)
         self.state = GuideState()
 

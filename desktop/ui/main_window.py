@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QMainWindow, QMessageBox, QPushButton,
-                               QStackedWidget, QVBoxLayout, QWidget)
+                               QStackedWidget, QToolButton, QVBoxLayout, QWidget)
 
 from desktop import __version__
 from desktop.ui import asking
-from desktop.ui.widgets import make_action, on_click
+from desktop.ui.widgets import MessageBar, make_action, on_click, vbox
 
 if TYPE_CHECKING:
     from storage.workspace.db import Workspace
@@ -32,6 +32,13 @@ def _open_workspace_file(path: Path) -> tuple["Workspace | None", str | None]:
         return Workspace.open(path), None
     except WorkspaceError as exc:
         return None, str(exc)
+
+
+def _copy_sample() -> Path:
+    """The sample workspace, built in its own folder on first use. Runs in a worker thread."""
+    from desktop.core.ops import sample
+
+    return sample.copy_sample(sample.sample_folder())
 
 
 def _loop_running() -> bool:
@@ -109,7 +116,18 @@ class MainWindow(QMainWindow):
         self.pages = QStackedWidget()
         self.message_page = MessagePage()
         self.pages.addWidget(self.message_page)
-        self.setCentralWidget(self.pages)
+        self.home_path: Path | None = None  # the person's own workspace while the sample is open
+        self.sample_banner = MessageBar()
+        self.sample_banner.setObjectName("sampleBanner")
+        self.sample_banner.setStyleSheet(
+            "QFrame#sampleBanner { background: #fef3c7; border-bottom: 1px solid #f59e0b; } "
+            "QFrame#sampleBanner QLabel { color: #78350f; }")
+        for close in self.sample_banner.findChildren(QToolButton):
+            close.hide()  # it says where you are for as long as you are there
+        central = QWidget()
+        vbox(self.sample_banner, (self.pages, 1), margins=(0, 0, 0, 0), spacing=0,
+             parent=central)
+        self.setCentralWidget(central)
         self.message_page.show_message("Opening your workspace…", str(self.workspace_path))
         self._update_title()
         self._build_menus()
@@ -166,7 +184,10 @@ class MainWindow(QMainWindow):
         self.workspace = workspace
         self.workspace_path = workspace.path
         self._update_title()
+        self._update_sample_banner()
         self.view = self._make_view(workspace)
+        if hasattr(self.view, "sample_requested"):
+            self.view.sample_requested.connect(self.open_sample)
         self._install_view_menus(self.view)
         self.pages.addWidget(self.view)
         self.pages.setCurrentWidget(self.view)
@@ -288,8 +309,73 @@ class MainWindow(QMainWindow):
         await self._open_workspace(path)
 
     # -- chrome -----------------------------------------------------------------------------
+    @property
+    def in_sample(self) -> bool:
+        from desktop.core.ops.sample import is_sample
+
+        return is_sample(self.workspace_path)
+
     def _update_title(self) -> None:
-        self.setWindowTitle(f"Promptpress — {self.workspace_path.stem}")
+        if self.in_sample:
+            self.setWindowTitle("Promptpress — SAMPLE workspace (a copy to explore; "
+                                "your own work is not here)")
+        else:
+            self.setWindowTitle(f"Promptpress — {self.workspace_path.stem}")
+
+    def _update_sample_banner(self) -> None:
+        if not self.in_sample:
+            self.sample_banner.hide()
+            return
+        from storage.workspace.location import default_workspace_path
+
+        home = self.home_path or default_workspace_path()
+        self.sample_banner.show_message(
+            "info", "<b>This is the sample workspace</b> — a copy to explore, with prompts, "
+            "runs and releases made already. Try anything: your own work is elsewhere.",
+            [(f"Back to {home.stem}", self.back_to_workspace)])
+        self.sample_banner.show()
+
+    # -- the sample workspace ----------------------------------------------------------------
+    def open_sample(self) -> None:
+        self._spawn(self.open_sample_async())
+
+    async def open_sample_async(self) -> None:
+        """Build (once) and open the sample in a file of its own; the banner leads back."""
+        if self.in_sample:
+            return
+        if self.view is not None and hasattr(self.view, "confirm_close"):
+            if not self.view.confirm_close():
+                return
+        home = self.workspace_path
+        self.message_page.show_message("Preparing the sample workspace…",
+                                       "A copy of its own, beside your workspace: nothing of "
+                                       "yours changes.")
+        self.pages.setCurrentWidget(self.message_page)
+        from desktop.core.ops.sample import SampleError
+
+        loop = asyncio.get_running_loop()
+        try:
+            path = await loop.run_in_executor(None, _copy_sample)
+        except (OSError, SampleError) as exc:  # a full disk, a read-only folder: say so
+            if self.view is not None:
+                self.pages.setCurrentWidget(self.view)
+            asking.tell(self, "Sample workspace", f"The sample workspace could not be made: "
+                        f"{exc}\n\nYour workspace is unchanged.")
+            return
+        self.home_path = home
+        await self._open_workspace(path)
+
+    def back_to_workspace(self) -> None:
+        self._spawn(self.back_to_workspace_async())
+
+    async def back_to_workspace_async(self) -> None:
+        from storage.workspace.location import default_workspace_path
+
+        if self.view is not None and hasattr(self.view, "confirm_close"):
+            if not self.view.confirm_close():
+                return
+        home, self.home_path = self.home_path or default_workspace_path(), None
+        await self._open_workspace(home)
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -316,9 +402,10 @@ class MainWindow(QMainWindow):
         self.action_shortcuts = make_action(self, "&Keyboard Shortcuts", self.show_shortcuts,
                                             "Ctrl+/")
         self.action_format = make_action(self, "The Prompt &File Format", self.show_format)
+        self.action_sample = make_action(self, "Open &Sample Workspace", self.open_sample)
         self.action_about = make_action(self, "&About Promptpress", self._about)
-        for action in (self.action_guide, self.action_shortcuts, self.action_format, None,
-                       self.action_about):
+        for action in (self.action_guide, self.action_sample, self.action_shortcuts,
+                       self.action_format, None, self.action_about):
             help_menu.addSeparator() if action is None else help_menu.addAction(action)
         self.addAction(self.action_shortcuts)
 

@@ -173,9 +173,20 @@ class ProvidersDialog(QDialog):
         buttons.addStretch(1)
         buttons.addWidget(self.save_button)
         buttons.addWidget(close)
+        self.local_note = QLabel()  # whether Ollama runs on this computer, as the guide says
+        self.local_note.setObjectName("localModels")
+        self.local_note.setWordWrap(True)
+        self.add_local = QPushButton("Add them")
+        self.add_local.setToolTip("A provider for each of Ollama's models")
+        self.add_local.hide()
+        self.add_local.clicked.connect(lambda: self.tasks.spawn(self.add_local_models()))
         right = QVBoxLayout()
         right.addLayout(form)
         right.addWidget(self.status)
+        local = QHBoxLayout()
+        local.addWidget(self.local_note, 1)
+        local.addWidget(self.add_local)
+        right.addLayout(local)
         right.addStretch(1)
         right.addLayout(buttons)
 
@@ -194,6 +205,27 @@ class ProvidersDialog(QDialog):
         providers = await self.writer.run(core.list_providers, self.workspace)
         self._show_providers(providers)
         self._apply_keychain_status()
+        await self.detect_local_models()
+
+    async def detect_local_models(self) -> None:
+        from desktop.core import local_models
+
+        self.ollama = found = await asyncio.to_thread(local_models.detect)
+        text = found.describe()
+        if found.running and found.models:
+            text += " — add a provider for each:"
+        self.local_note.setText(text)
+        self.add_local.setVisible(found.running and bool(found.models))
+
+    async def add_local_models(self) -> None:
+        from desktop.core import local_models
+
+        added = await self.writer.run(local_models.add_models, self.workspace, self.ollama)
+        providers = await self.writer.run(core.list_providers, self.workspace)
+        self._show_providers(providers, select=added[0] if added else None)
+        self.providers_changed.emit(providers)
+        self.status.setText(f"Added {', '.join(added)} from Ollama." if added
+                            else "Ollama's models are added already.")
 
     def _show_providers(self, providers: list[ProviderSettings], select: str | None = None) -> None:
         self.providers = list(providers)

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (QMenu, QMessageBox, QSplitter, QStackedWidget, QT
                                QVBoxLayout, QWidget)
 
 from desktop.core.ops import drafts as draft_ops
+from desktop.core.ops import sample as sample_ops
 from desktop.core.ops import workspace as workspace_ops
 from storage.workspace import drafts as draft_repo
 from storage.workspace.db import Workspace
@@ -43,6 +44,7 @@ class WorkspaceView(QWidget):
     loaded = Signal()
     drafts_saved = Signal(object)  # list of draft ids
     tab_opened = Signal(object)  # PromptTab
+    sample_requested = Signal()  # "Explore the sample workspace" in the guide
 
     def __init__(self, workspace: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -82,6 +84,8 @@ class WorkspaceView(QWidget):
         self.guide = GuidePanel()
         self.guide.setVisible(not guide_hidden())
         self.guide.step_requested.connect(self._guide_step)
+        self.guide.sample_requested.connect(self.sample_requested)
+        self.guide.sample_button.setVisible(not sample_ops.is_sample(workspace.path))
         right = QWidget()
         right_box = QVBoxLayout(right)
         right_box.setContentsMargins(0, 0, 0, 0)
@@ -124,6 +128,8 @@ class WorkspaceView(QWidget):
         self._update_welcome()
         self.loaded.emit()
         self.tasks.spawn(self.refresh_guide())
+        if not self.guide.isHidden():
+            self.tasks.spawn(self.detect_local_models())
         self.expiry_check = self.tasks.spawn(self.features.check_expiring())
 
     async def wait_loaded(self) -> None:
@@ -403,6 +409,35 @@ class WorkspaceView(QWidget):
         set_guide_hidden(False)
         self.guide.show()
         self.tasks.spawn(self.refresh_guide())
+        self.tasks.spawn(self.detect_local_models())
+
+    async def detect_local_models(self) -> None:
+        """Step 1 says whether Ollama runs here; with models, its button adds them."""
+        import asyncio
+
+        from desktop.core import local_models
+
+        self.ollama = found = await asyncio.to_thread(local_models.detect)
+        note = STEPS[0][2]
+        if found.running and found.models:
+            self.guide.set_note("model", f"{found.describe()} Add them as providers in one "
+                                "click, or add an API key in Providers.")
+            self.guide.buttons["model"].setText("Add them")
+        else:
+            self.guide.set_note("model", f"{note} {found.describe()}")
+            self.guide.buttons["model"].setText(STEPS[0][3])
+
+    async def add_local_models(self) -> None:
+        from desktop.core import local_models
+        from desktop.core import providers as core_providers
+
+        added = await self.writer.run(local_models.add_models, self.workspace, self.ollama)
+        self.catalog.set_providers(await self.writer.run(core_providers.list_providers,
+                                                         self.workspace))
+        self.notice.show_message("success", f"Added {', '.join(added)} from Ollama: choose them "
+                                 "in a column's model list." if added else
+                                 "Ollama's models are added already.")
+        await self.refresh_guide()
 
     def _column_ran(self) -> None:
         if not guide_played():
@@ -411,7 +446,11 @@ class WorkspaceView(QWidget):
 
     def _guide_step(self, step: str) -> None:
         if step == "model":
-            self.open_providers()
+            found = getattr(self, "ollama", None)
+            if found is not None and found.running and found.models:
+                self.tasks.spawn(self.add_local_models())
+            else:
+                self.open_providers()
             return
         tab = self.current_tab()
         if tab is None:

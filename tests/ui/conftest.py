@@ -98,9 +98,13 @@ class CrashLog(list):
 
 
 @pytest.fixture(autouse=True)
-def own_settings(tmp_path):
-    """Qt settings (last-used folders) in the test's folder, never the user's."""
+def own_settings(tmp_path, monkeypatch):
+    """Qt settings (last-used folders) and the user data folder (where the sample workspace is
+    copied) in the test's folder, never the user's."""
     from PySide6.QtCore import QSettings
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "user-data"))
+    monkeypatch.setenv("PROMPTPRESS_OLLAMA_URL", "http://127.0.0.1:1")  # closed: no Ollama
 
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope,
                       str(tmp_path / "settings"))

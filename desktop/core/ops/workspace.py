@@ -120,10 +120,25 @@ class Progress:
 
 
 def progress(workspace: Workspace) -> Progress:
+    """Counts only what the person did: a sample workspace's own runs, releases and providers
+    are left out."""
     from storage.workspace import release_log
     from storage.workspace import runs as run_repo
 
+    from .sample import premade
+
+    made = premade(workspace.path)
     with workspace.session() as session:
-        runs = len(run_repo.list_runs(session, limit=1))
-        releases = len(release_log.recent_destinations(session))
-    return Progress(len(core_providers.list_providers(workspace)), runs, releases)
+        runs = [r for r in run_repo.list_runs(session, limit=len(made.runs) + 1)
+                if r.id not in made.runs]
+        releases = len(release_log.releases_newest_first(session)) - made.releases
+    providers = [p for p in core_providers.list_providers(workspace)
+                 if p.name not in made.providers]
+    return Progress(len(providers), len(runs), releases)
+
+
+def copy_sample(dest: str | os.PathLike[str], *, fresh: bool = False) -> Path:
+    """The sample workspace in folder `dest`, built there once (see `ops.sample`)."""
+    from .sample import copy_sample as build
+
+    return build(Path(dest), fresh=fresh)

@@ -63,6 +63,18 @@ def test_every_action_of_every_window(open_app, fake_provider, tmp_path, crash_l
     app.aio.run(app.view.open_prompt_async("ترجمة/رسالة"))
     walk = Walk(app, crash_log)
     walk.walk_window(app.window, "main window")
+    # The sample workspace, then back: the window changes workspace twice, cleanly.
+    from desktop.core.ops.sample import is_sample
+
+    own = app.workspace.path
+    walk.step("Help → Open Sample Workspace", app.action("Help", "Open Sample Workspace").trigger)
+    app.aio.wait(lambda: app.workspace is not None and is_sample(app.workspace.path)
+                 and app.view.load_task.done(), timeout=60, what="the sample workspace")
+    back = [b for b in walk.buttons(app.window) if b.text().startswith("Back to ")]
+    assert len(back) == 1, [b.text() for b in walk.buttons(app.window)]
+    walk.step("sample banner → Back", lambda: walk.click("Back", back[0]))
+    app.aio.wait(lambda: app.workspace is not None and app.workspace.path == own
+                 and app.view.load_task.done(), timeout=20, what="back to the workspace")
     # Quit, last: the window closes cleanly.
     walk.step("File → Quit", app.action("File", "Quit").trigger, settle=0.5)
     app.aio.wait(lambda: not app.window.isVisible(), what="the window to close after Quit")
