@@ -129,6 +129,9 @@ def build(path: Path, rows: int) -> int:
         workspace.close()
 
 
+SCREENS = 10**9  # --screens limits the scroll-through
+
+
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
@@ -184,7 +187,7 @@ def measure(path: Path, run_id: int, jumps: int, trace: bool, freeze: bool) -> N
     times = []
     value = 0
     t_all = time.perf_counter()
-    while value < bar.maximum():
+    while value < bar.maximum() and len(times) < SCREENS:
         value = min(bar.maximum(), value + page)
         t0 = time.perf_counter()
         bar.setValue(value)
@@ -311,7 +314,11 @@ def main() -> int:
                              "cost of full garbage collections over every loaded module)")
     parser.add_argument("--tracemalloc", action="store_true",
                         help="also trace Python allocations (slows every timing down)")
+    parser.add_argument("--screens", type=int, default=0,
+                        help="scroll through at most this many screens (0: all)")
     args = parser.parse_args()
+    global SCREENS
+    SCREENS = args.screens or SCREENS
     if args.big:
         from benchmarks.make_big_workspace import build_grid
         path = args.big / f"grid-{args.cases}x{args.models}.promptpress"
