@@ -169,6 +169,9 @@ def test_frozen_case_column_stays_aligned(aio, grid):
     table = grid.table
     frozen = table.frozen
     assert frozen.isVisible() and frozen.columnWidth(0) == table.columnWidth(0)
+    # The frozen column, its header included, is drawn above the main view's header.
+    children = table.children()
+    assert children.index(frozen) > children.index(table.horizontalHeader())
     assert all(frozen.isColumnHidden(c) for c in range(1, grid.model.columnCount()))
     table.horizontalScrollBar().setValue(table.horizontalScrollBar().maximum())
     table.verticalScrollBar().setValue(table.verticalScrollBar().maximum() // 2)
@@ -190,3 +193,35 @@ def test_frozen_case_column_stays_aligned(aio, grid):
     click_header(aio, grid, 1)
     assert all(frozen.isColumnHidden(c) for c in range(1, grid.model.columnCount()))
     assert frozen.columnWidth(0) == 300
+
+
+def test_big_grid_screenshot_scrolled_sideways(aio, workspace, python_threads):  # noqa: F811
+    """Journey 9's picture: many rows, wide result columns, scrolled right past the first result
+    columns, the case column frozen at the left, Arabic cases and outputs among them."""
+    from tests.ui.real_app import snap
+
+    run_id = stored_run(workspace, 3000)
+    with workspace.session() as s:
+        s.execute(text("UPDATE results SET output = 'شكرا لتواصلك معنا، سنعيد المبلغ خلال خمسة "
+                       "أيام عمل. الطلب رقم ' || row WHERE run_id = :r AND row % 3 = 1"),
+                  {"r": run_id})
+        s.execute(text("UPDATE test_cases SET variables = json_object('name', 'نور ' || "
+                       "position) WHERE position % 3 = 1"))
+    view = RunGridView(workspace)
+    view.resize(1400, 900)
+    view.show()
+    view.open_run(run_id)
+    aio.run(view.tasks.wait())
+    click_header(aio, view, 2)  # sorted by the second column's score, lowest first
+    for section in (1, 2):
+        view.header.resizeSection(section, 560)
+    QCoreApplication.processEvents()
+    view.table.horizontalScrollBar().setValue(view.table.horizontalScrollBar().maximum())
+    view.table.verticalScrollBar().setValue(24 * 1000)
+    QCoreApplication.processEvents()
+    assert view.table.columnViewportPosition(0) < 0 < view.table.horizontalScrollBar().value()
+    snap(view, "journey9-big-grid")
+    view.shutdown()
+    aio.run(view.tasks.wait())
+    view.close()
+    view.deleteLater()

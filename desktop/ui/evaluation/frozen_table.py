@@ -37,6 +37,7 @@ class FrozenColumnTable(QTableView):
         frozen_header = type(header)(self.frozen)
         frozen_header.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.frozen.setHorizontalHeader(frozen_header)
+        self.frozen.raise_()  # a new header is stacked above the frozen column: put it back
 
     def setItemDelegate(self, delegate) -> None:  # noqa: N802
         super().setItemDelegate(delegate)
