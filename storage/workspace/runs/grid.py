@@ -155,7 +155,10 @@ def filter_rows(session: Session, run: Run | int, kind: Filter | None = None,
     if kind is None:
         rows = set(range(row_count(run)))
     else:
-        rows = set(filter_rows_stepwise(session, run, kind, progress=progress))
+        found = filter_rows_stepwise(session, run, kind, progress=progress)  # ascending
+        if not search:
+            return found
+        rows = set(found)
     if search:
         rows &= _search(session, run, search)
     return sorted(rows)
