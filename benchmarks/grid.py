@@ -15,7 +15,11 @@ widgets (`RunGridView`, 1400x900, offscreen) on a qasync loop as the app runs th
 - memory growth from before opening to after the scroll-through: RSS (target < 300 MB);
   `--tracemalloc` adds Python's allocation peak, in a run whose timings are then slower.
 
+- sort by score and filter failures in a thread, as the app runs them, with the GUI thread's
+  longest stall meanwhile (target < 500 ms), and today's failures query plan beside the new one.
+
     QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/grid.py [--rows 25000] [--keep DIR]
+    .venv/bin/python benchmarks/grid.py --big /tmp/big   # 1,000,000 results (10 x 100,000)
 """
 
 from __future__ import annotations
@@ -125,6 +129,9 @@ def build(path: Path, rows: int) -> int:
         workspace.close()
 
 
+SCREENS = 10**9  # --screens limits the scroll-through
+
+
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
@@ -180,7 +187,7 @@ def measure(path: Path, run_id: int, jumps: int, trace: bool, freeze: bool) -> N
     times = []
     value = 0
     t_all = time.perf_counter()
-    while value < bar.maximum():
+    while value < bar.maximum() and len(times) < SCREENS:
         value = min(bar.maximum(), value + page)
         t0 = time.perf_counter()
         bar.setValue(value)
@@ -225,6 +232,7 @@ def measure(path: Path, run_id: int, jumps: int, trace: bool, freeze: bool) -> N
         print(f"{label}: {(time.perf_counter() - t0) * 1000:.0f} ms "
               f"({len(rows or ()):,} rows; SQL runs in a thread in the app)")
     model.set_rows(None)
+    arrange_off_thread(view, model, pool, path, run_id)
 
     growth = rss_mb() - rss_before
     traced = ""
@@ -247,17 +255,81 @@ def measure(path: Path, run_id: int, jumps: int, trace: bool, freeze: bool) -> N
     asyncio.events._set_running_loop(None)
 
 
+def arrange_off_thread(view, model, pool, path: Path, run_id: int) -> None:
+    """Sort by score and filter failures as the app does: in a thread, progress reported to
+    the GUI thread, which keeps painting; prints the time and the GUI's longest stall."""
+    from PySide6.QtCore import QCoreApplication
+
+    results = model.total_rows * len(model.columns)
+    column = model.columns[0].key
+    for label, kind, sort in (("sort by score (highest first)", None, (column, True)),
+                              ("filter failures", "failures", None),
+                              ("filter failures, sorted by score", "failures", (column, False))):
+        steps = []
+        t0 = time.perf_counter()
+        future = pool.submit(model.arranged_rows, kind, None, sort,
+                             lambda done, total: steps.append(done) or True)
+        stall, last = 0.0, time.perf_counter()
+        while not future.done():
+            QCoreApplication.processEvents()
+            now = time.perf_counter()
+            stall, last = max(stall, now - last), now
+            time.sleep(0.001)
+        rows = future.result()
+        model.set_rows(rows)
+        view.table.viewport().repaint()
+        ms = (time.perf_counter() - t0) * 1000
+        print(f"{label}: {ms:.0f} ms in a thread to the repainted grid ({len(rows):,} rows of "
+              f"{results:,} results, {len(steps)} progress steps, GUI thread's longest stall "
+              f"{stall * 1000:.0f} ms)  target < 500 ms")
+    model.set_rows(None)
+    # Today's failures filter was one query over the run's results (ix_results_run); the new
+    # partial index reads only the failures. Both plans, on this file:
+    import sqlite3
+    con = sqlite3.connect(path)
+    timings = {}
+    for name, index in (("today (ix_results_run)", "ix_results_run"),
+                        ("new (ix_results_run_failures)", "ix_results_run_failures")):
+        t0 = time.perf_counter()
+        n = len(con.execute(f"SELECT DISTINCT row FROM results INDEXED BY {index} WHERE run_id = "
+                            "? AND (passed = 0 OR error_kind IS NOT NULL)", (run_id,)).fetchall())
+        timings[name] = (time.perf_counter() - t0) * 1000
+        print(f"failures query, {name}: {timings[name]:.0f} ms ({n:,} rows)")
+    con.close()
+    today, new = timings.values()
+    print(f"failures query ratio today/new: {today / new:.1f}x")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=25_000, help="cases (x4 results each)")
     parser.add_argument("--jumps", type=int, default=200)
     parser.add_argument("--keep", type=Path, help="build (or reuse) the workspace here")
+    parser.add_argument("--big", type=Path, help="use (or build) make_big_workspace.py's 1M-result "
+                        "run in this folder (--cases, --models)")
+    parser.add_argument("--cases", type=int, default=100_000)
+    parser.add_argument("--models", type=int, default=10)
     parser.add_argument("--no-freeze", action="store_true",
                         help="skip the gc.freeze() the app does after start-up (shows the "
                              "cost of full garbage collections over every loaded module)")
     parser.add_argument("--tracemalloc", action="store_true",
                         help="also trace Python allocations (slows every timing down)")
+    parser.add_argument("--screens", type=int, default=0,
+                        help="scroll through at most this many screens (0: all)")
     args = parser.parse_args()
+    global SCREENS
+    SCREENS = args.screens or SCREENS
+    if args.big:
+        from benchmarks.make_big_workspace import build_grid
+        path = args.big / f"grid-{args.cases}x{args.models}.promptpress"
+        if not path.exists():
+            args.big.mkdir(parents=True, exist_ok=True)
+            build_grid(path, args.cases, args.models)
+        with Workspace.open(path) as ws, ws.session() as s:
+            run_id = s.scalar(text("SELECT max(id) FROM runs"))
+        print(f"workspace: {path.stat().st_size / 2**20:,.0f} MB")
+        measure(path, run_id, args.jumps, args.tracemalloc, not args.no_freeze)
+        return 0
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.keep or Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)

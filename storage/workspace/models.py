@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -244,6 +245,11 @@ class Result(Base):
         # ... and column totals read this covering index only, percentiles by seeking in it.
         Index("ix_results_run_column", "run_id", "version_pk", "provider", "error_kind",
               "cached", "latency_ms", "passed", "score", "cost", "tokens_in", "tokens_out"),
+        # Sorting the grid by one column's score reads this index in order (0009_grid) ...
+        Index("ix_results_run_column_score", "run_id", "version_pk", "provider", "score", "row"),
+        # ... and the "Failures" filter reads only the failed and errored results.
+        Index("ix_results_run_failures", "run_id", "row",
+              sqlite_where=text("passed = 0 OR error_kind IS NOT NULL")),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))

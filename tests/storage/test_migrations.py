@@ -91,8 +91,16 @@ def seed_0005_batch(con: sqlite3.Connection) -> dict[str, int]:
     return {**counts, "run_batches": 1}
 
 
+def seed_0009_grid(con: sqlite3.Connection) -> dict[str, int]:
+    counts = seed_0005_batch(con)
+    plan = con.execute("EXPLAIN QUERY PLAN SELECT row FROM results WHERE run_id = 1 AND "
+                       "(passed = 0 OR error_kind IS NOT NULL)").fetchall()
+    assert any("ix_results_run_failures" in str(step) for step in plan), plan
+    return counts
+
+
 SEEDS = {"0001": seed_0001, "0002": seed_0002, "0003": seed_0003, "0004_logs": seed_0004_logs,
-         "0005_batch": seed_0005_batch}
+         "0005_batch": seed_0005_batch, "0009_grid": seed_0009_grid}
 
 
 def test_every_revision_has_a_seed():

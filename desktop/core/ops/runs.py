@@ -81,9 +81,38 @@ class RunGrid:
         with self.workspace.session() as session:
             return run_repo.filter_rows(session, self.run, kind, search or None)  # type: ignore[arg-type]
 
+    def arrange(self, kind: str | None, search: str | None,
+                sort: tuple[tuple[int, str], bool] | None = None,
+                progress: run_repo.Progress | None = None) -> list[int] | None:
+        """Row numbers for a filter and a sort ((version_pk, provider), descending); None
+        means every row in run order. Reads in steps, calling `progress(done, total)`;
+        returning False from it stops with `run_repo.Cancelled`. Call in a thread."""
+        if sort is None:
+            if kind is None and not search:
+                return None
+            with self.workspace.session() as session:
+                return run_repo.filter_rows(session, self.run, kind, search or None,  # type: ignore[arg-type]
+                                            progress=progress)
+        steps = 2 if kind or search else 1
+        with self.workspace.session() as session:
+            rows = None
+            if kind or search:
+                rows = run_repo.filter_rows(session, self.run, kind, search or None,  # type: ignore[arg-type]
+                                            progress=_half(progress, 0, steps))
+            return run_repo.sort_rows(session, self.run, sort[0], descending=sort[1],
+                                      rows=rows, progress=_half(progress, steps - 1, steps))
+
     def result_id(self, row: int, version_pk: int, provider: str) -> int | None:
         with self.workspace.session() as session:
             return run_repo.result_id(session, self.run_id, row, version_pk, provider)
+
+
+def _half(progress: run_repo.Progress | None, part: int, parts: int) -> run_repo.Progress | None:
+    """Progress of one of `parts` steps, as a share of the whole (out of 1,000)."""
+    if progress is None:
+        return None
+    return lambda done, total: progress(
+        (part * 1000 + (1000 * done // total if total else 1000)) // parts, 1000)
 
 
 def result_detail(workspace: Workspace, result_id: int) -> run_repo.CellView:

@@ -88,6 +88,16 @@ def save_cases(workspace: Workspace, test_set_id: int,
     return Changes(test_sets=frozenset({name}), value=ids)
 
 
+def save_edited_cases(workspace: Workspace, test_set_id: int,
+                      rows: Sequence[tuple[int, testsets.CaseData]]) -> Changes:
+    """Write only the cases that were edited (case id, data); the others are not read.
+    `value`: how many were written."""
+    with workspace.session() as session:
+        count = testsets.update_cases(session, test_set_id, rows)
+        name = testsets.name_of(session, test_set_id)
+    return Changes(test_sets=frozenset({name}), value=count)
+
+
 def save_settings(workspace: Workspace, test_set_id: int, min_score: float | None,
                   evaluators: Sequence[str]) -> Changes:
     """The pass mark and the default evaluators."""

@@ -278,6 +278,7 @@ class TotalsHeader(QHeaderView):
         self.setHighlightSections(False)
         self.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.setMinimumHeight(self.HEIGHT)
+        self.sort: tuple[tuple[int, str], bool] | None = None  # (column key, descending)
 
     def sizeHint(self) -> QSize:  # noqa: N802
         hint = super().sizeHint()
@@ -316,7 +317,10 @@ class TotalsHeader(QHeaderView):
             count = label[label.find("(") + 1:label.find(")")] if "(" in label else ""
             text(y, f"{count} cases" if count else "", small, MUTED)
         else:
-            y = text(y, f"{column.prompt} @ {column.version_id[:8]}", bold, TEXT)
+            arrow = ""
+            if self.sort is not None and self.sort[0] == column.key:
+                arrow = "▼ " if self.sort[1] else "▲ "
+            y = text(y, f"{arrow}{column.prompt} @ {column.version_id[:8]}", bold, TEXT)
             y = text(y, f"{column.provider}" + (f"  ({column.model})" if column.model else ""),
                      small, MUTED)
             totals = model.headerData(logical, Qt.Orientation.Horizontal, TotalsRole)

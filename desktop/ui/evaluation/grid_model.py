@@ -300,7 +300,7 @@ class RunGridModel(QAbstractTableModel):
             self.dataChanged.emit(index, index)
 
     def set_rows(self, rows: Sequence[int] | None) -> None:
-        """Show only these rows (ascending row numbers), or every row (None)."""
+        """Show only these rows, in this order (row numbers), or every row (None)."""
         self.beginResetModel()
         self._visible = None if rows is None else list(rows)
         self._position = None if rows is None else {r: i for i, r in enumerate(self._visible)}
@@ -342,6 +342,12 @@ class RunGridModel(QAbstractTableModel):
     def filtered_rows(self, kind: str | None, search: str | None) -> list[int] | None:
         """Row numbers for a filter (SQL): call in a thread. None means every row."""
         return self.source.filter(kind, search)
+
+    def arranged_rows(self, kind: str | None, search: str | None,
+                      sort: tuple[tuple[int, str], bool] | None, progress=None) -> list[int] | None:
+        """Row numbers for a filter and a sort by one column's score (SQL, in steps that call
+        `progress(done, total)`; False from it cancels): call in a thread."""
+        return self.source.arrange(kind, search, sort, progress)
 
     def result_id(self, position: int, section: int) -> int | None:
         """The stored id of a cell's result (a live cell's is looked up)."""

@@ -7,20 +7,22 @@ thread)."""
 from __future__ import annotations
 
 import asyncio
+import threading
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView, QButtonGroup, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMenu,
-    QPushButton, QSplitter, QTableView, QToolButton, QVBoxLayout, QWidget,
+    QProgressBar, QPushButton, QSplitter, QToolButton, QVBoxLayout, QWidget,
 )
 
 from desktop.core.evaluators import HumanRating
 from storage.workspace.db import Workspace
-from storage.workspace.runs import ResultRecord
+from storage.workspace.runs import Cancelled, ResultRecord
 
 from ..tasks import TaskSet
 from .common import STYLE, fmt_count, thumbs
+from .frozen_table import FrozenColumnTable
 from .grid_delegate import ROW_HEIGHT, ResultCellDelegate, TotalsHeader
 from .grid_model import RunGridModel
 from .result_panel import ResultPanel
@@ -50,6 +52,8 @@ class RunGridView(QWidget):
         self.model: RunGridModel | None = None
         self._filter: str | None = None
         self._filter_ticket = 0
+        self._sort: tuple[tuple[int, str], bool] | None = None  # (column key, descending)
+        self._cancel = threading.Event()
 
         self.title = QLabel("No run open")
         self.title.setObjectName("paneTitle")
@@ -93,7 +97,21 @@ class RunGridView(QWidget):
         self.compare_button.clicked.connect(lambda: self.model and
                                             self.compare_requested.emit(self.model.run_id))
 
-        self.table = QTableView()
+        self.progress = QProgressBar()
+        self.progress.setObjectName("gridProgress")
+        self.progress.setRange(0, 1000)
+        self.progress.setMaximumWidth(220)
+        self.progress.setFormat("%p%")
+        self.progress_label = QLabel("")
+        self.progress_label.setObjectName("hint")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setObjectName("gridCancel")
+        self.cancel_button.setToolTip("Stop sorting or filtering; the grid stays as it was")
+        self.cancel_button.clicked.connect(lambda: self.cancel_arrange())
+        for widget in (self.progress, self.progress_label, self.cancel_button):
+            widget.hide()
+
+        self.table = FrozenColumnTable()
         self.table.setObjectName("runGrid")
         self.header = TotalsHeader(self.table)
         self.table.setHorizontalHeader(self.header)
@@ -113,6 +131,8 @@ class RunGridView(QWidget):
         vertical.setDefaultAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
         self.header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.header.setDefaultSectionSize(340)
+        self.header.setToolTip("")
+        self.header.sectionClicked.connect(self.sort_by_section)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._context_menu)
 
@@ -131,6 +151,9 @@ class RunGridView(QWidget):
         bar.addSpacing(10)
         bar.addWidget(self.search, 1)
         bar.addWidget(self.count_label)
+        bar.addWidget(self.progress_label)
+        bar.addWidget(self.progress)
+        bar.addWidget(self.cancel_button)
         bar.addSpacing(10)
         bar.addWidget(self.blind_button)
         bar.addWidget(self.compare_button)
@@ -171,6 +194,8 @@ class RunGridView(QWidget):
         self.table.selectionModel().currentChanged.connect(self._current_changed)
         self.header.resizeSection(0, 260)
         self._filter = None
+        self._sort = None
+        self.cancel_arrange()
         self.filter_buttons[None].setChecked(True)
         self.search.blockSignals(True)
         self.search.clear()
@@ -206,8 +231,11 @@ class RunGridView(QWidget):
             self.count_label.setText("")
             return
         shown = model.rowCount()
-        self.count_label.setText(f"{fmt_count(shown)} of {fmt_count(model.total_rows)} cases"
-                                 if model.filtered else f"{fmt_count(shown)} cases")
+        label = (f"{fmt_count(shown)} of {fmt_count(model.total_rows)} cases"
+                 if shown != model.total_rows else f"{fmt_count(shown)} cases")
+        if self._sort is not None:
+            label += " · by score, " + ("highest" if self._sort[1] else "lowest") + " first"
+        self.count_label.setText(label)
 
     # -- live ----------------------------------------------------------------------------
     def apply_result(self, record: ResultRecord) -> None:
@@ -249,21 +277,78 @@ class RunGridView(QWidget):
     def refilter(self) -> None:
         self.tasks.spawn(self.refilter_async())
 
-    async def refilter_async(self) -> None:
+    def sort_by_section(self, section: int) -> None:
+        """A click on a column's header sorts by its score (again: the other way); on the
+        case column, back to the run's order."""
         model = self.model
         if model is None:
             return
+        column = model.column_at(section)
+        if column is None:
+            self._sort = None
+        elif self._sort is not None and self._sort[0] == column.key:
+            self._sort = (column.key, not self._sort[1])
+        else:
+            self._sort = (column.key, False)
+        self.refilter()
+
+    def cancel_arrange(self) -> None:
+        self._cancel.set()
+
+    async def refilter_async(self) -> None:
+        """Filter and sort in a thread, showing progress; a newer request or Cancel stops it."""
+        model = self.model
+        if model is None:
+            return
+        self._cancel.set()  # stop an earlier one
+        cancel = self._cancel = threading.Event()
         self._filter_ticket += 1
         ticket = self._filter_ticket
         text = self.search.text().strip()
-        rows = await asyncio.to_thread(model.filtered_rows, self._filter, text)
+        sort = self._sort
+        loop = asyncio.get_running_loop()
+        verb = "Sorting" if sort else "Filtering"
+        self.progress_label.setText(f"{verb} {fmt_count(model.total_rows * len(model.columns))} "
+                                    "results…")
+        self.progress.setValue(0)
+        shown = False
+
+        def show_progress(done: int, total: int) -> None:
+            if ticket == self._filter_ticket and not cancel.is_set():
+                self.progress.setValue(1000 * done // total if total else 1000)
+
+        def progress(done: int, total: int) -> bool:
+            if not cancel.is_set():
+                loop.call_soon_threadsafe(show_progress, done, total)
+            return not cancel.is_set()
+
+        reveal = loop.call_later(0.15, lambda: ticket == self._filter_ticket and self._busy(True))
+        try:
+            rows = await asyncio.to_thread(model.arranged_rows, self._filter, text, sort, progress)
+        except Cancelled:
+            if ticket == self._filter_ticket:
+                self._busy(False)
+                self.count_label.setText("cancelled: the grid is as it was")
+            return
+        finally:
+            reveal.cancel()
+            shown = ticket == self._filter_ticket
+        if shown:
+            self._busy(False)
         if ticket != self._filter_ticket or model is not self.model:
             return
+        self.header.sort = sort
+        self.header.viewport().update()
         if rows is None and not model.filtered:
+            self._update_count()
             return
         model.set_rows(rows)
         self.panel.clear()
         self._update_count()
+
+    def _busy(self, on: bool) -> None:
+        for widget in (self.progress, self.progress_label, self.cancel_button):
+            widget.setVisible(on)
 
     # -- selection, rating ---------------------------------------------------------------
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
@@ -331,4 +416,5 @@ class RunGridView(QWidget):
     def shutdown(self) -> None:
         self.totals_timer.stop()
         self.search_timer.stop()
+        self._cancel.set()
         self.tasks.cancel_all()

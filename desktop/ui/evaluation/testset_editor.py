@@ -457,18 +457,9 @@ class TestSetEditor(QWidget):
                 loaded = self.loaded
                 if self._dirty_cases:
                     self._dirty_cases = False
-                    rows = self.model.rows()
                     self.state_label.setText("Saving…")
-                    try:
-                        saved = await self.writer.run(
-                            testset_ops.save_cases, self.workspace, loaded.id,
-                            [(row.case_id, row.data()) for row in rows])
-                    except TestSetError as exc:
-                        self.message.show_message("error", str(exc))
+                    if not await self._save_cases(loaded):
                         return
-                    if self.loaded is loaded:
-                        self.model.assign_ids({row.uid: case_id for row, case_id
-                                               in zip(rows, saved.value)})
                 if self._dirty_settings:
                     self._dirty_settings = False
                     specs, problems = check_specs(self.specs_edit.text())
@@ -480,6 +471,33 @@ class TestSetEditor(QWidget):
         finally:
             self._saving = False
             self._idle.set()
+
+    async def _save_cases(self, loaded) -> bool:
+        """Only the edited cases when nothing was added, removed or moved (one row of 100,000
+        is one UPDATE); otherwise every case's order and data."""
+        reshaped, edited = self.model.take_changes()
+        if not reshaped and all(row.case_id is not None for row in edited):
+            if not edited:
+                return True
+            try:
+                await self.writer.run(testset_ops.save_edited_cases, self.workspace, loaded.id,
+                                      [(row.case_id, row.data()) for row in edited])
+            except TestSetError as exc:
+                self.model.changes_pending()
+                self.message.show_message("error", str(exc))
+                return False
+            return True
+        rows = self.model.rows()
+        try:
+            saved = await self.writer.run(testset_ops.save_cases, self.workspace, loaded.id,
+                                          [(row.case_id, row.data()) for row in rows])
+        except TestSetError as exc:
+            self.model.changes_pending()
+            self.message.show_message("error", str(exc))
+            return False
+        if self.loaded is loaded:
+            self.model.assign_ids({row.uid: case_id for row, case_id in zip(rows, saved.value)})
+        return True
 
     async def flush(self) -> None:
         """Save whatever is pending now and wait for it."""

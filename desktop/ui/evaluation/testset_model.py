@@ -73,6 +73,10 @@ class TestSetModel(QAbstractTableModel):
         self._variables: list[str] = []
         self._rows: list[CaseRow] = []
         self._defaults: set[str] = set()
+        # What changed since the last save: edited rows (by uid), and whether rows or columns
+        # were added, removed or moved (then the whole order must be saved).
+        self._edited: set[int] = set()
+        self._reshaped = False
 
     # -- content -------------------------------------------------------------------------
     @property
@@ -104,8 +108,26 @@ class TestSetModel(QAbstractTableModel):
         self._variables = list(dict.fromkeys(variables))
         self._rows = list(rows)
         self._defaults = set(defaults)
+        self._edited, self._reshaped = set(), False
         self.endResetModel()
         self.undo_stack.clear()
+
+    def take_changes(self) -> tuple[bool, list[CaseRow]]:
+        """(rows or columns were added, removed or moved; copies of the edited rows) since the
+        last call, which forgets them."""
+        reshaped, uids = self._reshaped, self._edited
+        self._edited, self._reshaped = set(), False
+        if reshaped:
+            return True, []
+        return False, [self._rows[self.position_of(uid)].copy() for uid in sorted(uids)
+                       if self._has(uid)]
+
+    def changes_pending(self, reshaped: bool = True) -> None:
+        """A save failed: save everything next time."""
+        self._reshaped = self._reshaped or reshaped
+
+    def _has(self, uid: int) -> bool:
+        return any(row.uid == uid for row in self._rows)
 
     def assign_ids(self, ids: Mapping[int, int]) -> None:
         """After a save: remember each row's stored case id (by uid)."""
@@ -255,6 +277,7 @@ class TestSetModel(QAbstractTableModel):
             row.notes = value
         else:
             row.tags = list(value)
+        self._edited.add(uid)
         column = self.fields().index(key)
         index = self.index(position, column)
         self.dataChanged.emit(index, index)
@@ -263,6 +286,7 @@ class TestSetModel(QAbstractTableModel):
     def _insert(self, position: int, rows: list[CaseRow]) -> None:
         self.beginInsertRows(QModelIndex(), position, position + len(rows) - 1)
         self._rows[position:position] = rows
+        self._reshaped = True
         self.endInsertRows()
         self.changed.emit()
 
@@ -272,6 +296,7 @@ class TestSetModel(QAbstractTableModel):
             self.beginRemoveRows(QModelIndex(), position, position)
             del self._rows[position]
             self.endRemoveRows()
+        self._reshaped = True
         self.changed.emit()
 
     def _move_uid(self, uid: int, target: int) -> int:
@@ -282,6 +307,7 @@ class TestSetModel(QAbstractTableModel):
         self.beginMoveRows(QModelIndex(), source, source, QModelIndex(), dest)
         row = self._rows.pop(source)
         self._rows.insert(target, row)
+        self._reshaped = True
         self.endMoveRows()
         self.changed.emit()
         return source
@@ -290,6 +316,7 @@ class TestSetModel(QAbstractTableModel):
         old = self._variables
         if variables == old:
             return
+        self._reshaped = True
         # Columns are added or removed at the end of the variables block.
         if variables[:len(old)] == old:
             self.beginInsertColumns(QModelIndex(), len(old), len(variables) - 1)
@@ -309,6 +336,7 @@ class TestSetModel(QAbstractTableModel):
         self.beginResetModel()
         self._variables = variables
         self._rows = rows
+        self._reshaped = True
         self.endResetModel()
         self.changed.emit()
 

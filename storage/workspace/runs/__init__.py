@@ -25,6 +25,7 @@ from storage.workspace.runs.totals import column_totals, gate_outcome
 from storage.workspace.runs.grid import (
     CaseDelta, compare_columns, filter_rows, load_rows, load_rows_at, result_detail, result_id,
 )
+from storage.workspace.runs.order import Cancelled, Progress, filter_rows_stepwise, sort_rows
 from storage.workspace.runs.trend import (
     ScorePoint, score_trend, version_scores,
 )
@@ -42,7 +43,7 @@ from storage.workspace.runs.cache import cache_get_many, cache_put_many, clear_c
 from storage.workspace.runs.writer import ResultWriter, WriterError
 
 __all__ = [
-    "BatchRecord", "CANCELLED", "CaseDelta", "CaseFigures", "Cell", "CellView", "Column",
+    "BatchRecord", "CANCELLED", "Cancelled", "Progress", "filter_rows_stepwise", "sort_rows", "CaseDelta", "CaseFigures", "Cell", "CellView", "Column",
     "ColumnTotals", "FINISHED", "GateOutcome", "GridRow", "HistoryPoint", "INTERRUPTED",
     "PreferenceRecord", "RUNNING", "add_batch", "open_batches", "run_batches",
     "runs_waiting_for_batches", "update_batch",

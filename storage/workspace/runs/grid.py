@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from storage.workspace.models import Run
 from storage.workspace.runs.layout import as_run, get_run, row_count
+from storage.workspace.runs.order import Progress, filter_rows_stepwise
 from storage.workspace.runs.records import CellView, GridRow, RunError, ScoreView
 
 PREVIEW_CHARS = 2000
@@ -141,33 +142,23 @@ def result_detail(session: Session, result_id: int) -> CellView:
 
 
 def filter_rows(session: Session, run: Run | int, kind: Filter | None = None,
-                search: str | None = None) -> list[int]:
+                search: str | None = None, *, progress: Progress | None = None) -> list[int]:
     """Row numbers to show, ascending.
 
     kind: "failures" (a cell failed or errored), "passes" (every stored cell passed), "errors"
     (a call or template failed), "disagree" (the columns' pass/fail differ; in a run without
     evaluators, their outputs differ). `search` keeps rows whose outputs, errors, variables,
-    expected output or notes contain the text (ignoring case).
+    expected output or notes contain the text (ignoring case). `progress(done, total)` is
+    called between steps; returning False stops with `Cancelled`.
     """
     run = as_run(session, run)
-    params: dict[str, Any] = {"run": run.id}
     if kind is None:
         rows = set(range(row_count(run)))
     else:
-        condition = {
-            "failures": "SELECT DISTINCT row FROM results WHERE run_id = :run AND "
-                        "(passed = 0 OR error_kind IS NOT NULL)",
-            "errors": "SELECT DISTINCT row FROM results WHERE run_id = :run AND "
-                      "error_kind IS NOT NULL",
-            "passes": "SELECT row FROM results WHERE run_id = :run GROUP BY row "
-                      "HAVING min(coalesce(passed, 0)) = 1",
-            "disagree": "SELECT row FROM results WHERE run_id = :run GROUP BY row HAVING "
-                        "count(DISTINCT passed) > 1 OR (count(passed) = 0 AND "
-                        "count(DISTINCT coalesce(output, '')) > 1)",
-        }.get(kind)
-        if condition is None:
-            raise ValueError(f"unknown filter {kind!r}")
-        rows = {r[0] for r in session.execute(text(condition), params)}
+        found = filter_rows_stepwise(session, run, kind, progress=progress)  # ascending
+        if not search:
+            return found
+        rows = set(found)
     if search:
         rows &= _search(session, run, search)
     return sorted(rows)

@@ -1,0 +1,78 @@
+"""Journey 9 (test sets at scale, in small): in the real Test sets window, a person edits one
+case of a 5,000-case set; the save writes that one case and nothing else, byte-exact."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QDialog, QPlainTextEdit
+from sqlalchemy import event
+
+from storage.workspace import prompts, testsets
+from tests.ui.conftest import save_prompt
+from tests.ui.real_app import open_from_list
+
+CASES = 5000
+
+
+def _populate(ws):
+    save_prompt(ws, "support/reply", ("user", "Answer {{ question }} in {{ language }}"))
+    with ws.session() as s:
+        ts = testsets.create_test_set(s, "big", prompt=prompts.get_prompt(s, "support/reply"))
+        testsets.append_cases(s, ts, [testsets.CaseData(
+            {"question": f"Where is order {i}?", "language": "Arabic" if i % 17 == 0
+             else "English"}, f"It ships on day {i}") for i in range(CASES)])
+
+
+def test_editing_one_case_of_5000_saves_only_that_case(open_app):
+    app = open_app(populate=_populate)
+    tab = open_from_list(app, "support/reply")
+    app.press("Ctrl+Shift+T", tab.messages.cards[0].editor)
+    window = app.wait_window(QDialog, "Test — support/reply")
+    editor = window.editor
+    app.aio.wait(lambda: editor.loaded is not None and editor.loaded.name == "big",
+                 what="the big test set to open")
+    assert editor.model.rowCount() == CASES
+    with app.workspace.session() as s:
+        before = [testsets.CaseData.of(c) for c in
+                  testsets.cases(s, testsets.require_test_set(s, "big"))]
+
+    writes: list[tuple[str, object]] = []
+    reads: list[str] = []
+
+    def count(_conn, _cursor, statement, parameters, _context, executemany):
+        if statement.lstrip().upper().startswith("SELECT") and "test_cases.variables" in statement:
+            reads.append(statement)
+        if statement.lstrip().upper().startswith(("UPDATE TEST_CASES", "INSERT INTO TEST_CASES",
+                                                  "DELETE FROM TEST_CASES")):
+            writes.append((statement, parameters))
+
+    event.listen(app.workspace.engine, "before_cursor_execute", count)
+    try:
+        # Scroll far down, click the question of case 4,321, F2, and type a new one.
+        index = editor.model.index(4320, 0)
+        editor.table.scrollTo(index)
+        app.aio.wait(lambda: editor.table.visualRect(index).isValid(), what="the row in view")
+        QTest.mouseClick(editor.table.viewport(), Qt.MouseButton.LeftButton,
+                         pos=editor.table.visualRect(index).center())
+        assert editor.table.currentIndex().row() == 4320
+        QTest.keyClick(editor.table, Qt.Key.Key_F2)
+        cell = editor.table.findChild(QPlainTextEdit, "cellEditor")
+        assert cell is not None and cell.toPlainText() == "Where is order 4320?"
+        cell.selectAll()
+        QTest.keyClick(cell, Qt.Key.Key_Delete)
+        cell.insertPlainText("أين الطلب ٤٣٢١؟")  # as an input method types Arabic
+        QTest.keyClicks(cell, "  ")
+        QTest.keyClick(cell, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+        app.aio.wait(lambda: "All changes saved" in editor.state_label.text(),
+                     what="the edit to be saved", state=editor.state_label.text)
+    finally:
+        event.remove(app.workspace.engine, "before_cursor_execute", count)
+    # The save neither read every case (only the edited one, by id) nor wrote any other.
+    assert reads and all("test_cases.id IN" in r for r in reads), reads
+    assert len(writes) == 1 and writes[0][0].lstrip().upper().startswith("UPDATE TEST_CASES")
+    with app.workspace.session() as s:
+        after = [testsets.CaseData.of(c) for c in
+                 testsets.cases(s, testsets.require_test_set(s, "big"))]
+    assert after[4320].variables["question"] == "أين الطلب ٤٣٢١؟  "  # byte-exact
+    assert after[:4320] == before[:4320] and after[4321:] == before[4321:]
