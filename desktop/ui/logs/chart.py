@@ -63,7 +63,7 @@ class RatesChart(QWidget):
         before = set(QApplication.topLevelWidgets())
         plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem(utcOffset=0)})
         # pyqtgraph makes its context menus without a parent: tie them to this chart.
-        for menu in set(QApplication.topLevelWidgets()) - before:
+        for menu in set(QApplication.topLevelWidgets()) - before - {plot}:
             menu.setParent(self, menu.windowFlags())
         plot.setMenuEnabled(False)
         plot.scene().contextMenu = []
@@ -109,6 +109,16 @@ class RatesChart(QWidget):
         stamps = [p.start.timestamp() for p in points]
         pad = max(1800.0, (max(stamps) - min(stamps)) * 0.04)
         self.plot.setXRange(min(stamps) - pad, max(stamps) + pad, padding=0)
+
+
+    def shutdown(self) -> None:
+        """pyqtgraph's own clean-up before Qt deletes the plot with the window (its scene and
+        items are Python-owned; deleted only from the C++ side they can crash at exit)."""
+        self._ticket += 1
+        if self.plot is not None:
+            plot, self.plot = self.plot, None
+            plot.clear()
+            plot.close()
 
 
 def _dash():

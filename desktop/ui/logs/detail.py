@@ -62,13 +62,20 @@ class TextBlock(QWidget):
         copy = button("Copy", self._copy, tip="Copy the text exactly as logged")
         copy.setEnabled(text is not None)
         copy.setFlat(True)
-        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         self.setLayout(_vbox(hbox(self.caption, None, copy, margins=0), self.view, self.about))
-        document.documentLayout().documentSizeChanged.connect(lambda _s: self._fit())
+        # A bound method (not a lambda): Qt drops the connection when this block is deleted.
+        document.documentLayout().documentSizeChanged.connect(self._fit)
         self._fit()
 
-    def _fit(self) -> None:
-        height = int(self.view.document().size().height()) + 2 * self.view.frameWidth() + 6
+    def _fit(self, *_size) -> None:
+        import shiboken6
+
+        if not shiboken6.isValid(self.view):
+            return
+        margins = self.view.contentsMargins()
+        height = (int(self.view.document().size().height()) + margins.top() + margins.bottom()
+                  + 2 * self.view.frameWidth() + 4)
         self.view.setFixedHeight(max(34, min(self.MAX_HEIGHT, height)))
 
     def resizeEvent(self, event) -> None:  # noqa: N802
@@ -191,7 +198,6 @@ class DetailPane(QScrollArea):
         for name, value in call.variables.items():
             block(f"var:{name}", name, _value_text(value))
         if call.metadata or call.tokens:
-            heading("Metadata")
             block("metadata", "Metadata", _value_text({**call.metadata, **(
                 {"tokens": call.tokens} if call.tokens else {})}))
         box.addStretch(1)

@@ -252,3 +252,4 @@ class LogsWindow(QDialog):
     def shutdown(self) -> None:
         self.filters.debounce.stop()
         self.tasks.cancel_all()
+        self.chart.shutdown()

@@ -220,6 +220,8 @@ def test_detail_pane_shows_whitespace_rtl_and_markup_as_text(open_app, fake_prov
     assert corrected.direction(0) == Qt.LayoutDirection.RightToLeft
     messages = window.detail.blocks["message0"]
     assert messages.text == "Greet Nour\u202e from   Tab\tville ."  # rendered, byte-exact
+    app.aio.wait(lambda: window.chart.points, what="the chart")
+    assert window.chart.plot.window() is window  # drawn in the window, not a window of its own
     snap(window, "journey7-logs-detail")
 
     row = next(i for i, r in enumerate(window.model.rows) if r.log_id == seg.call_id(2))
