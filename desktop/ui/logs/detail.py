@@ -57,7 +57,8 @@ class TextBlock(QWidget):
         self.view.setPlainText(shown(text or ""))
         if text is None:
             self.view.setPlaceholderText("(nothing logged)")
-        self.about = plain_label(describe(text), "whitespaceNote")
+        self.about = plain_label(describe(text), "whitespaceNote", wrap=False)
+        self.about.setToolTip(self.about.text())
         self.about.setStyleSheet("color: #667085; font-size: 11px;")
         copy = button("Copy", self._copy, tip="Copy the text exactly as logged")
         copy.setEnabled(text is not None)
@@ -73,9 +74,16 @@ class TextBlock(QWidget):
 
         if not shiboken6.isValid(self.view):
             return
+        document = self.view.document()
+        width = self.view.viewport().width()
+        if width > 50:  # lay it out at the width it is shown at (Qt lays out lazily)
+            document.setTextWidth(width)
+        lines = (self.text or "").count("\n") + 1
         margins = self.view.contentsMargins()
-        height = (int(self.view.document().size().height()) + margins.top() + margins.bottom()
-                  + 2 * self.view.frameWidth() + 4)
+        height = (max(int(document.size().height()),
+                      lines * self.view.fontMetrics().lineSpacing() + 2 * int(
+                          document.documentMargin()))
+                  + margins.top() + margins.bottom() + 2 * self.view.frameWidth() + 4)
         self.view.setFixedHeight(max(34, min(self.MAX_HEIGHT, height)))
 
     def resizeEvent(self, event) -> None:  # noqa: N802
