@@ -59,6 +59,8 @@ class TextBlock(QWidget):
             self.view.setPlaceholderText("(nothing logged)")
         self.about = plain_label(describe(text), "whitespaceNote", wrap=False)
         self.about.setToolTip(self.about.text())
+        # One line, cut at the pane's edge (the tooltip has it all): never wider than the pane.
+        self.about.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.about.setStyleSheet("color: #667085; font-size: 11px;")
         copy = button("Copy", self._copy, tip="Copy the text exactly as logged")
         copy.setEnabled(text is not None)
@@ -85,6 +87,8 @@ class TextBlock(QWidget):
                           document.documentMargin()))
                   + margins.top() + margins.bottom() + 2 * self.view.frameWidth() + 4)
         self.view.setFixedHeight(max(34, min(self.MAX_HEIGHT, height)))
+        if self.layout() is not None:  # the scroll area may not squeeze it below that
+            self.setMinimumHeight(self.layout().sizeHint().height())
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)

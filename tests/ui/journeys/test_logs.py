@@ -222,6 +222,7 @@ def test_detail_pane_shows_whitespace_rtl_and_markup_as_text(open_app, fake_prov
     assert messages.text == "Greet Nour\u202e from   Tab\tville ."  # rendered, byte-exact
     app.aio.wait(lambda: window.chart.points, what="the chart")
     assert window.chart.plot.window() is window  # drawn in the window, not a window of its own
+    app.aio.sleep(0.3)  # the detail's texts size themselves once laid out
     snap(window, "journey7-logs-detail")
 
     row = next(i for i, r in enumerate(window.model.rows) if r.log_id == seg.call_id(2))
