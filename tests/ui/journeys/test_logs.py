@@ -237,3 +237,42 @@ def test_detail_pane_shows_whitespace_rtl_and_markup_as_text(open_app, fake_prov
     app.aio.wait(lambda: window.detail.shown.call.log_id == seg.call_id(3), what="call 3")
     assert window.detail.blocks["output"].about.text() == "empty (0 characters)"
     window.close()
+
+
+def test_compare_releases_and_open_in_playground(open_app, fake_provider, tmp_path):
+    versions: dict = {}
+    app = open_app(populate=_populate(fake_provider, versions))
+    sink = tmp_path / "logs"
+    same = {"name": "Nour", "city": "القاهرة"}
+    seg.write(sink, seg.segment([
+        seg.call(1, version=versions[1], release=1, variables=same, output="Hello Nour  "),
+        seg.call(2, version=versions[2], release=2, variables=same, output="مرحبا نور\n",
+                 time="2026-12-02T11:00:00.000000Z"),
+    ]))
+    app.choose("Release", "Logs…")
+    window = _logs_window(app)
+    click(window.pull_button)
+    dialog = app.wait_window(PullDialog)
+    fill(dialog.source, str(sink))
+    click(dialog.pull_one)
+    app.aio.wait(lambda: dialog.reports and not dialog.running, what="the pull")
+    click_button(dialog, "Close")
+    app.aio.wait(lambda: window.model.total == 2 and window.compare_button.isEnabled(),
+                 what="two releases to compare", state=window.count.text)
+
+    click(window.compare_button)
+    compare = app.wait_window(QDialog, "Compare releases — support/greet")
+    app.aio.wait(lambda: compare.model.rowCount() == 1 and compare.sides.count() == 2,
+                 what="the pair side by side", state=compare.summary.text)
+    assert "1 set of variables logged on both" in compare.summary.text()
+    sides = [compare.sides.itemAt(i).widget() for i in range(2)]
+    assert [s.text for s in sides] == ["Hello Nour  ", "مرحبا نور\n"]  # in full, exact
+    compare.close()
+
+    row = next(i for i, r in enumerate(window.model.rows) if r.release == 1)
+    click_row(window.table, row)
+    click(window.play_button)
+    tab = app.aio.wait(lambda: (t := app.view.current_tab()) is not None
+                       and t.base_version_id == versions[1] and t, what="the logged version's tab")
+    assert tab.variables.values() == same
+    window.close()
