@@ -225,9 +225,10 @@ class PullDialog(QDialog):
         lines = []
         for report in reports:
             lines.append(report.summary())
-            lines += [f"  skipped {problem_line(p)}" for p in report.problems]
+            lines += [f"  · {problem_line(p)}" for p in report.problems]
         self.report.appendPlainText("\n".join(lines) + "\n")
         self.pulled.emit()
+        await self._show_sinks()  # when each was last pulled
 
     def _on_progress(self, what: str, done: int, total: int) -> None:
         self._progress = (what, done, total)  # from the writer thread: shown by the timer
