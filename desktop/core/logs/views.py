@@ -60,12 +60,14 @@ class PlaygroundSeed:
 
 
 def calls(workspace: Workspace, f: CallFilter = CallFilter(), *, limit: int = 200,
-          offset: int = 0) -> CallPage:
-    """A page of the table of calls, newest first, and how many match in all (a text search
-    counts up to COUNT_AT_MOST: counting every call that holds a common word costs more than
-    the page itself)."""
+          offset: int = 0, count: bool = True) -> CallPage:
+    """A page of the table of calls, newest first, and how many match in all (-1 when
+    `count` is False: the next page of a table that counted already). A text search counts up
+    to COUNT_AT_MOST: counting every call that holds a common word costs more than the page."""
     with workspace.session() as session:
         rows = repo.list_calls(session, f, limit=limit, offset=offset)
+        if not count:
+            return CallPage(rows, -1, offset)
         if search_query(f.text or "") is None:
             return CallPage(rows, repo.count_calls(session, f), offset)
         total = repo.count_calls(session, f, at_most=COUNT_AT_MOST + 1)
