@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select, text
+from sqlalchemy import and_, func, or_, select, text, true
 from sqlalchemy.orm import Session
 
 from storage.releases.content import from_canonical
@@ -65,8 +65,10 @@ def search(session: Session, query: str, *, limit: int = 200) -> list[SearchHit]
         "EXISTS (SELECT 1 FROM json_each(versions.content, '$.messages') AS m "
         "WHERE json_extract(m.value, '$.content') LIKE :q ESCAPE '\\')"
     ).bindparams(q=q)
-    for field, condition in (("text", and_(Version.content.like(qj, escape="\\"), in_text)),
-                             ("note", Version.message.like(q, escape="\\"))):
+    for field, condition in (("text", and_(_indexed(query, "text"),
+                                           Version.content.like(qj, escape="\\"), in_text)),
+                             ("note", and_(_indexed(query, "note"),
+                                           Version.message.like(q, escape="\\")))):
         # Per prompt: the newest matching version and how many versions match.
         ranked = (
             select(Version.prompt_id, Version.pk, Version.version_id, Version.created_at,
@@ -102,6 +104,18 @@ def search(session: Session, query: str, *, limit: int = 200) -> list[SearchHit]
             hits.append(SearchHit(names[prompt_id], field, _snippet(value, query), vid, at,
                                   current.get(prompt_id) == pk, n))
     return hits[:limit]
+
+
+def _indexed(query: str, field: str):
+    """Versions whose `column` may contain `query`, from the trigram index (migration
+    0008_search): a superset of the LIKE matches, which the caller still applies. Queries shorter
+    than a trigram cannot use the index and scan."""
+    if len(query) < 3:
+        return true()
+    phrase = '"' + query.replace('"', '""') + '"'
+    return text(
+        "versions.pk IN (SELECT rowid FROM versions_fts WHERE versions_fts MATCH :match)"
+    ).bindparams(match=f"{field} : {phrase}")
 
 
 def _like_match(value: str, query: str) -> bool:
