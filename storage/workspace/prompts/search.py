@@ -11,8 +11,6 @@ from datetime import datetime
 from sqlalchemy import and_, func, or_, select, text, true
 from sqlalchemy.orm import Session
 
-from storage.releases.content import from_canonical
-
 from ..models import Prompt, Version
 
 
@@ -99,8 +97,9 @@ def search(session: Session, query: str, *, limit: int = 200) -> list[SearchHit]
         for prompt_id, pk, vid, at, n in rows:
             value = values[pk]
             if field == "text":
-                value = next((m.content for m in from_canonical(value).messages
-                              if _like_match(m.content, query)), "")
+                # Only the messages' texts are needed: plain JSON, not the whole PromptContent.
+                value = next((m["content"] for m in json.loads(value).get("messages", ())
+                              if _like_match(m["content"], query)), "")
             hits.append(SearchHit(names[prompt_id], field, _snippet(value, query), vid, at,
                                   current.get(prompt_id) == pk, n))
     return hits[:limit]
@@ -129,17 +128,10 @@ def _like_pattern(query: str) -> re.Pattern:
 
 
 def _current_pks(session: Session, prompt_ids: list[int]) -> dict[int, int]:
-    """Each prompt's current version (its head, else its newest), in two queries."""
-    ranked = (
-        select(Version.prompt_id, Version.pk,
-               func.row_number().over(partition_by=Version.prompt_id,
-                                      order_by=(Version.created_at.desc(),
-                                                Version.pk.desc())).label("rank"))
-        .where(Version.prompt_id.in_(prompt_ids)).subquery()
-    )
-    out = dict(session.execute(select(ranked.c.prompt_id, ranked.c.pk)
-                               .where(ranked.c.rank == 1)).tuples().all())
-    out.update(session.execute(select(Prompt.id, Prompt.head_pk)
-                               .where(Prompt.id.in_(prompt_ids), Prompt.head_pk.is_not(None)))
-               .tuples().all())
-    return out
+    """Each prompt's current version (its head, else its newest), in one query that walks the
+    (prompt_id, created_at) index once per prompt."""
+    newest = (select(Version.pk).where(Version.prompt_id == Prompt.id)
+              .order_by(Version.created_at.desc(), Version.pk.desc()).limit(1)
+              .scalar_subquery())
+    return {pid: head if head is not None else pk for pid, head, pk in session.execute(
+        select(Prompt.id, Prompt.head_pk, newest).where(Prompt.id.in_(prompt_ids))).tuples()}
