@@ -302,3 +302,20 @@ def test_search_index_stays_in_step_through_save_rename_delete_and_restore(ws):
     with ws.engine.begin() as con:
         assert con.exec_driver_sql("SELECT count(*) FROM versions_fts_docsize").scalar() == 0
         con.exec_driver_sql("INSERT INTO versions_fts(versions_fts) VALUES ('integrity-check')")
+
+
+def test_history_rows_with_a_limit_are_the_first_rows_of_the_whole_list(ws):
+    ids = [save(ws, "p", f"text {k}", message=f"note {k}") for k in range(6)]
+    with ws.session() as s:
+        repo.restore_version(s, repo.resolve(s, f"p@{ids[1]}"))
+    save(ws, "p", "text 6")
+    with ws.session() as s:
+        repo.rename_prompt(s, "p", "q")
+    with ws.session() as s:
+        prompt = repo.require_prompt(s, "q")
+        whole = repo.history_rows(s, prompt)
+        assert [r.kind for r in whole[:3]] == ["renamed", "saved", "restored"]
+        for limit in range(1, 9):
+            page = repo.history_rows(s, prompt, limit=limit)
+            assert page == whole[:len(page)]
+            assert sum(r.kind == "saved" for r in page) == min(limit, 7)
