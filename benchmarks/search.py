@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import statistics
 import tempfile
-import time
 from pathlib import Path
 
+from _timing import median_ms
 from big_versions import build_versions
 from sqlalchemy import true
 
@@ -26,15 +25,6 @@ from storage.workspace.db import Workspace
 search_module = importlib.import_module("storage.workspace.prompts.search")
 
 QUERIES = ("escalate refund", "שלום", "🎉", "warmer tone", "no such words anywhere")
-
-
-def median_ms(fn, runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        began = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - began) * 1000)
-    return statistics.median(times)
 
 
 def main() -> None:
