@@ -62,7 +62,8 @@ def history_rows(session: Session, prompt: Prompt, *, events: bool = True,
     return out
 
 
-def _events(session: Session, prompt: Prompt, since: datetime | None) -> list[HistoryRow]:
+def _events(session: Session, prompt: Prompt,
+            since: datetime | None = None) -> list[HistoryRow]:
     out = []
     query = (
         select(PromptEvent.kind, PromptEvent.version_pk, Version.version_id,

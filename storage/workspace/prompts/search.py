@@ -63,9 +63,9 @@ def search(session: Session, query: str, *, limit: int = 200) -> list[SearchHit]
         "EXISTS (SELECT 1 FROM json_each(versions.content, '$.messages') AS m "
         "WHERE json_extract(m.value, '$.content') LIKE :q ESCAPE '\\')"
     ).bindparams(q=q)
-    for field, condition in (("text", and_(_indexed(query, "text"),
+    for field, condition in (("text", and_(_indexed(session, query, "text"),
                                            Version.content.like(qj, escape="\\"), in_text)),
-                             ("note", and_(_indexed(query, "note"),
+                             ("note", and_(_indexed(session, query, "note"),
                                            Version.message.like(q, escape="\\")))):
         # Per prompt: the newest matching version and how many versions match.
         ranked = (
@@ -105,16 +105,25 @@ def search(session: Session, query: str, *, limit: int = 200) -> list[SearchHit]
     return hits[:limit]
 
 
-def _indexed(query: str, field: str):
-    """Versions whose `column` may contain `query`, from the trigram index (migration
-    0008_search): a superset of the LIKE matches, which the caller still applies. Queries shorter
-    than a trigram cannot use the index and scan."""
+SELECTIVE = 2_000  # candidates above which reading them by pk costs more than one scan
+
+
+def _indexed(session: Session, query: str, field: str):
+    """Versions whose `field` may contain `query`, from the trigram index (migration
+    0008_search): a superset of the LIKE matches, which the caller still applies. The index is
+    used only when it narrows the search (a rare word); a query shorter than a trigram, or one
+    most versions contain, is a plain scan."""
     if len(query) < 3:
         return true()
-    phrase = '"' + query.replace('"', '""') + '"'
+    match = f"{field} : " + '"' + query.replace('"', '""') + '"'
+    candidates = session.execute(text(
+        "SELECT count(*) FROM (SELECT rowid FROM versions_fts WHERE versions_fts MATCH :match "
+        "LIMIT :most)"), {"match": match, "most": SELECTIVE}).scalar_one()
+    if candidates >= SELECTIVE:
+        return true()
     return text(
         "versions.pk IN (SELECT rowid FROM versions_fts WHERE versions_fts MATCH :match)"
-    ).bindparams(match=f"{field} : {phrase}")
+    ).bindparams(match=match)
 
 
 def _like_match(value: str, query: str) -> bool:
