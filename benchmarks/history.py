@@ -8,6 +8,9 @@ releases that refer to them, then prints, each as the median of several runs in 
   target 100 ms;
 - diffing two 20 KB versions that differ by one trailing space and a few words
   (`diff_contents` + `render_terminal`); target 50 ms;
+- the history of one prompt with 10,000 versions (benchmarks/big_versions.py): the first page
+  the panel shows (`limit=256`) against the whole list it read before paging (today); target
+  100 ms to first rows;
 - and, for information, searching all 10,000 versions and exporting the longest-lived prompt.
 
     .venv/bin/python benchmarks/history.py [--runs 7] [--keep DIR]
@@ -17,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -27,6 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from _timing import median_ms  # noqa: E402
+from big_versions import build_versions  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 
 from desktop.core import version_history  # noqa: E402
@@ -42,6 +46,8 @@ from storage.releases.content import (  # noqa: E402
 from storage.workspace import prompts as repo  # noqa: E402
 from storage.workspace.db import Workspace  # noqa: E402
 from storage.workspace.models import Prompt, Release, Result, Run, Version  # noqa: E402
+
+FIRST_PAGE = 256  # desktop.ui.versions.history_panel.FIRST_PAGE (the model's BATCH)
 
 PROMPTS = 500
 VERSIONS = 10_000
@@ -122,15 +128,6 @@ def build(path: Path) -> dict:
     return {"insert_seconds": built, "typical": "team2/prompt-002"}
 
 
-def median_ms(fn, runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        began = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - began) * 1000)
-    return statistics.median(times)
-
-
 def twenty_kb_pair() -> tuple[PromptContent, PromptContent]:
     rng = random.Random(7)
     text = paragraph(rng, 20_000)
@@ -146,6 +143,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--keep", type=Path, help="build the workspace in this folder")
+    parser.add_argument("--long", type=int, default=10_000,
+                        help="versions of the one long prompt for the paging figure")
     args = parser.parse_args()
     folder = args.keep or Path(tempfile.mkdtemp(prefix="promptpress-bench-"))
     path = folder / "history-bench.promptpress"
@@ -194,6 +193,27 @@ def main() -> None:
     line(f"history panel, long-lived prompt ({len(big_rows)} rows)", big, 100)
     line(f"diff two {size // 1000} KB versions ({len(result.notes)} whitespace notes)",
          diff_ms, 50)
+    long_path = folder / "history-long.promptpress"
+    if long_path.exists():
+        long_path.unlink()
+    long_info = build_versions(long_path, prompts=0, versions_per_prompt=0, long_lived=args.long,
+                               text_size=(300, 1500))
+    ws = Workspace.open(long_path)
+    try:
+        def long_history(limit):
+            def run():
+                with ws.session() as s:
+                    return version_history.version_history(s, long_info["long_lived"],
+                                                           limit=limit)
+            return run
+        first = len(long_history(FIRST_PAGE)())
+        paged = median_ms(long_history(FIRST_PAGE), args.runs)
+        whole = median_ms(long_history(None), max(3, args.runs // 2))
+    finally:
+        ws.close()
+    line(f"history of one prompt, {args.long:,} versions: first {first} rows", paged, 100)
+    line(f"history of one prompt, {args.long:,} versions: all (today)", whole, 100)
+    print(f"{'  first rows vs today':<52} {whole / paged:8.1f}x faster")
     line(f"search 10,000 versions ({len(hits)} hits)", search_ms)
     line(f"export the long-lived prompt ({BIG} versions)", export_ms)
 

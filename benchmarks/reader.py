@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/reader.py [--prompts 200] [--runs 15]
 
 Prints the median of N runs, and its ratio to the target, for:
+  (then the same for a 2,000-prompt release, --big, with memory; issue 14)
   - cold verify + load: a new Reader on a folder (root chain, pointer, manifest, every blob hashed
     and parsed), no cache; target < 50 ms
   - cold verify + load from the reader's cache (source unreachable); same target
@@ -68,6 +69,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--prompts", type=int, default=200)
     parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--big", type=int, default=2_000,
+                        help="prompts in the large release (issue 14); 0 skips it")
     args = parser.parse_args()
 
     author, root_key = generate_key(), generate_key()
@@ -134,6 +137,44 @@ def main() -> None:
          extra=detail(publish_t))
     print(f"{'render() of one prompt (for reference)':<44} {render_s * 1e6:8.1f} µs")
     print(f"{'cold load / read+sha256 of the same files':<44} {cold_t.median / baseline_s:8.2f} x")
+    if args.big:
+        big_release(args.big, max(3, args.runs // 3), cold_t.median, get_s, args.prompts)
+
+
+def big_release(prompts: int, runs: int, small_cold: float, small_get: float,
+                small: int) -> None:
+    """Issue 14: a release of `prompts` prompts: cold verify + load < 200 ms, warm get() < 20 µs,
+    memory < 50 MB (Python allocations at their peak while the Reader loads, tracemalloc)."""
+    import tracemalloc
+
+    author, root_key = generate_key(), generate_key()
+    root = Root.create("bench", root=[root_key], release=[author],
+                       channels={"production": [author]}, expires=int(time.time()) + 86400 * 30)
+    work = Path(tempfile.mkdtemp(prefix="promptpress-bench-"))
+    try:
+        repo = Repository.init(work / "repo", root, root_key)
+        repo.publish(make_prompts(prompts, "big"), channel="production", signer=author)
+        pinned = repo.root_bytes()
+        Reader(work / "repo", pinned)
+        cold = Timing(lambda: Reader(work / "repo", pinned), runs)
+        tracemalloc.start()
+        reader = Reader(work / "repo", pinned)
+        _, peak = tracemalloc.get_traced_memory()
+        held = tracemalloc.get_traced_memory()[0]
+        tracemalloc.stop()
+        name = reader.names()[len(reader.names()) // 2]
+        loops = 200_000
+        get_s = min(timeit.repeat(lambda: reader.get(name), number=loops, repeat=5)) / loops
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"\nlarge release: {prompts:,} prompts (x{prompts / small:.0f} the {small} above)")
+    print(f"{'cold verify + load (folder, no cache)':<44} {cold.median * 1e3:8.2f} ms  target "
+          f"  200 ms  ratio {cold.median / 0.2:5.2f}  ({cold.median / small_cold:.1f}x the "
+          f"{small}-prompt time; best {cold.best * 1e3:.1f} ms, cpu {cold.cpu * 1e3:.1f} ms)")
+    print(f"{'warm get()':<44} {get_s * 1e6:8.2f} µs  target    20 µs  ratio {get_s / 20e-6:5.2f}"
+          f"  ({get_s / small_get:.2f}x the {small}-prompt time)")
+    print(f"{'memory while loading (peak / held after)':<44} {peak / 1e6:8.1f} MB  target    50 MB"
+          f"  ratio {peak / 50e6:5.2f}  (held {held / 1e6:.1f} MB)")
 
 
 if __name__ == "__main__":

@@ -56,10 +56,11 @@ class HistoryEntry:
 
 
 def version_history(session: Session, name: str, *, releases: bool = True,
-                    scores: bool = True) -> list[HistoryEntry]:
-    """Every version and event of a prompt, newest first, with its releases and latest score."""
+                    scores: bool = True, limit: int | None = None) -> list[HistoryEntry]:
+    """Every version and event of a prompt, newest first, with its releases and latest score;
+    with `limit`, the first rows of that list (the newest `limit` versions and their events)."""
     prompt = repo.require_prompt(session, name)
-    rows = repo.history_rows(session, prompt)
+    rows = repo.history_rows(session, prompt, limit=limit)
     names = {prompt.name} | {r.detail.get("from") for r in rows if r.kind == "renamed"}
     published = _releases(session, names - {None}) if releases else {}
     scored = run_repo.version_scores(session, prompt.id) if scores else {}

@@ -42,6 +42,7 @@ class WorkspaceFeatures(QObject):
         self.a_import = action("&Import Prompts…", self.import_prompts, "Ctrl+I")
         self.a_export = action("&Export Prompts…", self.export_prompts)
         self.a_backup = action("&Back Up Workspace…", self.backup_workspace)
+        self.a_compact = action("&Compact Workspace…", self.compact_workspace)
         view.browser.rename_requested.connect(self.rename)
         view.browser.delete_requested.connect(self.delete)
         self.a_tests = action("&Test Sets and Runs…", self.show_tests, "Ctrl+Shift+T")
@@ -58,7 +59,7 @@ class WorkspaceFeatures(QObject):
 
     def file_actions(self) -> list[QAction | None]:
         """For the main window's File menu (None is a separator)."""
-        return [self.a_import, self.a_export, None, self.a_backup]
+        return [self.a_import, self.a_export, None, self.a_backup, self.a_compact]
 
     def menus(self) -> list[QMenu]:
         versions = menu("V&ersions", self.view, self.a_history, self.a_compare)
@@ -266,6 +267,20 @@ class WorkspaceFeatures(QObject):
             return
         self.view.notice.show_message("info", f"Backed up the workspace to {target}. Restore it "
                                       "with File → Restore Workspace from Backup….")
+
+    def compact_workspace(self) -> None:
+        self.view.tasks.spawn(self._compact())
+
+    async def _compact(self) -> None:
+        # On the writer thread: no write of the app's interleaves with the VACUUM, and the GUI
+        # stays live (its reads go through their own connections).
+        self.view.notice.show_message("info", "Compacting the workspace…")
+        try:
+            changes = await self.view.writer.run(workspace_ops.compact, self.view.workspace)
+        except USER_ERRORS as exc:
+            self._problem("Compact", exc)
+            return
+        self.view.notice.show_message("info", changes.message)
 
     # -- test sets and runs ----------------------------------------------------------------
     def show_tests(self) -> None:

@@ -237,6 +237,8 @@ class MainWindow(QMainWindow):
         self.models_status.setText("Loading model support…")
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(None, gateway.preload)  # seconds: off the GUI thread
+        from desktop.core import diff
+        await loop.run_in_executor(None, diff.warm_up)  # the first diff then costs no extra
         self.models_status.setText("")
 
     def shutdown(self) -> None:

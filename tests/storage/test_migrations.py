@@ -91,8 +91,20 @@ def seed_0005_batch(con: sqlite3.Connection) -> dict[str, int]:
     return {**counts, "run_batches": 1}
 
 
-def seed_0009_grid(con: sqlite3.Connection) -> dict[str, int]:
+_RTL_CONTENT = ('{"messages": [{"content": "\u05e9\u05dc\u05d5\u05dd  refund \U0001f600\\n", '
+                '"role": "system"}], "model": "m"}')
+
+
+def seed_0008_search(con: sqlite3.Connection) -> dict[str, int]:
     counts = seed_0005_batch(con)
+    con.execute("INSERT INTO versions (pk, prompt_id, version_id, content, author, message, "
+                "created_at, parent_pk) VALUES (3, 1, 'cdef', ?, 'ann', 'مرحبا note', "
+                "'2026-01-06 00:00:00', 2)", (_RTL_CONTENT,))
+    return {**counts, "versions": 3}
+
+
+def seed_0009_grid(con: sqlite3.Connection) -> dict[str, int]:
+    counts = seed_0008_search(con)
     plan = con.execute("EXPLAIN QUERY PLAN SELECT row FROM results WHERE run_id = 1 AND "
                        "(passed = 0 OR error_kind IS NOT NULL)").fetchall()
     assert any("ix_results_run_failures" in str(step) for step in plan), plan
@@ -100,7 +112,8 @@ def seed_0009_grid(con: sqlite3.Connection) -> dict[str, int]:
 
 
 SEEDS = {"0001": seed_0001, "0002": seed_0002, "0003": seed_0003, "0004_logs": seed_0004_logs,
-         "0005_batch": seed_0005_batch, "0009_grid": seed_0009_grid}
+         "0005_batch": seed_0005_batch, "0008_search": seed_0008_search,
+         "0009_grid": seed_0009_grid}
 
 
 def test_every_revision_has_a_seed():
@@ -169,4 +182,36 @@ def test_logs_search_index_follows_writes_through_the_migration(tmp_path):
                        ).fetchone()[0] == 1
     assert con.execute("SELECT count(*) FROM log_calls_fts WHERE log_calls_fts MATCH 'out'"
                        ).fetchone()[0] == 0
+    con.close()
+
+
+def _fts_count(con, match: str) -> int:
+    return con.execute("SELECT count(*) FROM versions_fts WHERE versions_fts MATCH ?",
+                       (match,)).fetchone()[0]
+
+
+def test_version_search_index_is_back_filled_and_follows_writes(tmp_path):
+    """0008_search fills versions_fts from the rows already there, and its triggers keep it in
+    step with rows written by plain SQL afterwards."""
+    path = tmp_path / "old.promptpress"
+    upgrade_to(path, "0005_batch")
+    con = sqlite3.connect(path)
+    seed_0005_batch(con)
+    con.execute("INSERT INTO versions (pk, prompt_id, version_id, content, author, message, "
+                "created_at) VALUES (3, 1, 'cdef', ?, 'ann', 'مرحبا note', "
+                "'2026-01-06 00:00:00')", (_RTL_CONTENT,))
+    con.commit()
+    con.close()
+    Workspace.open(path).close()  # migrates, with the usual backup first
+    assert list(tmp_path.glob("old.promptpress.before-upgrade-0005_batch-*"))
+    con = sqlite3.connect(path)
+    assert _fts_count(con, 'text : "שלום  refund 😀"') == 1
+    assert _fts_count(con, 'note : "مرحبا"') == 1
+    assert _fts_count(con, 'note : "second"') == 1
+    con.execute("UPDATE versions SET message = 'renamed note' WHERE pk = 3")
+    con.execute("DELETE FROM versions WHERE pk = 2")
+    con.execute("INSERT INTO versions_fts(versions_fts) VALUES ('integrity-check')")
+    assert _fts_count(con, 'note : "مرحبا"') == 0
+    assert _fts_count(con, 'note : "renamed"') == 1
+    assert _fts_count(con, 'note : "second"') == 0
     con.close()

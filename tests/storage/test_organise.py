@@ -262,3 +262,60 @@ def test_fork_restore_and_diff_through_core(ws):
         assert (entries[0].kind, entries[0].version_id, entries[0].parent_id,
                 entries[0].message) == ("restored", a, b, "back to basics")
         assert [e.is_current for e in entries if e.kind == "saved"] == [False, True]
+
+
+def test_search_index_stays_in_step_through_save_rename_delete_and_restore(ws):
+    """Search reads candidates from the FTS5 trigram index (0008_search); what it returns is
+    still exactly the LIKE semantics, through every write that changes what is searchable."""
+    rtl = "שלום  לקוח 😀 refund\n"
+    first = save(ws, "support/שלום", rtl, message="مرحبا first")
+    save(ws, "support/שלום", "Café plain", message="second")
+    with ws.session() as s:
+        by = lambda q: {(h.name, h.field, h.in_current) for h in repo.search(s, q)}  # noqa: E731
+        assert by("😀 ref") == {("support/שלום", "text", False)}
+        assert by("  לקוח") == {("support/שלום", "text", False)}  # two spaces, byte-exact
+        assert by(" לקוח 😀") == {("support/שלום", "text", False)}
+        assert by("مرحبا") == {("support/שלום", "note", False)}
+        assert by("CAFÉ") == set()  # LIKE folds ASCII only; the index's wider folding is checked
+        assert by("CAFé") == {("support/שלום", "text", True)}
+        assert by("😀") == {("support/שלום", "text", False)}  # shorter than a trigram: scanned
+    with ws.session() as s:
+        repo.rename_prompt(s, "support/שלום", "help/greet")
+    with ws.session() as s:
+        assert by("😀 ref") == {("help/greet", "text", False)}
+    with ws.session() as s:
+        repo.restore_version(s, repo.resolve(s, f"help/greet@{first}"))
+    with ws.session() as s:
+        assert by("😀 ref") == {("help/greet", "text", True)}
+    with ws.session() as s:
+        repo.delete_prompt(s, "help/greet")
+    with ws.session() as s:
+        assert by("😀 ref") == set()
+        repo.undelete_prompt(s, "help/greet")
+    with ws.session() as s:
+        assert by("😀 ref") == {("help/greet", "text", True)}
+        repo.purge_deleted(s)
+    with ws.session() as s:
+        repo.delete_prompt(s, "help/greet")
+    with ws.session() as s:
+        assert repo.purge_deleted(s) == 1
+    with ws.engine.begin() as con:
+        assert con.exec_driver_sql("SELECT count(*) FROM versions_fts_docsize").scalar() == 0
+        con.exec_driver_sql("INSERT INTO versions_fts(versions_fts) VALUES ('integrity-check')")
+
+
+def test_history_rows_with_a_limit_are_the_first_rows_of_the_whole_list(ws):
+    ids = [save(ws, "p", f"text {k}", message=f"note {k}") for k in range(6)]
+    with ws.session() as s:
+        repo.restore_version(s, repo.resolve(s, f"p@{ids[1]}"))
+    save(ws, "p", "text 6")
+    with ws.session() as s:
+        repo.rename_prompt(s, "p", "q")
+    with ws.session() as s:
+        prompt = repo.require_prompt(s, "q")
+        whole = repo.history_rows(s, prompt)
+        assert [r.kind for r in whole[:3]] == ["renamed", "saved", "restored"]
+        for limit in range(1, 9):
+            page = repo.history_rows(s, prompt, limit=limit)
+            assert page == whole[:len(page)]
+            assert sum(r.kind == "saved" for r in page) == min(limit, 7)

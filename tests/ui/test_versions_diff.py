@@ -264,16 +264,20 @@ def test_identical_versions_say_so(view):
     assert widget.position.text() == "no changes"
 
 
-def test_draft_dialog_compares_a_draft_with_its_saved_version(qtbot):
+def test_draft_dialog_compares_a_draft_with_its_saved_version(qtbot, aio):
     saved = content(("system", "Be kind."))
     draft = content(("system", "Be kind. "))
     dialog = DraftDiffDialog(draft, saved, saved_title="version 3f2a", prompt_name="greet")
     qtbot.addWidget(dialog)
     assert dialog.windowTitle() == "Changes in the draft of greet"
+    # Worked out off the GUI thread: the dialog says so until the diff arrives.
+    assert dialog.view.empty.text() == "Working out the changes…" and dialog.view.diff is None
+    aio.wait(lambda: dialog.view.diff is not None, what="draft diff shown")
     assert dialog.view.summary_text() == ("1 change: trailing space added on line 1 of the "
                                           "system message.")
     assert dialog.view.right_title.text() == "After: your draft (not saved)"
     never = DraftDiffDialog(draft, None)
     qtbot.addWidget(never)
+    aio.wait(lambda: never.view.diff is not None, what="diff against nothing shown")
     assert never.view.left_title.text() == "Before: nothing saved yet"
     assert never.view.summary_text() == "1 change: the system message added (1 line)."

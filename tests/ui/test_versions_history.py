@@ -270,3 +270,42 @@ def test_a_missing_prompt_is_reported_not_raised(panel):
     widget = panel("nope/missing")
     assert widget.model.rowCount() == 0
     assert "nope/missing" in widget.notice.text()
+
+
+def test_complete_entries_appends_behind_the_rows_shown(qtmodeltester):
+    model = HistoryModel(now=lambda: NOW)
+    full = entries(BATCH * 3)
+    model.set_entries(full[:BATCH])
+    resets = recorder(model.modelReset)
+    model.complete_entries(full)
+    assert not resets and model.total == BATCH * 3 and model.rowCount() == BATCH
+    qtmodeltester.check(model)
+    while model.canFetchMore(QModelIndex()):
+        model.fetchMore(QModelIndex())
+    assert [model.entry(r) for r in range(model.rowCount())] == full
+    # Someone saved between the first page and the rest: the rows are replaced.
+    newer = [entry(-1)] + full
+    model.complete_entries(newer)
+    assert resets and model.entry(0) == newer[0] and model.total == len(newer)
+
+
+def test_panel_shows_a_first_page_then_the_whole_history_in_order(panel, workspace, aio,
+                                                                  monkeypatch):
+    from desktop.ui.versions import history_panel
+
+    monkeypatch.setattr(history_panel, "FIRST_PAGE", 2)
+    ids = three_versions(workspace)
+    ids += [save_prompt(workspace, "support/greet", ("system", f"Be warm {k}. שלום 😀\n"),
+                        ("user", "{{ q }}")) for k in range(3)]
+    with workspace.session() as session:
+        repo.rename_prompt(session, "support/greet", "support/hello", author="chen")
+    widget = panel("support/hello")
+    while widget.model.canFetchMore(QModelIndex()):
+        widget.model.fetchMore(QModelIndex())
+    rows = [widget.model.entry(r) for r in range(widget.model.rowCount())]
+    assert [r.kind for r in rows] == ["renamed"] + ["saved"] * 6
+    assert [r.version_id for r in rows[1:]] == ids[::-1]
+    assert widget.count.text() == "· 6 versions"
+    with workspace.session() as session:
+        from desktop.core.version_history import version_history
+        assert rows == version_history(session, "support/hello")

@@ -27,12 +27,14 @@ from .model import (
     WhitespaceNote,
 )
 from .terminal import render_terminal
+from .tokens import warm_up
 from .text import diff_texts
 from .tokens import split_lines, utf16_offset
 from .whitespace import WhitespaceKind, describe_char, visible
 
 __all__ = [
     "Change",
+    "warm_up",
     "ContentDiff",
     "FieldChange",
     "FieldChangeKind",

@@ -131,10 +131,12 @@ def content(workspace: Workspace, ref: str) -> PromptContent:
         return repo.content_of(repo.resolve(session, ref))
 
 
-def version_history(workspace: Workspace, name: str) -> list[history_of_versions.HistoryEntry]:
-    """The prompt's versions, restores and renames, newest first (the history panel)."""
+def version_history(workspace: Workspace, name: str, *,
+                    limit: int | None = None) -> list[history_of_versions.HistoryEntry]:
+    """The prompt's versions, restores and renames, newest first (the history panel); with
+    `limit`, only the first rows of that list, for showing something at once."""
     with workspace.session() as session:
-        return history_of_versions.version_history(session, name)
+        return history_of_versions.version_history(session, name, limit=limit)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from pathlib import Path
 from desktop.core import providers as core_providers
 from desktop.core.identity import author_name
 from storage.workspace import backup as backups
+from storage.workspace import compact as compacting
 from storage.workspace import drafts as draft_repo
 from storage.workspace import prompts as repo
 from storage.workspace import testsets
@@ -100,6 +101,14 @@ def back_up(workspace: Workspace, target: str | os.PathLike[str], *,
     """A consistent copy of the workspace file, taken while it is in use."""
     info = backups.backup_workspace(workspace, Path(target), overwrite=overwrite)
     return Changes(f"Backed up the workspace to {target}.", value=info)
+
+
+def compact(workspace: Workspace, *, cancelled=lambda: False) -> Changes:
+    """VACUUM the workspace (File → Compact Workspace…); says how much was freed."""
+    info = compacting.compact_workspace(workspace, cancelled=cancelled)
+    return Changes(f"Compacted the workspace: {compacting.megabytes(info.before)} → "
+                   f"{compacting.megabytes(info.after)}, {compacting.megabytes(info.freed)} "
+                   "freed.", value=info)
 
 
 def restore(backup: str | os.PathLike[str], target: str | os.PathLike[str]) -> Changes:

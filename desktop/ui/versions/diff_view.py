@@ -10,6 +10,8 @@ changed whitespace is drawn with markers on an amber ground, because it is what 
 
 from __future__ import annotations
 
+import asyncio
+
 from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QTextCursor
 from PySide6.QtWidgets import (
@@ -38,6 +40,7 @@ from .changes import ChangeList
 from .lists import CHANGE_ROLE, WrappingDelegate, fill_changes, fill_settings, select_change
 from .pane import DiffPane
 from .style import LEGEND, LEGEND_TIP, STYLE
+from ..tasks import TaskSet
 from ..widgets import on_click, resize_within
 
 SIDE_BY_SIDE = "side-by-side"
@@ -485,7 +488,10 @@ class DiffView(QWidget):
 
 class DraftDiffDialog(QDialog):
     """What the open draft changes compared with the version it was saved as (or, for a prompt
-    never saved, everything). Non-modal; close it like any window."""
+    never saved, everything). Non-modal; close it like any window. The diff is worked out off
+    the GUI thread (a rewritten 20 KB prompt takes tens of milliseconds); `ready` says it shows."""
+
+    ready = Signal()
 
     def __init__(self, draft: PromptContent, saved: PromptContent | None, *,
                  saved_title: str = "saved version", draft_title: str = "your draft (not saved)",
@@ -493,8 +499,12 @@ class DraftDiffDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(f"Changes in the draft of {prompt_name}" if prompt_name
                             else "Changes in the draft")
-        self.view = DiffView(saved, draft, (saved_title if saved is not None
-                                            else "nothing saved yet", draft_title))
+        titles = (saved_title if saved is not None else "nothing saved yet", draft_title)
+        self.view = DiffView(titles=titles)
+        self.view.set_message("Working out the changes…")
+        self.tasks = TaskSet()
+        self.tasks.spawn(self._show(saved, draft, titles))
+        self.finished.connect(lambda _result: self.tasks.cancel_all())
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         box = QVBoxLayout(self)
@@ -503,3 +513,9 @@ class DraftDiffDialog(QDialog):
         box.addWidget(buttons)
         box.setContentsMargins(0, 0, 10, 10)
         resize_within(self, 1300, 820)
+
+    async def _show(self, saved: PromptContent | None, draft: PromptContent,
+                    titles: tuple[str, str]) -> None:
+        diff = await asyncio.to_thread(diff_contents, saved or nothing(), draft)
+        self.view.set_contents(saved, draft, titles, diff=diff)
+        self.ready.emit()

@@ -99,6 +99,21 @@ class HistoryModel(QAbstractTableModel):
         self.endResetModel()
         self._changing = False
 
+    def complete_entries(self, entries: Sequence[Any]) -> None:
+        """The whole list after its first rows were shown with `set_entries`: when the rows
+        shown so far are unchanged, only the rest is added (selection and scroll stay);
+        otherwise (someone saved in between) the rows are replaced."""
+        entries = list(entries)
+        if entries[:len(self._all)] != self._all:
+            self.set_entries(entries)
+            return
+        self._all = entries
+        self._by_id = None
+        loaded = self._loaded
+        self._rows = self._all if self._show_events else [e for e in self._all
+                                                          if e.kind == "saved"]
+        self._loaded = loaded
+
     def _filter(self) -> None:
         self._rows = self._all if self._show_events else [e for e in self._all
                                                           if e.kind == "saved"]

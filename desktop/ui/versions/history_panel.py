@@ -38,6 +38,7 @@ from ..widgets import MessageBar, on_click
 from .diff_view import DiffView
 from .history_model import (
     AUTHOR,
+    BATCH,
     MESSAGE,
     PARENT,
     RELEASES,
@@ -53,6 +54,7 @@ from .style import STYLE
 
 KNOWN_ERRORS = (repo.PromptError, WorkspaceError)
 DRAFT = "draft"
+FIRST_PAGE = BATCH  # rows read before the panel shows anything; the rest follows
 
 
 # -- The panel ----------------------------------------------------------------------------
@@ -205,7 +207,20 @@ class HistoryPanel(QWidget):
         """Read the history again (after a save, a restore, a rename)."""
         name = self._name
         try:
-            entries = await self.writer.run(prompt_ops.version_history, self.workspace, name)
+            # The first page shows at once; the rest follows and is appended (fetchMore pages
+            # it into the view), so a prompt with 10,000 versions opens as fast as one with ten.
+            entries = await self.writer.run(prompt_ops.version_history, self.workspace, name,
+                                            limit=FIRST_PAGE)
+            if self._closed or name != self._name:
+                return
+            paged = len(entries) >= FIRST_PAGE
+            if paged:
+                selected = self.selected_ids()
+                self.model.set_entries(entries)
+                self.count.setText(f"· {self.model.versions():,}+ versions")
+                self._reselect(selected)
+                entries = await self.writer.run(prompt_ops.version_history, self.workspace,
+                                                name)
         except KNOWN_ERRORS as exc:
             self.model.set_entries([])
             self.notice.show_message("error", f"{exc}")
@@ -214,7 +229,10 @@ class HistoryPanel(QWidget):
         if self._closed or name != self._name:
             return
         selected = self.selected_ids()
-        self.model.set_entries(entries)
+        if paged:
+            self.model.complete_entries(entries)
+        else:
+            self.model.set_entries(entries)
         versions = self.model.versions()
         self.count.setText(f"· {versions:,} version{'s' if versions != 1 else ''}")
         self._reselect(selected)

@@ -32,8 +32,12 @@ class HistoryRow:
     is_current: bool = False
 
 
-def history_rows(session: Session, prompt: Prompt, *, events: bool = True) -> list[HistoryRow]:
-    """A prompt's versions and events, newest first, without loading any version's content."""
+def history_rows(session: Session, prompt: Prompt, *, events: bool = True,
+                 limit: int | None = None) -> list[HistoryRow]:
+    """A prompt's versions and events, newest first, without loading any version's content.
+
+    With `limit`, only the newest `limit` versions and the events since the oldest of them: the
+    first rows of the full list, in the same order (the history panel shows them first)."""
     parent = aliased(Version)
     rows = session.execute(
         select(Version.pk, Version.version_id, Version.author, Version.created_at,
@@ -41,13 +45,15 @@ def history_rows(session: Session, prompt: Prompt, *, events: bool = True) -> li
         .outerjoin(parent, parent.pk == Version.parent_pk)
         .where(Version.prompt_id == prompt.id)
         .order_by(Version.created_at.desc(), Version.pk.desc())
+        .limit(limit)
     ).all()
+    since = rows[-1][3] if limit is not None and len(rows) == limit else None
     current = latest_version(session, prompt) if rows else None
     current_pk = current.pk if current is not None else None
     out = [HistoryRow("saved", pk, vid, author, at, message, parent_id, {}, pk == current_pk)
            for pk, vid, author, at, message, parent_id in rows]
     if events:
-        found = _events(session, prompt)
+        found = _events(session, prompt, since)
         if found:
             out += found
             # Newest first; at the same instant an event (a restore) shows above the save.
@@ -56,14 +62,20 @@ def history_rows(session: Session, prompt: Prompt, *, events: bool = True) -> li
     return out
 
 
-def _events(session: Session, prompt: Prompt) -> list[HistoryRow]:
+def _events(session: Session, prompt: Prompt,
+            since: datetime | None = None) -> list[HistoryRow]:
     out = []
-    for kind, pk, vid, author, at, message, detail in session.execute(
+    query = (
         select(PromptEvent.kind, PromptEvent.version_pk, Version.version_id,
                PromptEvent.author, PromptEvent.created_at, PromptEvent.message,
                PromptEvent.detail)
         .outerjoin(Version, Version.pk == PromptEvent.version_pk)
         .where(PromptEvent.prompt_id == prompt.id)
+    )
+    if since is not None:
+        query = query.where(PromptEvent.created_at >= since)
+    for kind, pk, vid, author, at, message, detail in session.execute(
+        query
         .order_by(PromptEvent.created_at, PromptEvent.id)
     ):
         info = _json_object(detail)

@@ -8,10 +8,8 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select, text
+from sqlalchemy import and_, func, or_, select, text, true
 from sqlalchemy.orm import Session
-
-from storage.releases.content import from_canonical
 
 from ..models import Prompt, Version
 
@@ -65,8 +63,10 @@ def search(session: Session, query: str, *, limit: int = 200) -> list[SearchHit]
         "EXISTS (SELECT 1 FROM json_each(versions.content, '$.messages') AS m "
         "WHERE json_extract(m.value, '$.content') LIKE :q ESCAPE '\\')"
     ).bindparams(q=q)
-    for field, condition in (("text", and_(Version.content.like(qj, escape="\\"), in_text)),
-                             ("note", Version.message.like(q, escape="\\"))):
+    for field, condition in (("text", and_(_indexed(session, query, "text"),
+                                           Version.content.like(qj, escape="\\"), in_text)),
+                             ("note", and_(_indexed(session, query, "note"),
+                                           Version.message.like(q, escape="\\")))):
         # Per prompt: the newest matching version and how many versions match.
         ranked = (
             select(Version.prompt_id, Version.pk, Version.version_id, Version.created_at,
@@ -97,11 +97,33 @@ def search(session: Session, query: str, *, limit: int = 200) -> list[SearchHit]
         for prompt_id, pk, vid, at, n in rows:
             value = values[pk]
             if field == "text":
-                value = next((m.content for m in from_canonical(value).messages
-                              if _like_match(m.content, query)), "")
+                # Only the messages' texts are needed: plain JSON, not the whole PromptContent.
+                value = next((m["content"] for m in json.loads(value).get("messages", ())
+                              if _like_match(m["content"], query)), "")
             hits.append(SearchHit(names[prompt_id], field, _snippet(value, query), vid, at,
                                   current.get(prompt_id) == pk, n))
     return hits[:limit]
+
+
+SELECTIVE = 2_000  # candidates above which reading them by pk costs more than one scan
+
+
+def _indexed(session: Session, query: str, field: str):
+    """Versions whose `field` may contain `query`, from the trigram index (migration
+    0008_search): a superset of the LIKE matches, which the caller still applies. The index is
+    used only when it narrows the search (a rare word); a query shorter than a trigram, or one
+    most versions contain, is a plain scan."""
+    if len(query) < 3:
+        return true()
+    match = f"{field} : " + '"' + query.replace('"', '""') + '"'
+    candidates = session.execute(text(
+        "SELECT count(*) FROM (SELECT rowid FROM versions_fts WHERE versions_fts MATCH :match "
+        "LIMIT :most)"), {"match": match, "most": SELECTIVE}).scalar_one()
+    if candidates >= SELECTIVE:
+        return true()
+    return text(
+        "versions.pk IN (SELECT rowid FROM versions_fts WHERE versions_fts MATCH :match)"
+    ).bindparams(match=match)
 
 
 def _like_match(value: str, query: str) -> bool:
@@ -115,17 +137,10 @@ def _like_pattern(query: str) -> re.Pattern:
 
 
 def _current_pks(session: Session, prompt_ids: list[int]) -> dict[int, int]:
-    """Each prompt's current version (its head, else its newest), in two queries."""
-    ranked = (
-        select(Version.prompt_id, Version.pk,
-               func.row_number().over(partition_by=Version.prompt_id,
-                                      order_by=(Version.created_at.desc(),
-                                                Version.pk.desc())).label("rank"))
-        .where(Version.prompt_id.in_(prompt_ids)).subquery()
-    )
-    out = dict(session.execute(select(ranked.c.prompt_id, ranked.c.pk)
-                               .where(ranked.c.rank == 1)).tuples().all())
-    out.update(session.execute(select(Prompt.id, Prompt.head_pk)
-                               .where(Prompt.id.in_(prompt_ids), Prompt.head_pk.is_not(None)))
-               .tuples().all())
-    return out
+    """Each prompt's current version (its head, else its newest), in one query that walks the
+    (prompt_id, created_at) index once per prompt."""
+    newest = (select(Version.pk).where(Version.prompt_id == Prompt.id)
+              .order_by(Version.created_at.desc(), Version.pk.desc()).limit(1)
+              .scalar_subquery())
+    return {pid: head if head is not None else pk for pid, head, pk in session.execute(
+        select(Prompt.id, Prompt.head_pk, newest).where(Prompt.id.in_(prompt_ids))).tuples()}

@@ -60,3 +60,28 @@ def test_import_two_formats_then_back_up_and_restore(open_app, tmp_path):
             and p.name.startswith(app.workspace.path.stem)]
     assert kept, "the replaced workspace is kept beside it"
     snap(app.window, "journey6-restored")
+
+
+def test_compact_workspace_from_the_file_menu_says_how_much_it_freed(open_app):
+    """File → Compact Workspace… VACUUMs on the writer thread and reports the sizes."""
+    big = "Antworte höflich. שלום 😀  \n" * 4000
+
+    def populate(ws):
+        for k in range(12):
+            save_prompt(ws, f"bulk/p{k}", ("system", big + str(k)))
+        save_prompt(ws, "replies/polite", ("user", KEPT))
+
+    app = open_app(populate=populate)
+    with app.workspace.session() as session:
+        for k in range(12):
+            repo.delete_prompt(session, f"bulk/p{k}")
+        assert repo.purge_deleted(session) == 12
+    app.choose("File", "Compact Workspace…")
+    app.aio.wait(lambda: "Compacted the workspace" in app.view.notice.text(),
+                 what="the compaction", state=app.view.notice.text)
+    text = app.view.notice.text()
+    freed = float(text.split(", ")[-1].split(" MB")[0].replace(",", ""))
+    assert freed > 0.5, text
+    with app.workspace.session() as session:  # what was kept is intact, byte for byte
+        kept = repo.content_of(repo.resolve(session, "replies/polite"))
+        assert kept.messages[0].content == KEPT

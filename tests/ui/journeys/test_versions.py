@@ -73,3 +73,32 @@ def test_save_twice_then_compare_and_restore_from_history(open_app):
         assert repo.resolve(session, "legal/nda-summary").version_id == first_id
     click_button(window, "Close") if any(b.text() == "Close" for b in window.findChildren(
         __import__("PySide6.QtWidgets", fromlist=["QPushButton"]).QPushButton)) else window.close()
+
+
+def test_compare_draft_with_saved_works_the_diff_out_off_the_gui_thread(open_app, monkeypatch):
+    import threading
+
+    from desktop.ui.versions import DraftDiffDialog, diff_view
+
+    saved = "".join(f"Rule {k}: answer warmly, never promise a date. שלום 😀\n" for k in range(80))
+    threads: list[threading.Thread] = []
+    real = diff_view.diff_contents
+
+    def recording(old, new):
+        threads.append(threading.current_thread())
+        return real(old, new)
+
+    monkeypatch.setattr(diff_view, "diff_contents", recording)
+    app = open_app(populate=lambda ws: save_prompt(ws, "support/rules", ("system", saved)))
+    tab = open_from_list(app, "support/rules")
+    rewritten = "".join(f"Step {k}: reply briefly; escalate refunds. مرحبا 🎉  \n"
+                        for k in range(80))
+    type_in_editor(tab.messages.cards[0].editor, rewritten)
+    app.aio.wait(lambda: tab.changed_chip.isVisible(), what="the changed mark")
+    app.choose("Versions", "Compare Draft with Saved Version…")
+    dialog = app.wait_window(DraftDiffDialog, "Changes in the draft of support/rules")
+    app.aio.wait(lambda: dialog.view.diff is not None, what="the draft's diff")
+    assert threads and all(t is not threading.main_thread() for t in threads)
+    assert dialog.view.changes is not None and len(dialog.view.changes) > 0
+    assert dialog.view.diff.messages  # the rewritten system message is in the diff
+    dialog.close()

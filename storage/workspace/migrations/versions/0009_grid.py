@@ -1,7 +1,7 @@
 """The run grid at a million results: an index to sort by a column's score, one for failures.
 
 Revision ID: 0009_grid
-Revises: 0005_batch
+Revises: 0008_search
 Create Date: 2026-12-03 05:30:00
 
 Two new indexes on results; no table changes.
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = '0009_grid'
-down_revision = '0005_batch'
+down_revision = '0008_search'
 branch_labels = None
 depends_on = None
 
