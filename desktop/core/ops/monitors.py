@@ -126,6 +126,10 @@ def check(workspace: Workspace, names: list[str] | None = None, *,
     per monitor."""
     if names is None:
         names = [m.name for m in list_monitors(workspace)]
+    if ask_for_model is None:
+        from desktop.core.monitors.judges import asker
+
+        ask_for_model = asker(workspace)
     statuses: list[MonitorStatus] = []
     for name in names:
         if should_stop is not None and should_stop():
