@@ -36,3 +36,14 @@ def test_monitor_add_list_check_exit_codes_and_remove(cli, tmp_path):
     assert cli("monitor", "remove", "json").code == 0
     assert "No monitors" in cli("monitor", "list").out
     assert cli("monitor", "check").code == 0
+
+
+def test_logs_export_finetune(cli, tmp_path):
+    sink = tmp_path / "logs"
+    replay.write(sink, 1, 3)
+    cli("logs", "pull", str(sink))
+    out = tmp_path / "ft.jsonl"
+    none = cli("logs", "export-finetune", str(out))
+    assert none.code == 1 and "Nothing to export" in none.err and not out.exists()
+    dry = cli("logs", "export-finetune", str(out), "--from", "monitor", "--json")
+    assert dry.code == 1 and "--monitor" in dry.err
