@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import delete, select, text
@@ -155,11 +155,11 @@ def unscored_calls(session: Session, monitor: MonitorRow, *, feedback_only: bool
         columns += f", {feedback[0]}, {feedback[1]}"
     else:
         columns += ", 0, 0"
-    rows = session.execute(text(
-        f"SELECT {columns} FROM log_calls c WHERE {where} AND c.pk > :after{extra} "
-        "AND NOT EXISTS (SELECT 1 FROM monitor_scores s WHERE s.monitor_id = :monitor "
-        "AND s.call_pk = c.pk) ORDER BY c.pk LIMIT :limit"),
-        {**params, "after": after_pk, "monitor": monitor.id, "limit": limit})
+    rows = session.connection().exec_driver_sql(
+        f"SELECT {columns} FROM log_calls c WHERE {where.replace(':target', '?')} AND c.pk > ?"
+        f"{extra} AND NOT EXISTS (SELECT 1 FROM monitor_scores s WHERE s.monitor_id = ? "
+        "AND s.call_pk = c.pk) ORDER BY c.pk LIMIT ?",
+        (params["target"], after_pk, monitor.id, limit))
     return [CallToScore(pk, log_id, prompt, _time(time), variables, output, error,
                         bool(negative), bool(corrected))
             for pk, log_id, prompt, time, variables, output, error, negative, corrected in rows]
@@ -168,11 +168,11 @@ def unscored_calls(session: Session, monitor: MonitorRow, *, feedback_only: bool
 def _time(value: Any) -> datetime:
     if isinstance(value, datetime):
         return value
-    return datetime.fromisoformat(str(value))
+    return datetime.fromisoformat(str(value)).replace(tzinfo=timezone.utc)
 
 
 def _db_time(value: datetime) -> str:
-    return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+    return value.isoformat(" ", "microseconds")[:26]
 
 
 def store_scores(session: Session, monitor_id: int,

@@ -36,6 +36,11 @@ class Check:
     feedback: str | None  # "negative" or "corrected"
 
     @property
+    def reads_variables(self) -> bool:
+        """Whether scoring needs the call's variables (a judge, or a {{ name }} in the spec)."""
+        return self.is_judge or "{{" in self.spec
+
+    @property
     def is_judge(self) -> bool:
         return isinstance(self.evaluator, Judge)
 
@@ -91,10 +96,14 @@ def score_call(check: Check, output: str | None, error: str | None, variables: s
     if output is None:
         return None, "skipped", f"the call failed: {error or 'no output'}"
     assert check.evaluator is not None
-    score = check.evaluator.evaluate(output, _case(variables))
+    case = _case(variables) if check.reads_variables else _NO_VARIABLES
+    score = check.evaluator.evaluate(output, case)
     if score.error is not None:
         return None, "error", score.error
     return score.value, "scored", "" if score.passed else score.reason
+
+
+_NO_VARIABLES = Case(variables={}, expected=None)
 
 
 def _case(variables: str) -> Case:
