@@ -203,6 +203,7 @@ class PromptBrowser(QWidget):
     new_requested = Signal(str)  # folder
     rename_requested = Signal(str, str)  # path, "prompt" or "folder"
     delete_requested = Signal(str)  # prompt name
+    logs_requested = Signal(str)  # prompt name
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -366,5 +367,7 @@ class PromptBrowser(QWidget):
             menu.addAction("Rename or move…", lambda: self.rename_requested.emit(path, kind))
             if kind == "prompt":
                 menu.addAction("Delete…", lambda: self.delete_requested.emit(path))
+                menu.addSeparator()
+                menu.addAction("Show Logs…", lambda: self.logs_requested.emit(path))
         menu.exec(self.tree.viewport().mapToGlobal(pos))
         menu.deleteLater()

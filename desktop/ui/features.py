@@ -50,6 +50,10 @@ class WorkspaceFeatures(QObject):
         self.a_browse = action("&Browse Releases…", self.browse_releases)
         self.a_review = action("&Review Pending Release…", self.review_pending)
         self.a_keys = action("Signing &Keys…", self.signing_keys)
+        self.a_logs = action("&Logs…", lambda: self.open_logs(), "Ctrl+Shift+L")
+        self.a_prompt_logs = action("Logs of This P&rompt…", self.show_prompt_logs)
+        self.a_pull_logs = action("P&ull Logs…", self.pull_logs)
+        view.browser.logs_requested.connect(lambda name: self.open_logs(prompt=name))
 
     def file_actions(self) -> list[QAction | None]:
         """For the main window's File menu (None is a separator)."""
@@ -59,7 +63,7 @@ class WorkspaceFeatures(QObject):
         versions = menu("V&ersions", self.view, self.a_history, self.a_compare)
         test = menu("&Test", self.view, self.a_tests, self.a_add_case)
         release = menu("Re&lease", self.view, self.a_publish, self.a_browse, self.a_review, None,
-                       self.a_keys)
+                       self.a_logs, self.a_prompt_logs, self.a_pull_logs, None, self.a_keys)
         return [versions, test, release]
 
     # -- helpers ---------------------------------------------------------------------------
@@ -265,21 +269,26 @@ class WorkspaceFeatures(QObject):
     def show_tests(self) -> None:
         self.open_tests()
 
-    def open_tests(self, page: str = "testsets", test_set: str | None = None):
-        """The Test window of the current prompt, on `page`; returns it (None: no prompt open)."""
-        tab = self._tab_or_say()
-        if tab is None:
-            return None
+    def open_tests(self, page: str = "testsets", test_set: str | None = None,
+                   prompt: str | None = None):
+        """The Test window of `prompt` (else the current prompt's), on `page`; returns it
+        (None: no prompt open)."""
+        name = prompt
+        if name is None:
+            tab = self._tab_or_say()
+            if tab is None:
+                return None
+            name = tab.name
         from .evaluation_window import EvaluationWindow
 
         for window in self.windows:  # one window per prompt: bring it forward
-            if isinstance(window, EvaluationWindow) and window.prompt_name == tab.name:
+            if isinstance(window, EvaluationWindow) and window.prompt_name == name:
                 window.show()
                 window.raise_()
                 window.activateWindow()
                 window.tasks.spawn(window.load(page, test_set))
                 return window
-        window = EvaluationWindow(self.view.workspace, self.view.writer, tab.name, self.view)
+        window = EvaluationWindow(self.view.workspace, self.view.writer, name, self.view)
         window.finished.connect(lambda _r: self.view.tasks.spawn(
             delete_when_done(window, window.tasks.wait)))
         self._keep(window)
@@ -370,6 +379,41 @@ class WorkspaceFeatures(QObject):
 
         self._open_dialog(KeysDialog(self.view.tasks, self.view))
 
+    # -- logs ------------------------------------------------------------------------------
+    def open_logs(self, *, prompt: str | None = None, pks=None):
+        """The Logs window (of one prompt, or only the calls `pks`); returns it."""
+        from .logs import LogsWindow
+
+        window = LogsWindow(self.view.workspace, self.view.writer, self.view, prompt=prompt,
+                            pks=tuple(pks) if pks is not None else None)
+        window.playground_requested.connect(
+            lambda seed: self.view.tasks.spawn(self._open_logged(seed)))
+        window.test_set_filled.connect(
+            lambda prompt_name, name: self.open_tests("testsets", name, prompt=prompt_name or None))
+        window.finished.connect(lambda _r: self.view.tasks.spawn(
+            delete_when_done(window, window.tasks.wait)))
+        self._keep(window)
+        window.show()
+        window.tasks.spawn(window.load())
+        return window
+
+    def show_prompt_logs(self) -> None:
+        tab = self._tab_or_say()
+        if tab is not None:
+            self.open_logs(prompt=tab.name)
+
+    def pull_logs(self) -> None:
+        self.open_logs().pull_logs()
+
+    async def _open_logged(self, seed) -> None:
+        """A logged call in the playground: its version as a new tab, its variables filled."""
+        import json
+
+        tab = await self.view.open_seed(seed.draft)
+        tab.fill_values({k: v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
+                         for k, v in seed.variables.items()})
+        self.view.window().activateWindow()
+
     # -- releases about to expire ---------------------------------------------------------
     async def check_expiring(self) -> list:
         """Say so when a live release this workspace published is about to be refused by
@@ -416,3 +460,14 @@ class WorkspaceFeatures(QObject):
     def shutdown(self) -> None:
         for window in list(self.windows):
             window.close()
+
+
+def show_logs(window, *, prompt: str | None = None, pks=None):
+    """Open the Logs window of the main window (or workspace view) `window`: every call, the
+    calls of `prompt`, or only the calls with these row ids `pks` (e.g. those an alert is
+    about). Returns the LogsWindow, or None when no workspace is open."""
+    view = getattr(window, "view", window)
+    features = getattr(view, "features", None)
+    if features is None:
+        return None
+    return features.open_logs(prompt=prompt, pks=pks)

@@ -84,6 +84,10 @@ def test_filters(logged):
     assert count(logged, feedback="neutral") == 1 and count(logged, feedback="any") == 3
     assert count(logged, feedback="none") == 3 and count(logged, feedback="corrected") == 1
     assert count(logged, model="anthropic/claude") == 1 and count(logged, channel="staging") == 1
+    with logged.session() as session:
+        pks = [r.pk for r in repo.list_calls(session, CallFilter(release=2))]
+    assert count(logged, pks=tuple(pks[:2])) == 2 and count(logged, pks=()) == 0
+    assert count(logged, pks=tuple(pks), errors=True) == 0  # with the other filters, not instead
     with pytest.raises(ValueError, match="feedback filter"):
         CallFilter(feedback="angry")
     with pytest.raises(ValueError, match="not a version id"):

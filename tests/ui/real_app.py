@@ -85,9 +85,14 @@ class Person:
         def act(dialog: QWidget) -> None:
             assert isinstance(dialog, QFileDialog)
             edit = dialog.findChild(QLineEdit, "fileNameEdit")
-            if dialog.fileMode() == QFileDialog.FileMode.Directory or edit is None:
+            if edit is None:
                 dialog.setDirectory(str(paths[0]))
                 dialog.selectFile(str(paths[0]))
+            elif dialog.fileMode() == QFileDialog.FileMode.Directory:
+                # From its parent, by name: a chooser opened on the folder itself may still be
+                # listing it and then answers with the folder it started in.
+                dialog.setDirectory(str(paths[0].parent))
+                edit.setText(paths[0].name)
             elif len(paths) > 1:
                 dialog.setDirectory(str(paths[0].parent))
                 edit.setText(" ".join(f'"{p.name}"' for p in paths))

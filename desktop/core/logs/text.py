@@ -53,3 +53,41 @@ def safe_json(value: Any, **options: Any) -> str:
     text = json.dumps(value, ensure_ascii=False, **options)
     return "".join(f"\\u{ord(ch):04x}" if ("\x7f" <= ch <= "\x9f" or ch in _BIDI or
                                            ch in "\u2028\u2029") else ch for ch in text)
+
+
+# Marks that only steer how right-to-left text is laid out: shown as they act, and counted.
+_DIRECTION_MARKS = {"\u200e", "\u200f", "\u061c"}
+
+
+def shown(text: str) -> str:
+    """Full text for a read-only text view: line breaks and tabs kept (the view draws them),
+    every other control, format or bidi character a visible mark, as `visible` does, except
+    the marks that only steer right-to-left layout (LRM, RLM, ALM)."""
+    return "".join(ch if ch in "\n\t" or ch in _DIRECTION_MARKS else visible(ch) for ch in text)
+
+
+def describe(text: str | None) -> str:
+    """What a text's whitespace and invisible characters are, in words, for under a text view:
+    "12 characters · 2 lines · ends with a line break · 2 trailing spaces"."""
+    if text is None:
+        return "nothing (no text was logged)"
+    if text == "":
+        return "empty (0 characters)"
+    lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+    parts = [f"{len(text):,} character{'s' if len(text) != 1 else ''}",
+             f"{lines:,} line{'s' if lines != 1 else ''}"]
+    parts.append("ends with a line break" if text.endswith("\n") else "no line break at the end")
+    last = text.rstrip("\r\n")
+    trailing = len(last) - len(last.rstrip(" \t"))
+    if trailing:
+        parts.append(f"{trailing} space{'s' if trailing != 1 else ''} or tab"
+                     f"{'s' if trailing != 1 else ''} at the end")
+    if text != text.lstrip(" \t"):
+        parts.append("starts with spaces")
+    if "\r" in text:
+        parts.append("Windows line breaks (␍)")
+    hidden = sorted({ch for ch in text if ch not in "\n\t\r" and visible(ch) != ch})
+    if hidden:
+        names = ", ".join(f"U+{ord(ch):04X} {unicodedata.name(ch, 'control')}" for ch in hidden[:4])
+        parts.append(f"invisible characters: {names}" + (" …" if len(hidden) > 4 else ""))
+    return " · ".join(parts)

@@ -52,11 +52,12 @@ class PlaygroundSeed:
 
 
 def calls(workspace: Workspace, f: CallFilter = CallFilter(), *, limit: int = 200,
-          offset: int = 0) -> CallPage:
-    """A page of the table of calls, newest first, and how many match in all."""
+          offset: int = 0, count: bool = True) -> CallPage:
+    """A page of the table of calls, newest first, and how many match in all (-1 when
+    `count` is False: the next page of a table that counted already)."""
     with workspace.session() as session:
         return CallPage(repo.list_calls(session, f, limit=limit, offset=offset),
-                        repo.count_calls(session, f), offset)
+                        repo.count_calls(session, f) if count else -1, offset)
 
 
 def facets(workspace: Workspace, prompt: str | None = None) -> LogFacets:

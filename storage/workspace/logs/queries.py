@@ -39,6 +39,7 @@ class CallFilter:
     errors: bool | None = None  # True: only failed calls; False: only successful ones
     text: str | None = None  # words to search for (all of them, each as a prefix)
     model: str | None = None
+    pks: tuple[int, ...] | None = None  # only these calls (their rows), e.g. those an alert names
 
     def __post_init__(self) -> None:
         if self.feedback is not None and self.feedback not in FEEDBACK_FILTERS:
@@ -215,6 +216,9 @@ def _where(f: CallFilter, params: dict[str, Any]) -> str:
         add("c.time < :until", until=_db_time(f.until))
     if f.model is not None:
         add("c.model = :model", model=f.model)
+    if f.pks is not None:
+        # ints only: safe inline, and no limit on how many
+        clauses.append("c.pk IN (" + (", ".join(str(int(pk)) for pk in f.pks) or "NULL") + ")")
     if f.errors is True:
         clauses.append("c.error IS NOT NULL")
     elif f.errors is False:
