@@ -278,3 +278,14 @@ def get_alert(session: Session, alert_id: int) -> AlertRow | None:
     found = session.execute(select(MonitorAlert, Monitor).join(Monitor)
                             .where(MonitorAlert.id == alert_id)).first()
     return None if found is None else _alert_row(*found)
+
+
+def score_series(session: Session, monitor_id: int) -> list[tuple[int, datetime, float | None,
+                                                                  str, int | None]]:
+    """(call_pk, time, value, status, release) of a monitor's scored calls (and errors), in
+    time order: what its chart draws."""
+    rows = session.connection().exec_driver_sql(
+        "SELECT s.call_pk, s.time, s.value, s.status, c.release FROM monitor_scores s "
+        "JOIN log_calls c ON c.pk = s.call_pk WHERE s.monitor_id = ? AND s.status != 'skipped' "
+        "ORDER BY s.time, s.call_pk", (monitor_id,))
+    return [(pk, _time(time), value, status, release) for pk, time, value, status, release in rows]

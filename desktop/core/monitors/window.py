@@ -100,3 +100,26 @@ class AlertState:
             self.is_open, self.worst = True, value
             return Transition("open", point, value, tuple(window.failing(self.threshold)))
         return None
+
+
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    """What a monitor's chart draws: the window's value after each call (once it has enough
+    calls) and where the release changed."""
+
+    points: tuple[tuple[datetime, float], ...]
+    releases: tuple[tuple[datetime, int | None], ...]  # (first call's time, release)
+
+
+def timeline(rows, *, calls: int | None, days: float | None, min_samples: int) -> Timeline:
+    """`rows` as storage.workspace.monitors.score_series gives them."""
+    window = Window(calls, days)
+    points: list[tuple[datetime, float]] = []
+    releases: list[tuple[datetime, int | None]] = []
+    for pk, time, value, status, release in rows:
+        if not releases or releases[-1][1] != release:
+            releases.append((time, release))
+        window.add(Point(pk, time, value if status == "scored" else None))
+        if window.value is not None and window.scored >= min_samples:
+            points.append((time, window.value))
+    return Timeline(tuple(points), tuple(releases))

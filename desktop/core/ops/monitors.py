@@ -14,10 +14,11 @@ from desktop.core.monitors import MonitorError, MonitorStatus, parse_check
 from desktop.core.monitors import check as check_monitor
 from desktop.core.monitors import estimate as estimate_monitor
 from desktop.core.monitors.webhook import check_url
+from desktop.core.monitors.window import Timeline, timeline
 from storage.workspace import monitors as repo
 from storage.workspace.db import Workspace
 from storage.workspace.models import utcnow
-from storage.workspace.monitors import AlertRow, MonitorRow, ScoreRow
+from storage.workspace.monitors import AlertRow, MonitorRow
 
 from . import Changes
 
@@ -152,13 +153,15 @@ def estimate(workspace: Workspace, name: str) -> Any:
     return estimate_monitor(workspace, name)
 
 
-def series(workspace: Workspace, name: str) -> tuple[MonitorRow, list[ScoreRow]]:
-    """A monitor and its scores in time order (for its chart)."""
+def series(workspace: Workspace, name: str) -> tuple[MonitorRow, Timeline]:
+    """A monitor and its chart: the window's value over time, release changes marked."""
     with workspace.session() as session:
         monitor = repo.get_monitor(session, name)
         if monitor is None:
             raise MonitorError(f"There is no monitor named {name}.")
-        return monitor, repo.scores(session, monitor.id)
+        rows = repo.score_series(session, monitor.id)
+    return monitor, timeline(rows, calls=monitor.window_calls, days=monitor.window_days,
+                             min_samples=monitor.min_samples)
 
 
 def alerts(workspace: Workspace, *, include_closed: bool = False,
