@@ -25,13 +25,9 @@ class ScoreChart(QWidget):
 
     def _make_plot(self):
         import pyqtgraph as pg
-        from PySide6.QtWidgets import QApplication
 
         pg.setConfigOptions(antialias=True, background="w", foreground="#374151")
-        before = set(QApplication.topLevelWidgets())
         plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem(utcOffset=0)})
-        for menu in set(QApplication.topLevelWidgets()) - before:
-            menu.setParent(self, menu.windowFlags())
         plot.setMenuEnabled(False)
         plot.scene().contextMenu = []
         plot.setObjectName("monitorPlot")
@@ -39,6 +35,7 @@ class ScoreChart(QWidget):
         plot.setYRange(0, 1.05, padding=0)
         plot.setLabel("left", "score")
         plot.setMouseEnabled(x=False, y=False)
+        plot.addLegend(offset=(-10, 6), colCount=4)
         self.box.addWidget(plot, 1)
         return plot
 
@@ -58,14 +55,17 @@ class ScoreChart(QWidget):
         self.plot.show()
         self.plot.clear()
         xs = [t.timestamp() for t, _ in points]
-        self.plot.plot(xs, [v for _, v in points], pen=pg.mkPen("#2f5fd0", width=2))
-        self.plot.addItem(pg.InfiniteLine(monitor.threshold, angle=0, pen=pg.mkPen(
-            "#dc2626", width=1.5), label=f"threshold {monitor.threshold:g}",
-            labelOpts={"position": 0.05, "color": "#dc2626"}))
-        for when, release in timeline.releases[1:]:
-            self.plot.addItem(pg.InfiniteLine(when.timestamp(), angle=90, pen=pg.mkPen(
-                "#6b7280", width=1, style=Qt.PenStyle.DotLine),
-                label=f"release {release}" if release is not None else "no release",
-                labelOpts={"position": 0.9, "color": "#374151"}))
         pad = max(60.0, (max(xs) - min(xs)) * 0.03)
-        self.plot.setXRange(min(xs) - pad, max(xs) + pad, padding=0)
+        left, right = min(xs) - pad, max(xs) + pad
+        # Plain data lines only (no InfiniteLine/TextItem): they are cleared and drawn again
+        # on every refresh, and stay safe when the window is deleted.
+        self.plot.plot(xs, [v for _, v in points], pen=pg.mkPen("#2f5fd0", width=2),
+                       name="window score")
+        self.plot.plot([left, right], [monitor.threshold] * 2,
+                       pen=pg.mkPen("#dc2626", width=1.5), name=f"threshold {monitor.threshold:g}")
+        dotted = pg.mkPen("#6b7280", width=1.5, style=Qt.PenStyle.DotLine)
+        for when, release in timeline.releases[1:]:
+            x = when.timestamp()
+            self.plot.plot([x, x], [0, 1.05], pen=dotted,
+                           name=f"release {release}" if release is not None else "no release")
+        self.plot.setXRange(left, right, padding=0)

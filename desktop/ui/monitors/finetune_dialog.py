@@ -30,14 +30,14 @@ class FinetuneDialog(QDialog):
         self.export = None
         self.source = QComboBox()
         self.source.setObjectName("finetuneSource")
-        self.source.addItem("Calls with positive feedback", ("positive", None))
+        self.source.addItem("Calls with positive feedback", "positive:")
         self.source.addItem("Calls with a corrected output (the correction is the answer)",
-                            ("corrected", None))
+                            "corrected:")
         if monitor:
-            self.source.addItem(f"Calls the monitor {monitor} passed", ("monitor", monitor))
+            self.source.addItem(f"Calls the monitor {monitor} passed", f"monitor:{monitor}")
         for name in test_sets:
-            self.source.addItem(f"Test set {name} (expected outputs)", ("test-set", name))
-        self.source.currentIndexChanged.connect(lambda _i: self.tasks.spawn(self.refresh()))
+            self.source.addItem(f"Test set {name} (expected outputs)", f"test-set:{name}")
+        self.source.currentIndexChanged.connect(self._source_changed)
         self.counts = label("", "finetuneCounts", wrap=True)
         self.preview = QPlainTextEdit()
         self.preview.setObjectName("finetunePreview")
@@ -51,11 +51,15 @@ class FinetuneDialog(QDialog):
                             self.preview, hbox(None, self.save_button,
                                                button("Close", self.reject))))
 
+    def _source_changed(self, _index: int) -> None:
+        self.tasks.spawn(self.refresh())
+
     def _read(self):
-        kind, value = self.source.currentData()
+        kind, _, value = str(self.source.currentData()).partition(":")
         if kind == "test-set":
             return finetune.from_test_set(self.workspace, value)
-        return finetune.from_logs(self.workspace, kind, prompt=self.prompt, monitor=value)
+        return finetune.from_logs(self.workspace, kind, prompt=self.prompt,
+                                  monitor=value or None)
 
     async def refresh(self) -> None:
         self.counts.setText("Reading…")

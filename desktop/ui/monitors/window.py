@@ -77,7 +77,7 @@ class MonitorsWindow(QDialog):
                                    name="checkMonitors",
                                    tip="Score the logged calls not scored yet")
         self.export_button = button("Export Fine-Tuning Data…", self._export)
-        left = vbox(label("Monitors", "heading"), self.list, form,
+        left = vbox(label("Monitors", "heading"), (self.list, 1), form,
                     hbox(self.add_button, self.save_button, self.remove_button),
                     hbox(self.check_button, self.export_button))
         self.chart = ScoreChart()
@@ -89,11 +89,11 @@ class MonitorsWindow(QDialog):
             self._alert_op(ops.acknowledge)))
         self.resolve_button = button("Resolve", lambda: self.tasks.spawn(
             self._alert_op(ops.resolve)))
-        right = vbox(self.chart, self.status, label("Open alerts", "heading"), self.alert_list,
+        right = vbox((self.chart, 3), self.status, label("Open alerts", "heading"), (self.alert_list, 1),
                      hbox(self.open_logs_button, self.ack_button, self.resolve_button, None))
         self.notice = MessageBar()
-        self.setLayout(vbox(self.notice, splitter(left, right, stretch=(1, 3),
-                                                  sizes=[420, 980])))
+        self.setLayout(vbox(self.notice, (splitter(left, right, stretch=(1, 3),
+                                                   sizes=[420, 980]), 1)))
 
     # -- loading -------------------------------------------------------------------------
     async def load(self) -> None:

@@ -25,7 +25,7 @@ def test_monitor_alert_open_logs_and_add_to_test_set(open_app, tmp_path, crash_l
 
     app = open_app(populate=populate)
     sink, repository = tmp_path / "logs", tmp_path / "releases"
-    replay.write(sink, 1, 260, version=versions["v"])
+    replay.write(sink, 1, 180, version=versions["v"])  # the drop, then noise: still open
 
     # Add a monitor
     app.choose("Release", "Monitors…")
@@ -57,27 +57,33 @@ def test_monitor_alert_open_logs_and_add_to_test_set(open_app, tmp_path, crash_l
     app.aio.wait(lambda: dialog.reports and not dialog.running, timeout=30,
                  what="the pull to finish", state=dialog.status.text)
     click_button(dialog, "Close")
-    logs.close()
+    app.aio.wait(lambda: not len(logs.tasks), what="the Logs window to settle")
 
-    # Check: the alert opens (and closes again later in the replay, as the quality came back)
+    # Check: the alert opens
     monitors.activateWindow()
     click(monitors.check_button)
     app.aio.wait(lambda: "Alert: valid JSON" in monitors.notice.text(), timeout=30,
                  what="the alert notice", state=monitors.notice.text)
-    assert monitors.chart.timeline is not None and len(monitors.chart.timeline.releases) == 3
+    app.aio.wait(lambda: monitors.alert_list.count() == 1, what="the open alert")
+    assert monitors.chart.timeline is not None and len(monitors.chart.timeline.releases) == 2
+    assert "valid JSON on support/greet: open" in monitors.alert_list.item(0).text()
+    app.aio.wait(lambda: monitors.chart.plot is not None and monitors.chart.plot.isVisible(),
+                 what="the chart")
     with app.workspace.session() as session:
         opened = session.connection().exec_driver_sql(
             "SELECT c.log_id FROM monitor_alerts a JOIN log_calls c ON c.pk = a.opened_call_pk"
         ).scalar_one()
     assert opened == f"{'0123456789abcdef'}-{replay.OPENS_AT:x}"
-    assert monitors.alert_list.count() == 0  # recovered by the end of the replay
+    app.aio.wait(lambda: app.view.browser.model.alerted == {"support/greet"},
+                 what="the badge in the prompt list")
     snap(monitors, "journey10-monitors")
 
     # Open the logs the alert is about, from the notice, and add them to a test set
     app.aio.wait(lambda: any(b.text() == "Open logs" and b.isVisible()
                              for b in monitors.notice.findChildren(QPushButton)),
                  what="the notice's Open logs button")
-    click_button(monitors.notice, "Open logs")
+    monitors.alert_list.setCurrentRow(0)
+    click(monitors.open_logs_button)
     about = app.wait_window(LogsWindow)
     app.aio.wait(lambda: not about.model.loading and about.model.total == 3,
                  what="the alert's calls", state=about.count.text)
@@ -91,18 +97,26 @@ def test_monitor_alert_open_logs_and_add_to_test_set(open_app, tmp_path, crash_l
     with app.workspace.session() as session:
         cases = testsets.cases(session, testsets.require_test_set(session, "broken JSON"))
     assert sorted(c.expected for c in cases) == sorted(replay.output(i) for i in (100, 101, 102))
-    about.close()
+    app.aio.wait(lambda: not len(about.tasks), what="the Logs window to settle")
 
     # Fine-tuning data: the monitor's passing calls
     click(monitors.export_button)
     export = app.wait_window(FinetuneDialog)
     app.aio.wait(lambda: export.export is not None, what="the export counts")
     index = next(i for i in range(export.source.count())
-                 if export.source.itemData(i)[0] == "monitor")
+                 if export.source.itemData(i).startswith("monitor:"))
     export.source.setCurrentIndex(index)
     app.aio.wait(lambda: export.export is not None and export.export.considered ==
-                 sum(replay.is_good(i) for i in range(1, 261)), what="the monitor's passes",
+                 sum(replay.is_good(i) for i in range(1, 181)), what="the monitor's passes",
                  state=export.counts.text)
     assert "tokens" in export.counts.text() and "שלום" in export.preview.toPlainText()
     export.close()
+
+    # Acknowledge, then resolve: the badge goes
+    click(monitors.ack_button)
+    app.aio.wait(lambda: monitors.alert_list.count() == 1 and "acknowledged" in
+                 monitors.alert_list.item(0).text(), what="the acknowledged alert")
+    click(monitors.resolve_button)
+    app.aio.wait(lambda: monitors.alert_list.count() == 0, what="the resolved alert")
+    app.aio.wait(lambda: app.view.browser.model.alerted == set(), what="the badge to go")
     monitors.close()
