@@ -54,7 +54,7 @@ class WorkspaceFeatures(QObject):
         self.a_prompt_logs = action("Logs of This P&rompt…", self.show_prompt_logs)
         self.a_pull_logs = action("P&ull Logs…", self.pull_logs)
         view.browser.logs_requested.connect(lambda name: self.open_logs(prompt=name))
-        self.a_monitors = action("&Monitors…", lambda: self.open_monitors(), "Ctrl+Shift+M")
+        self.a_monitors = action("&Monitors…", lambda: self.open_monitors(), "Ctrl+Alt+M")
         self.a_prompt_monitors = action("Monitors of This Pro&mpt…", self.show_prompt_monitors)
         self.a_finetune = action("Export &Fine-Tuning Data…", lambda: self.open_finetune())
 
