@@ -26,6 +26,8 @@ class ScoreChart(QWidget):
     def _make_plot(self):
         import pyqtgraph as pg
 
+        # pyqtgraph's context menus are left as they are made: reparenting or deleting them
+        # with this window crashed when a Logs chart was open too (they are shared).
         pg.setConfigOptions(antialias=True, background="w", foreground="#374151")
         plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem(utcOffset=0)})
         plot.setMenuEnabled(False)
