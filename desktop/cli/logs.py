@@ -27,7 +27,7 @@ def handler(args: argparse.Namespace) -> Callable[[argparse.Namespace], int]:
         return {"add": cmd_sink_add, "remove": cmd_sink_remove,
                 "list": cmd_sink_list}[args.sink_action]
     return {"pull": cmd_pull, "list": cmd_list, "show": cmd_show,
-            "to-testset": cmd_to_testset}[args.action]
+            "to-testset": cmd_to_testset, "export-finetune": cmd_export_finetune}[args.action]
 
 
 def parse_when(text: str, option: str, now: datetime | None = None) -> datetime:
@@ -212,6 +212,30 @@ def cmd_to_testset(args: argparse.Namespace) -> int:
         changes = ops.to_testset(workspace, args.testset, filter=f, expected=args.expected,
                                  limit=args.limit)
     print(changes.message)
+    return 0
+
+
+def cmd_export_finetune(args: argparse.Namespace) -> int:
+    import json
+
+    from desktop.core.logs import finetune
+
+    with open_workspace(args) as workspace:
+        if args.testset:
+            export = finetune.from_test_set(workspace, args.testset)
+        else:
+            if args.source == "monitor" and not args.monitor:
+                raise UserError("--from monitor needs --monitor NAME.")
+            export = finetune.from_logs(workspace, args.source, prompt=args.prompt,
+                                        monitor=args.monitor, limit=args.limit)
+    if not args.dry_run:
+        finetune.write(export, args.output)
+    if args.json:
+        print(json.dumps({"examples": len(export.rows), "considered": export.considered,
+                          "duplicates": export.duplicates, "skipped": export.skipped,
+                          "tokens": export.tokens, "written": not args.dry_run}))
+    else:
+        print(("Would write " if args.dry_run else f"Wrote {args.output}: ") + export.summary())
     return 0
 
 

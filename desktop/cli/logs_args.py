@@ -80,6 +80,26 @@ def add_arguments(commands: argparse._SubParsersAction) -> None:
                          "always the output; corrected-only: only calls with a correction")
     ts.add_argument("--limit", type=int, metavar="N", help="at most N calls")
 
+    ft = actions.add_parser(
+        "export-finetune", help="write fine-tuning examples (chat JSONL) from logs or a test set",
+        description="Write one chat example a line: the system and user turns rendered with "
+                    "the logged variables, then the answer (the corrected output feedback "
+                    "gave, else the output). Text is written exactly; identical examples are "
+                    "written once. Prints the counts and a token estimate (4 characters a "
+                    "token).")
+    ft.add_argument("output", metavar="FILE.jsonl")
+    ft.add_argument("--from", dest="source", default="positive",
+                    choices=("positive", "corrected", "monitor"),
+                    help="calls with positive feedback (default), with a corrected output, or "
+                         "that --monitor passed")
+    ft.add_argument("--prompt", metavar="PROMPT", help="only this prompt's calls")
+    ft.add_argument("--monitor", metavar="NAME", help="with --from monitor: its passing calls")
+    ft.add_argument("--testset", metavar="T",
+                    help="instead of logs: the test set's cases with an expected output")
+    ft.add_argument("--limit", type=int, metavar="N", help="at most N examples")
+    ft.add_argument("--dry-run", action="store_true", help="only print the counts")
+    ft.add_argument("--json", action="store_true", help="print the counts as JSON")
+
     sink = actions.add_parser("sink", help="which log sinks belong to a release repository")
     sink_actions = sink.add_subparsers(dest="sink_action", metavar="ACTION", required=True)
     add = sink_actions.add_parser("add", help="pull SINK's logs for REPOSITORY")

@@ -76,6 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
     from desktop.cli.logs_args import add_arguments as add_logs_arguments
 
     add_logs_arguments(commands)
+    from desktop.cli.monitor_args import add_arguments as add_monitor_arguments
+
+    add_monitor_arguments(commands)
     from desktop.cli.advise_args import add_arguments as add_advise_arguments
 
     add_advise_arguments(commands)

@@ -63,6 +63,12 @@ def _handler(args: argparse.Namespace) -> Callable[[argparse.Namespace], int]:
 
         return logs_handler(args)
 
+    from desktop.cli.monitor_args import handles as monitor_handles
+
+    if monitor_handles(args):
+        from desktop.cli.monitor import handler as monitor_handler
+
+        return monitor_handler(args)
     from desktop.cli.advise_args import handles as advise_handles
 
     if advise_handles(args):

@@ -86,6 +86,8 @@ class PromptTreeModel(QAbstractItemModel):
         style = QApplication.style()
         self._folder_icon = style.standardIcon(QStyle.StandardPixmap.SP_DirIcon)
         self._prompt_icon = style.standardIcon(QStyle.StandardPixmap.SP_FileIcon)
+        self._alert_icon = style.standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
+        self.alerted: set[str] = set()  # prompts with an open monitor alert (a badge)
 
     def set_entries(self, entries: list[PromptEntry], folders: list[str] = ()) -> None:
         self.beginResetModel()
@@ -139,8 +141,12 @@ class PromptTreeModel(QAbstractItemModel):
             font.setItalic(True)
             return font
         if role == Qt.ItemDataRole.DecorationRole:
+            if node.entry is not None and node.entry.name in self.alerted:
+                return self._alert_icon
             return self._folder_icon if node.kind == "folder" else self._prompt_icon
         if role == Qt.ItemDataRole.ToolTipRole:
+            if node.entry is not None and node.entry.name in self.alerted:
+                return f"{node.entry.name}\nA monitor of this prompt has an open alert."
             if node.entry is None:
                 return f"Folder {node.path}"
             e = node.entry
@@ -256,6 +262,13 @@ class PromptBrowser(QWidget):
         self._entries, self._folders = list(entries), list(folders)
         self.loaded = True
         self._rebuild()
+
+    def set_alerts(self, names: set[str]) -> None:
+        """Prompts with an open monitor alert: a warning badge in the list."""
+        if set(names) != self.model.alerted:
+            self.model.alerted = set(names)
+            if self.loaded:
+                self._rebuild()
 
     def set_drafts(self, names: set[str]) -> None:
         """Prompts open in tabs that have no saved version yet: listed too, in italics."""

@@ -56,6 +56,9 @@ class WorkspaceFeatures(QObject):
         self.a_prompt_logs = action("Logs of This P&rompt…", self.show_prompt_logs)
         self.a_pull_logs = action("P&ull Logs…", self.pull_logs)
         view.browser.logs_requested.connect(lambda name: self.open_logs(prompt=name))
+        self.a_monitors = action("&Monitors…", lambda: self.open_monitors(), "Ctrl+Alt+M")
+        self.a_prompt_monitors = action("Monitors of This Pro&mpt…", self.show_prompt_monitors)
+        self.a_finetune = action("Export &Fine-Tuning Data…", lambda: self.open_finetune())
 
     def file_actions(self) -> list[QAction | None]:
         """For the main window's File menu (None is a separator)."""
@@ -66,7 +69,9 @@ class WorkspaceFeatures(QObject):
         test = menu("&Test", self.view, self.a_tests, self.a_add_case, None,
                     self.a_suggest)
         release = menu("Re&lease", self.view, self.a_publish, self.a_browse, self.a_review, None,
-                       self.a_logs, self.a_prompt_logs, self.a_pull_logs, None, self.a_keys)
+                       self.a_logs, self.a_prompt_logs, self.a_pull_logs, None,
+                       self.a_monitors, self.a_prompt_monitors, self.a_finetune, None,
+                       self.a_keys)
         return [versions, test, release]
 
     # -- helpers ---------------------------------------------------------------------------
@@ -453,6 +458,56 @@ class WorkspaceFeatures(QObject):
 
     def pull_logs(self) -> None:
         self.open_logs().pull_logs()
+
+    # -- monitors ---------------------------------------------------------------------------
+    def open_monitors(self, *, prompt: str | None = None):
+        """The Monitors window (of one prompt, or all); returns it."""
+        from .monitors import MonitorsWindow
+
+        window = MonitorsWindow(self.view.workspace, self.view.writer, self.view, prompt=prompt)
+        window.logs_requested.connect(lambda pks: self.open_logs(pks=pks))
+        window.finetune_requested.connect(
+            lambda name: self.open_finetune(prompt=prompt, monitor=name or None))
+        window.alerts_changed.connect(lambda _n: self.view.tasks.spawn(self.refresh_alerts()))
+        window.finished.connect(lambda _r: self.view.tasks.spawn(
+            delete_when_done(window, window.tasks.wait)))
+        self._keep(window)
+        window.show()
+        window.tasks.spawn(window.load())
+        return window
+
+    def show_prompt_monitors(self) -> None:
+        tab = self._tab_or_say()
+        if tab is not None:
+            self.open_monitors(prompt=tab.name)
+
+    def open_finetune(self, *, prompt: str | None = None, monitor: str | None = None):
+        from storage.workspace import testsets
+
+        from .monitors import FinetuneDialog
+
+        with self.view.workspace.session() as session:
+            names = tuple(t.name for t, _ in testsets.list_test_sets(session))
+        dialog = FinetuneDialog(self.view.workspace, self.view, prompt=prompt, monitor=monitor,
+                                test_sets=names)
+        dialog.finished.connect(lambda _r: self.view.tasks.spawn(
+            delete_when_done(dialog, dialog.tasks.wait)))
+        self._keep(dialog)
+        dialog.show()
+        dialog.tasks.spawn(dialog.refresh())
+        return dialog
+
+    async def refresh_alerts(self) -> None:
+        """Badge the prompts that have an open monitor alert in the prompt list."""
+        from desktop.core.ops import monitors as monitor_ops
+
+        alerts = await self.view.writer.run(monitor_ops.alerts, self.view.workspace)
+        names = {a.target for a in alerts if not a.target.endswith("/")}
+        folders = [a.target for a in alerts if a.target.endswith("/")]
+        if folders:
+            entries = getattr(self.view.browser, "_entries", [])
+            names |= {e.name for e in entries if any(e.name.startswith(f) for f in folders)}
+        self.view.browser.set_alerts(names)
 
     async def _open_logged(self, seed) -> None:
         """A logged call in the playground: its version as a new tab, its variables filled."""

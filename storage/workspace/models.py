@@ -474,3 +474,64 @@ class LogFeedback(Base):
     segment_id: Mapped[int | None] = mapped_column(
         ForeignKey("log_segments.id", ondelete="SET NULL"), nullable=True)
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Monitor(Base):
+    """A quality check run over the logged calls of a prompt, or of every prompt in a folder
+    (`target` ending in "/"). `check_spec` is an evaluator spec (desktop.core.evaluators) or
+    "feedback:thumbs-down" / "feedback:corrected". The window is the last `window_calls` scored
+    calls or the last `window_days` days."""
+
+    __tablename__ = "monitors"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String, unique=True)
+    target: Mapped[str] = mapped_column(String)
+    check_spec: Mapped[str] = mapped_column(Text)
+    threshold: Mapped[float] = mapped_column(Float)
+    margin: Mapped[float] = mapped_column(Float, default=0.05)
+    window_calls: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    window_days: Mapped[float | None] = mapped_column(Float, nullable=True)
+    min_samples: Mapped[int] = mapped_column(Integer, default=20)
+    sample_rate: Mapped[float] = mapped_column(Float, default=1.0)
+    daily_budget: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    webhook: Mapped[str | None] = mapped_column(String, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class MonitorScore(Base):
+    """A monitor's score of one logged call, before the threshold. `status`: "scored",
+    "error" (the check could not run: counted apart, never a pass) or "skipped" (not sampled,
+    or nothing to score, e.g. no feedback yet)."""
+
+    __tablename__ = "monitor_scores"
+    __table_args__ = (Index("ix_monitor_scores_time", "monitor_id", "time"),)
+    monitor_id: Mapped[int] = mapped_column(ForeignKey("monitors.id", ondelete="CASCADE"),
+                                            primary_key=True)
+    call_pk: Mapped[int] = mapped_column(ForeignKey("log_calls.pk", ondelete="CASCADE"),
+                                         primary_key=True)
+    time: Mapped[datetime] = mapped_column(UTCDateTime)
+    value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    status: Mapped[str] = mapped_column(String)
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class MonitorAlert(Base):
+    """A monitor's window fell below its threshold. Open until the window is back above
+    threshold + margin (or resolved by hand); `call_pks` (JSON) are the calls that caused it."""
+
+    __tablename__ = "monitor_alerts"
+    __table_args__ = (Index("ix_monitor_alerts_status", "monitor_id", "status"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    monitor_id: Mapped[int] = mapped_column(ForeignKey("monitors.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String)  # open, acknowledged, closed
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    opened_call_pk: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    opened_value: Mapped[float] = mapped_column(Float)
+    worst_value: Mapped[float] = mapped_column(Float)
+    call_pks: Mapped[str] = mapped_column(Text, default="[]")
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    closed_call_pk: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    closed_by: Mapped[str | None] = mapped_column(String, nullable=True)  # recovered, resolved
+    webhook_error: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -91,12 +91,26 @@ def seed_0005_batch(con: sqlite3.Connection) -> dict[str, int]:
     return {**counts, "run_batches": 1}
 
 
+def seed_0007_monitors(con: sqlite3.Connection) -> dict[str, int]:
+    counts = seed_0005_batch(con)
+    con.execute("INSERT INTO monitors (name, target, check_spec, threshold, margin, "
+                "window_calls, min_samples, sample_rate, created_at) VALUES ('json', "
+                "'support/', 'is-json', 0.9, 0.05, 100, 20, 1.0, '2026-01-06 00:00:00')")
+    pk = con.execute("SELECT min(pk) FROM log_calls").fetchone()[0]
+    con.execute("INSERT INTO monitor_scores (monitor_id, call_pk, time, value, status, reason) "
+                "VALUES (1, ?, '2026-01-06 00:00:00', 0.0, 'scored', '')", (pk,))
+    con.execute("INSERT INTO monitor_alerts (monitor_id, status, opened_at, opened_value, "
+                "worst_value, call_pks) VALUES (1, 'open', '2026-01-06 00:00:00', 0.5, 0.5, "
+                "'[1]')")
+    return {**counts, "monitors": 1, "monitor_scores": 1, "monitor_alerts": 1}
+
+
 _RTL_CONTENT = ('{"messages": [{"content": "\u05e9\u05dc\u05d5\u05dd  refund \U0001f600\\n", '
                 '"role": "system"}], "model": "m"}')
 
 
 def seed_0008_search(con: sqlite3.Connection) -> dict[str, int]:
-    counts = seed_0005_batch(con)
+    counts = seed_0007_monitors(con)
     con.execute("INSERT INTO versions (pk, prompt_id, version_id, content, author, message, "
                 "created_at, parent_pk) VALUES (3, 1, 'cdef', ?, 'ann', 'مرحبا note', "
                 "'2026-01-06 00:00:00', 2)", (_RTL_CONTENT,))
@@ -112,8 +126,8 @@ def seed_0009_grid(con: sqlite3.Connection) -> dict[str, int]:
 
 
 SEEDS = {"0001": seed_0001, "0002": seed_0002, "0003": seed_0003, "0004_logs": seed_0004_logs,
-         "0005_batch": seed_0005_batch, "0008_search": seed_0008_search,
-         "0009_grid": seed_0009_grid}
+         "0005_batch": seed_0005_batch, "0007_monitors": seed_0007_monitors,
+         "0008_search": seed_0008_search, "0009_grid": seed_0009_grid}
 
 
 def test_every_revision_has_a_seed():

@@ -1,7 +1,7 @@
 """Prompt search through SQLite FTS5: versions' message text and notes, indexed.
 
 Revision ID: 0008_search
-Revises: 0005_batch
+Revises: 0007_monitors
 Create Date: 2026-12-03 05:40:00
 
 A new external-content FTS5 table, `versions_fts`, over the view `versions_text` (each
@@ -16,7 +16,7 @@ from alembic import op
 
 
 revision = '0008_search'
-down_revision = '0005_batch'
+down_revision = '0007_monitors'
 branch_labels = None
 depends_on = None
 
