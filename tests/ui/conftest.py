@@ -166,6 +166,12 @@ def aio(qapp, crash_log) -> Aio:
         asyncio.set_event_loop(None)
 
 
+def _describe(widget) -> str:
+    """A leaked window by what shows who made it: class, name, title, first children."""
+    children = ", ".join(f"{type(c).__name__}:{c.objectName()}" for c in widget.children()[:4])
+    return f"{type(widget).__name__} {widget.objectName()!r} {widget.windowTitle()!r} [{children}]"
+
+
 def _process_deletions() -> None:
     for _ in range(3):
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
@@ -207,7 +213,7 @@ def no_leaks(qapp):
         time.sleep(0.02)
     problems = []
     if leaked_widgets:
-        problems.append(f"top-level widgets left: {[type(w).__name__ for w in leaked_widgets]}")
+        problems.append(f"top-level widgets left: {[_describe(w) for w in leaked_widgets]}")
         for w in leaked_widgets:
             w.close()
             w.deleteLater()

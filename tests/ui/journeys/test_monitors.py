@@ -57,9 +57,8 @@ def test_monitor_alert_open_logs_and_add_to_test_set(open_app, tmp_path, crash_l
     app.aio.wait(lambda: dialog.reports and not dialog.running, timeout=30,
                  what="the pull to finish", state=dialog.status.text)
     click_button(dialog, "Close")
-    # Left open: closing a Logs window deletes the pyqtgraph menus its chart took over, which
-    # the next chart drawn then uses (a crash; see the report).
     app.aio.wait(lambda: not len(logs.tasks), what="the Logs window to settle")
+    logs.close()  # done with it, as a person would be
 
     # Check: the alert opens
     monitors.activateWindow()
@@ -69,7 +68,7 @@ def test_monitor_alert_open_logs_and_add_to_test_set(open_app, tmp_path, crash_l
     app.aio.wait(lambda: monitors.alert_list.count() == 1, what="the open alert")
     assert monitors.chart.timeline is not None and len(monitors.chart.timeline.releases) == 2
     assert "valid JSON on support/greet: open" in monitors.alert_list.item(0).text()
-    app.aio.wait(lambda: monitors.chart.plot is not None and monitors.chart.plot.isVisible(),
+    app.aio.wait(lambda: monitors.chart.plot.isVisible() and monitors.chart.plot.points,
                  what="the chart")
     with app.workspace.session() as session:
         opened = session.connection().exec_driver_sql(
@@ -103,6 +102,7 @@ def test_monitor_alert_open_logs_and_add_to_test_set(open_app, tmp_path, crash_l
         cases = testsets.cases(session, testsets.require_test_set(session, "broken JSON"))
     assert sorted(c.expected for c in cases) == sorted(replay.output(i) for i in (100, 101, 102))
     app.aio.wait(lambda: not len(about.tasks), what="the Logs window to settle")
+    about.close()
 
     # Fine-tuning data: the monitor's passing calls
     click(monitors.export_button)
