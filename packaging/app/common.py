@@ -19,13 +19,16 @@ NAME = "promptpress"
 # Runtime hooks run at every start, before our code. nltk's (from pyinstaller-hooks-contrib)
 # imports all of nltk to add a data path we never use (rouge-score only needs its Porter stemmer,
 # imported lazily): it made start-up 2.4x slower. Dropped in analysis() below.
-DROPPED_RUNTIME_HOOKS = frozenset({"pyi_rth_nltk"})
+DROPPED_RUNTIME_HOOKS = frozenset({"pyi_rth_nltk", "pyi_rth_pkgres", "pyi_rth_setuptools"})
 
 # Never needed by the app, large, or pulled in only through optional imports of our dependencies.
 EXCLUDES = [
     "tkinter", "_tkinter", "matplotlib", "IPython", "jupyter", "notebook", "pytest", "hypothesis",
     "PyQt5", "PyQt6", "PySide2", "torch", "tensorflow", "pandas", "sklearn",
     "litellm.proxy.proxy_server", "fastapi", "uvicorn", "gunicorn", "prisma",
+    # Only build-time tools, reached through fallbacks (litellm's pkg_resources branch for old
+    # Pythons). In the bundle their runtime hooks import them at every start: ~0.75 s.
+    "setuptools", "pkg_resources", "distutils", "_distutils_hack",
 ]
 
 
