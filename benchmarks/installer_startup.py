@@ -29,6 +29,7 @@ def main() -> None:
     parser.add_argument("--app", type=Path, default=app_build.executable(ROOT / "build" / "app" / "dist"),
                         help="the built executable (default: where ./dev package puts it)")
     args = parser.parse_args()
+    args.app = args.app.resolve()
     if not args.app.exists():
         raise SystemExit(f"No built app at {args.app}: run ./dev package first")
     env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"),
