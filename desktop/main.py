@@ -13,6 +13,10 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = build_parser()
     args = parser.parse_args(argv)
+    if getattr(args, "smoke_test", False):
+        from desktop.ui.smoke import run_smoke_test
+
+        return run_smoke_test()
     if getattr(args, "command", None) is None:
         from desktop.ui.app import run_app
 

@@ -22,6 +22,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--workspace", metavar="PATH",
         help="workspace file to open (default: Promptpress's file in your user data folder)",
     )
+    parser.add_argument(
+        "--smoke-test", action="store_true",
+        help="check this installation end to end: open a workspace, show the window, run one "
+             "prompt on the provider at $PROMPTPRESS_SMOKE_BASE_URL, exit 0 if all worked",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     # provider
