@@ -77,7 +77,10 @@ async def _scenario(window, opened: asyncio.Future, provider) -> str:
     entries, _ = await asyncio.to_thread(workspace_ops.prompt_list, workspace)
     if not entries:
         raise SmokeFailure("the smoke workspace has no prompt to run")
-    name = entries[0].name
+    names = [entry.name for entry in entries]
+    if len(names) < 5:  # the sample's four prompts and the smoke prompt
+        raise SmokeFailure(f"the sample workspace did not load: it lists only {names}")
+    name = SMOKE_PROMPT if SMOKE_PROMPT in names else names[0]
     content = await asyncio.to_thread(prompts.content, workspace, name)
     defaults = {v.name: v.default for v in content.variables if v.default}
     values = {var: defaults.get(var, "smoke") for var in find_variables(content)}
@@ -85,7 +88,8 @@ async def _scenario(window, opened: asyncio.Future, provider) -> str:
     if not outcome.ok:
         raise SmokeFailure(f"running {name!r} on {provider.base_url} failed: {outcome.error}")
     await gateway.aclose()
-    return f"ran {name!r} on {provider.model}: {outcome.result.text!r}"
+    return (f"opened the sample workspace ({len(names)} prompts), ran {name!r} on "
+            f"{provider.model}: {outcome.result.text!r}")
 
 
 def run_smoke_test() -> int:
