@@ -33,11 +33,12 @@ from typing import Any
 from .cache import CachedState, ReaderCache
 from .calllog import CallLogging, Rendered
 from .content import PromptContent
-from .errors import (CorruptCacheError, FreezeError, NotFoundError, NotYetSynced, PromptNotFound,
-                     ReaderError, RollbackError, VerificationError)
+from .errors import (CorruptCacheError, FreezeError, NotFoundError, NotYetSynced, OversizedError,
+                     PromptNotFound, ReaderError, RollbackError, TamperedError,
+                     VerificationError)
 from .metadata import (MAX_POINTER_BYTES, MAX_ROOT_BYTES, Clock, FileRef, Manifest, Root,
                        format_time, now_seconds)
-from .names import blob_path, check_channel, pointer_path, root_path
+from .names import blob_path, check_channel, pack_path, pointer_path, root_path
 from .sources import Source, open_source
 from .logwriter import Redact
 from .template import render_messages
@@ -48,6 +49,7 @@ from .verify import (DEFAULT_SKEW, MAX_ROOT_ROTATIONS, SignedPointer, SignedRoot
 log = logging.getLogger("promptpress_reader")
 
 MIN_RELEASE_ENV = "PROMPTPRESS_MIN_RELEASE"  # the release floor when min_release= is not given
+PACK_MIN_PROMPTS = 16  # fewer new prompts than this are fetched one by one
 
 
 class Prompt:
@@ -277,15 +279,23 @@ class Reader(CallLogging):
         manifest_data = self._blob(source, ref, f"the manifest of release "
                                                 f"{signed.pointer.release}")
         manifest = verify_manifest(root.root, signed.pointer, manifest_data)
-        # 4. every prompt blob: length and hash before parsing
+        # 4. every prompt blob: length and hash before parsing (from the pack when most are new)
         known = {p.version_id: p.content for p in self._prompts.values()}
+        packed = self._pack(source, ref, manifest, known)
         new_blobs = {ref.sha256: manifest_data}
         prompts: dict[str, Prompt] = {}
         for name, blob in manifest.prompts.items():
             content = known.get(blob.sha256)
             if content is None:
-                data = self._blob(source, blob, f"prompt {name!r}")
-                content = load_prompt(data, blob, name)
+                data = packed.get(name)
+                if data is not None:
+                    try:
+                        content = load_prompt(data, blob, name)
+                    except (TamperedError, OversizedError):
+                        data = None  # the (unsigned) pack is wrong here: fetch the blob itself
+                if data is None:
+                    data = self._blob(source, blob, f"prompt {name!r}")
+                    content = load_prompt(data, blob, name)
                 known[blob.sha256] = content
                 new_blobs[blob.sha256] = data
             prompts[name] = Prompt(name, content, blob.sha256, manifest.release)
@@ -352,6 +362,31 @@ class Reader(CallLogging):
         log.warning("promptpress_reader: serving %s, because nothing newer verifies; the "
                     "publisher has not renewed it or the source is frozen (%s)", where, limit)
         return None
+
+    def _pack(self, source: Source, ref: FileRef, manifest: Manifest,
+              known: Mapping[str, PromptContent]) -> dict[str, bytes]:
+        """name -> the slice of the release's pack meant to be that prompt's blob, unverified
+        (each is checked against the manifest like any blob); {} when fetching the blobs one by
+        one is better (few are new, the cache has them) or there is no usable pack."""
+        missing = [n for n, b in manifest.prompts.items() if b.sha256 not in known]
+        if len(missing) < PACK_MIN_PROMPTS or 2 * len(missing) < len(manifest.prompts) or (
+                self._cache is not None and self._cache.blob(
+                    manifest.prompts[missing[0]].sha256,
+                    manifest.prompts[missing[0]].length) is not None):
+            return {}
+        names = sorted(manifest.prompts)
+        try:
+            pack = source.fetch(pack_path(ref.sha256),
+                                max_length=sum(manifest.prompts[n].length for n in names))
+        except ReaderError as exc:  # none (an older publisher), or unreadable: one by one
+            log.debug("promptpress_reader: no pack for release %s: %s", manifest.release, exc)
+            return {}
+        slices, start = {}, 0
+        for name in names:
+            end = start + manifest.prompts[name].length
+            slices[name] = pack[start:end]
+            start = end
+        return slices
 
     def _blob(self, source: Source, ref: FileRef, what: str) -> bytes:
         if self._cache is not None:
@@ -466,7 +501,7 @@ class _CacheSource(Source):
             version = int(path.split("/")[1].split(".")[0])
             if version in self.state.roots:
                 return self.state.roots[version]
-        elif path.startswith("blobs/sha256/"):
+        elif path.startswith(("blobs/sha256/", "packs/")):
             raise NotFoundError(path)  # the reader looks in the cache's blobs itself
         elif self.state.pointer is not None:
             return self.state.pointer

@@ -25,8 +25,8 @@ from .keys import PrivateKeyLike, key_id, private_key
 from .metadata import (MAX_BLOB_BYTES, MAX_INDEX_BYTES, MAX_POINTER_BYTES, MAX_ROOT_BYTES, Clock,
                        FileRef, Index, IndexEntry, Manifest, Pointer, Role, Root, format_time,
                        now_seconds)
-from .names import (INDEX_PATH, blob_path, check_channel, check_prompt_name, pending_path,
-                    pointer_path, root_path)
+from .names import (INDEX_PATH, blob_path, check_channel, check_prompt_name, pack_path,
+                    pending_path, pointer_path, root_path)
 from .records import ChannelState, Pending, PublishResult
 from .targets import Moved, Target, open_target
 from .verify import (SignedPointer, SignedRoot, load_trusted_root, verify_next_root,
@@ -191,7 +191,8 @@ class Repository(RepositoryView):
                 return _with(result, blobs_written=written)
         floor = max([state.pointer.release if state.pointer else 0,
                      *(s.pointer.release for s in others)])
-        ref, number = self._add_release(root, wanted, release_keys, now, author, notes, floor)
+        ref, number = self._add_release(root, wanted, {n: d for n, (d, _) in blobs.items()},
+                                        release_keys, now, author, notes, floor)
         result = self._point(root, state, ref, number, keys, now, expires_in)
         return _with(result, blobs_written=written)
 
@@ -243,8 +244,10 @@ class Repository(RepositoryView):
         return self._point(root, state, ref, release.number, keys, now_seconds(self.clock),
                            expires_in)
 
-    def _add_release(self, root: Root, prompts: dict[str, FileRef], keys: list[Any], now: int,
-                     author: str, notes: str, floor: int) -> tuple[FileRef, int]:
+    def _add_release(self, root: Root, prompts: dict[str, FileRef], blobs: dict[str, bytes],
+                     keys: list[Any], now: int, author: str, notes: str,
+                     floor: int) -> tuple[FileRef, int]:
+        pack = b"".join(blobs[name] for name in sorted(prompts))
         for _ in range(8):
             index, index_data = self._index(root)
             number = max(index.latest if index else 0, floor) + 1
@@ -252,6 +255,7 @@ class Repository(RepositoryView):
             data = sign(MANIFEST_TYPE, manifest.to_payload(), keys).to_bytes()
             ref = FileRef(_sha256(data), len(data))
             self.target.write_blob(blob_path(ref.sha256), data, max_length=len(data))
+            self.target.write_blobs([(pack_path(ref.sha256), pack)])
             entry = IndexEntry(number, ref, now, author, len(prompts))
             new = Index(root.project, index.version + 1 if index else 1,
                         (index.releases if index else ()) + (entry,))
