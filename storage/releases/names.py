@@ -69,6 +69,10 @@ def check_project(name: object) -> str:
     return name
 
 
+def is_sha256(value: str) -> bool:
+    return _SHA256.match(value) is not None
+
+
 def check_sha256(value: object, where: str) -> str:
     if not isinstance(value, str) or not _SHA256.match(value):
         raise MalformedError(f"{where} must be a sha256: 64 lowercase hex digits")

@@ -99,3 +99,27 @@ def test_folder_source_reads_a_whole_file_at_its_exact_limit(tmp_path, size):
     if size:
         with pytest.raises(OversizedError):
             FolderSource(tmp_path).fetch("blob", max_length=size - 1)
+
+
+GOOD_SHA = "ab" * 32
+
+
+@pytest.mark.parametrize("obj", [
+    {"sha256": GOOD_SHA, "length": True},                 # a boolean is not a length
+    {"sha256": GOOD_SHA, "length": -1},
+    {"sha256": GOOD_SHA, "length": 101},                  # over the limit
+    {"sha256": GOOD_SHA.upper(), "length": 1},
+    {"sha256": GOOD_SHA + "0", "length": 1},
+    {"sha256": GOOD_SHA, "size": 1},
+    {"sha256": GOOD_SHA, "length": 1, "extra": 1},
+    {"sha256": 1, "length": 1},
+    [GOOD_SHA, 1],
+], ids=["bool", "negative", "over", "upper", "long-hash", "renamed", "extra", "int-hash", "list"])
+def test_file_refs_are_refused_unless_exactly_right(obj):
+    with pytest.raises(MalformedError):
+        FileRef.from_json(obj, "ref", 100)
+
+
+def test_a_right_file_ref_is_read():
+    assert FileRef.from_json({"length": 100, "sha256": GOOD_SHA}, "ref", 100) == \
+        FileRef(GOOD_SHA, 100)
