@@ -100,7 +100,8 @@ def main() -> None:
         cache_t = Timing(lambda: Reader(work / "missing", pinned, cache_dir=work / "cache"),
                          args.runs)
 
-        files = [p for p in (work / "repo").rglob("*") if p.is_file()]
+        files = [p for p in (work / "repo").rglob("*")  # each file once (the pack repeats them)
+                 if p.is_file() and "packs" not in p.relative_to(work / "repo").parts]
 
         def read_and_hash() -> None:
             for p in files:

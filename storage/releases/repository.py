@@ -11,6 +11,7 @@ instead, which reviewers `approve` (co-sign) or `reject`.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
@@ -20,7 +21,7 @@ from .content import PromptContent, canonical_bytes
 from .envelope import (INDEX_TYPE, MANIFEST_TYPE, POINTER_TYPE, ROOT_TYPE, Envelope,
                        add_signature, sign, valid_signers)
 from .errors import (ChannelMoved, MalformedError, NotAuthorized, NothingPending, PublishError,
-                     RepositoryExists, VerificationError)
+                     RepositoryExists, TargetError, VerificationError)
 from .keys import PrivateKeyLike, key_id, private_key
 from .metadata import (MAX_BLOB_BYTES, MAX_INDEX_BYTES, MAX_POINTER_BYTES, MAX_ROOT_BYTES, Clock,
                        FileRef, Index, IndexEntry, Manifest, Pointer, Role, Root, format_time,
@@ -33,6 +34,8 @@ from .verify import (SignedPointer, SignedRoot, load_trusted_root, verify_next_r
                      verify_pointer)
 from .view import RepositoryView
 
+log = logging.getLogger("promptpress_releases")
+
 DAY = 86_400
 DEFAULT_POINTER_LIFETIME = 90 * DAY  # every channel but production
 # Production readers with no saved state accept any unexpired pointer, so a short lifetime
@@ -40,6 +43,7 @@ DEFAULT_POINTER_LIFETIME = 90 * DAY  # every channel but production
 PRODUCTION_POINTER_LIFETIME = 14 * DAY
 POINTER_LIFETIMES = {"production": PRODUCTION_POINTER_LIFETIME}
 DEFAULT_ROOT_LIFETIME = 2 * 365 * DAY
+MAX_PACK_BYTES = 32 * 1024 * 1024  # a release's pack (larger ones are read blob by blob)
 CURRENT: Any = object()  # base=CURRENT: the channel as read when the operation starts
 
 Signers = Union[PrivateKeyLike, Sequence[PrivateKeyLike]]
@@ -248,6 +252,8 @@ class Repository(RepositoryView):
                      keys: list[Any], now: int, author: str, notes: str,
                      floor: int) -> tuple[FileRef, int]:
         pack = b"".join(blobs[name] for name in sorted(prompts))
+        if len(pack) > MAX_PACK_BYTES:
+            pack = b""  # too much to read in one go: readers fetch the blobs one by one
         for _ in range(8):
             index, index_data = self._index(root)
             number = max(index.latest if index else 0, floor) + 1
@@ -255,7 +261,7 @@ class Repository(RepositoryView):
             data = sign(MANIFEST_TYPE, manifest.to_payload(), keys).to_bytes()
             ref = FileRef(_sha256(data), len(data))
             self.target.write_blob(blob_path(ref.sha256), data, max_length=len(data))
-            self.target.write_blobs([(pack_path(ref.sha256), pack)])
+            self._write_pack(ref, pack)
             entry = IndexEntry(number, ref, now, author, len(prompts))
             new = Index(root.project, index.version + 1 if index else 1,
                         (index.releases if index else ()) + (entry,))
@@ -267,6 +273,16 @@ class Repository(RepositoryView):
                 continue  # another publisher took a number: take the next one
             return ref, number
         raise PublishError("the release index kept changing under this publish; try again")
+
+    def _write_pack(self, manifest: FileRef, pack: bytes) -> None:
+        """Best effort: the pack only saves readers time (a server may refuse a body this big)."""
+        if not pack:
+            return
+        try:
+            self.target.write_blobs([(pack_path(manifest.sha256), pack)])
+        except TargetError as exc:
+            log.warning("promptpress: the release was published without its pack (readers "
+                        "fetch each prompt instead): %s", exc)
 
     def _point(self, root: Root, state: ChannelState, ref: FileRef, release: int,
                keys: list[Any], now: int, expires_in: int | None) -> PublishResult:

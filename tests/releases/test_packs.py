@@ -118,3 +118,15 @@ def test_a_small_release_is_read_blob_by_blob(repo, keys, repo_dir, open_reader)
     source = CountingFolder(repo_dir)
     assert served(open_reader(cache=False, source=source)) == items
     assert source.fetched["packs"] == 0 and source.fetched["blobs"] == 4
+
+
+def test_a_pack_the_target_refuses_leaves_the_publish_whole(repo, keys, repo_dir, open_reader,
+                                                            caplog):
+    (repo_dir / "packs").write_bytes(b"")  # a file where the packs folder should be
+    items = dict(prompts("v1", N))
+    with caplog.at_level("WARNING", logger="promptpress_releases"):
+        result = repo.publish(list(items.items()), channel="production", signer=keys.author)
+    assert result.changed and "without its pack" in caplog.text
+    source = CountingFolder(repo_dir)
+    assert served(open_reader(cache=False, source=source)) == items
+    assert source.fetched["blobs"] == N + 1  # one by one, and nothing is missing
