@@ -11,7 +11,9 @@ verification fallbacks and freeze checks must be read together to audit the trus
 
 Construction loads the cached release (verified again from the pinned root) and then refreshes
 from the source. `refresh()` verifies a newer release completely before it replaces the served
-one; `get()` is a dictionary lookup of prompts prepared in advance. When a good release is being
+one (a cold reader takes the blobs from the release's unsigned pack in one read, each slice
+checked against the manifest like a blob); `get()` is a dictionary lookup of prompts prepared in
+advance. When a good release is being
 served, a failure (source down, not yet synced, tampered, rolled back...) is logged and kept in
 `last_error` instead of raised; with nothing good to serve, it is raised.
 
@@ -39,7 +41,7 @@ from .errors import (CorruptCacheError, FreezeError, NotFoundError, NotYetSynced
 from .metadata import (MAX_POINTER_BYTES, MAX_ROOT_BYTES, Clock, FileRef, Manifest, Root,
                        format_time, now_seconds)
 from .names import blob_path, check_channel, pack_path, pointer_path, root_path
-from .sources import Source, open_source
+from .sources import Source, fetch_pack, open_source
 from .logwriter import Redact
 from .template import render_messages
 from .verify import (DEFAULT_SKEW, MAX_ROOT_ROTATIONS, SignedPointer, SignedRoot,
@@ -374,19 +376,12 @@ class Reader(CallLogging):
                     manifest.prompts[missing[0]].sha256,
                     manifest.prompts[missing[0]].length) is not None):
             return {}
-        names = sorted(manifest.prompts)
         try:
-            pack = source.fetch(pack_path(ref.sha256),
-                                max_length=sum(manifest.prompts[n].length for n in names))
+            return fetch_pack(source, pack_path(ref.sha256),
+                              {n: b.length for n, b in manifest.prompts.items()})
         except ReaderError as exc:  # none (an older publisher), or unreadable: one by one
             log.debug("promptpress_reader: no pack for release %s: %s", manifest.release, exc)
             return {}
-        slices, start = {}, 0
-        for name in names:
-            end = start + manifest.prompts[name].length
-            slices[name] = pack[start:end]
-            start = end
-        return slices
 
     def _blob(self, source: Source, ref: FileRef, what: str) -> bytes:
         if self._cache is not None:

@@ -164,6 +164,19 @@ class HttpSource(Source):
             self.client.close()
 
 
+def fetch_pack(source: Source, path: str, lengths: dict[str, int]) -> dict[str, bytes]:
+    """A pack cut into name -> bytes, in name order by the lengths given (unverified: each slice
+    is meant to be checked against the signed hash of that name's blob)."""
+    names = sorted(lengths)
+    pack = source.fetch(path, max_length=sum(lengths.values()))
+    slices, start = {}, 0
+    for name in names:
+        end = start + lengths[name]
+        slices[name] = pack[start:end]
+        start = end
+    return slices
+
+
 def open_source(source: "str | os.PathLike[str] | Source", **options: Any) -> Source:
     """A Source for a folder path or an http(s) URL."""
     if isinstance(source, Source):
