@@ -13,9 +13,9 @@ Construction loads the cached release (verified again from the pinned root) and 
 from the source. `refresh()` verifies a newer release completely before it replaces the served
 one (a cold reader takes the blobs from the release's unsigned pack in one read, each slice
 checked against the manifest like a blob); `get()` is a dictionary lookup of prompts prepared in
-advance. When a good release is being
-served, a failure (source down, not yet synced, tampered, rolled back...) is logged and kept in
-`last_error` instead of raised; with nothing good to serve, it is raised.
+advance. When a good release is being served, a failure (source down, not yet synced, tampered,
+rolled back...) is logged and kept in `last_error` instead of raised; with nothing good to
+serve, it is raised.
 
 What is served must stay trusted: after a root rotation the served release is verified again
 under the new root and dropped if its keys were revoked; a release older than `min_release`
