@@ -10,12 +10,14 @@ from __future__ import annotations
 import hashlib
 import json
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
 from desktop.core.logs.pull import pull
 from desktop.core.logs.segments import parse_segment
+from storage.releases.logformat import RecordError, check_record
 from storage.workspace import logs as repo
 from storage.workspace.db import Workspace
 from tests.support import log_segments as seg
@@ -105,3 +107,19 @@ def test_lines_from_another_writer_are_stored_as_before(tmp_path):
             (expected["variables"], expected["variables_hash"], expected["details"])
         assert row.time.startswith(expected["time"])
     assert stored[seg.call_id(2)].variables == '{"w":"ok"}'  # the last of a key given twice
+
+
+def test_remembered_projects_and_versions_do_not_let_a_bad_field_through():
+    """check_record remembers project names and version ids it found valid; a project name is
+    still no version id, and a field of another type still says what is wrong."""
+    check_record(seg.call(1, project="acme"))  # "acme" and seg.VERSION now remembered
+    for record, message in (
+            (seg.call(2, project="acme", version="acme"), "the field 'version' is not valid"),
+            (seg.call(3, project=seg.VERSION), "the field 'project' is not valid"),
+            (seg.call(4, project=["acme"]), "the field 'project' must be text, found list"),
+            (seg.call(5, version={"v": 1}), "the field 'version' must be text, found dict"),
+            (seg.call(6, time="2026-02-30T10:00:00.000000Z"), "the field 'time' is not a date"),
+            (seg.call(7, time=12), "the field 'time' must be text, found int"),
+            (dict(seg.call(8), id="x"), "the field 'id' is not valid")):
+        with pytest.raises(RecordError, match=message):
+            check_record(record)

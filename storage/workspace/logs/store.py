@@ -97,8 +97,16 @@ def _hash(text: str) -> str:
 def _tokens(tokens: Mapping[str, int] | None) -> tuple[int | None, int | None]:
     if not tokens:
         return None, None
-    found_in = next((tokens[n] for n in _INPUT if n in tokens), None)
-    return found_in, next((tokens[n] for n in _OUTPUT if n in tokens), None)
+    found_in = found_out = None
+    for name in _INPUT:
+        if name in tokens:
+            found_in = tokens[name]
+            break
+    for name in _OUTPUT:
+        if name in tokens:
+            found_out = tokens[name]
+            break
+    return found_in, found_out
 
 
 def db_time(record_time: str) -> str:
