@@ -196,14 +196,13 @@ def _check_text(text: str, where: str) -> None:
         raise ContentError(f"{where} contains characters that are not valid Unicode") from None
 
 
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                            allow_nan=False)
+_PLAIN = json.JSONDecoder()
+
+
 def canonical_bytes(content: PromptContent) -> bytes:
-    return json.dumps(
-        content.to_dict(),
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-        allow_nan=False,
-    ).encode("utf-8")
+    return _ENCODER.encode(content.to_dict()).encode("utf-8")
 
 
 def version_id(content: PromptContent) -> str:
@@ -216,6 +215,30 @@ def from_canonical(data: bytes | str) -> PromptContent:
     if isinstance(data, bytes):
         data = data.decode("utf-8")
     return PromptContent.from_dict(json.loads(data, object_pairs_hook=_no_duplicates))
+
+
+def load_canonical(data: bytes) -> PromptContent:
+    """The content whose canonical serialisation is exactly `data`; refuses anything else.
+
+    Raises ContentError (or ValueError, TypeError, RecursionError) as `from_canonical` does,
+    including "duplicate key", and ContentError("not in canonical form") for valid content
+    written differently."""
+    try:  # fast path: Python's own dicts, then the byte-for-byte round trip
+        content = PromptContent.from_dict(_PLAIN.decode(data.decode("utf-8")))
+        if canonical_bytes(content) == data:
+            # Equal bytes are also proof of unique keys: `data` is json.dumps of Python dicts.
+            return content
+    except (ContentError, ValueError, TypeError, RecursionError):
+        pass
+    # Refused (or a duplicate key kept last): the strict parse, for its exact error.
+    content = from_canonical(data)
+    if canonical_bytes(content) != data:
+        raise NotCanonical("not in canonical form")
+    return content  # pragma: no cover - the fast path accepts whatever this accepts
+
+
+class NotCanonical(ContentError):
+    """Valid content whose bytes are not its canonical serialisation."""
 
 
 _no_duplicates = refuse_duplicate_keys(lambda key: ContentError(f"duplicate key {key!r}"))

@@ -155,6 +155,17 @@ _CALL_TEXT = ("channel", "output", "model", "error")
 _FEEDBACK_TEXT = ("label", "comment", "corrected_output")
 
 
+# Project names and version ids found valid: the same few are in every record of a segment.
+_PROJECTS: set[str] = set()
+_VERSIONS: set[str] = set()
+
+
+def _valid(found: set[str], value: str) -> None:
+    if len(found) >= 4096:
+        found.clear()
+    found.add(value)
+
+
 def check_record(obj: Any) -> dict[str, Any]:
     """A call or feedback line, its fields checked; unknown fields are ignored (newer readers
     may add some). Returns the object (kind "call" or "feedback")."""
@@ -164,20 +175,30 @@ def check_record(obj: Any) -> dict[str, Any]:
     kind = get("kind")
     if kind != "call" and kind != "feedback":
         raise RecordError(f"unknown record kind {str(kind)[:40]!r}")
-    _text(obj, "id", optional=False, pattern=RECORD_ID)
-    when = _text(obj, "time", optional=False, pattern=TIME)
+    value = get("id")
+    if type(value) is not str or not RECORD_ID.match(value):
+        _text(obj, "id", optional=False, pattern=RECORD_ID)
+    when = get("time")
+    if type(when) is not str or not TIME.match(when):
+        _text(obj, "time", optional=False, pattern=TIME)
     try:
-        datetime.fromisoformat(when[:-1])  # type: ignore[index]
+        datetime.fromisoformat(when[:-1])
     except ValueError:
         raise RecordError(f"the field 'time' is not a date: {when!r}") from None
-    _text(obj, "project", optional=False, pattern=PROJECT_NAME)
+    value = get("project")
+    if type(value) is not str or value not in _PROJECTS:
+        _text(obj, "project", optional=False, pattern=PROJECT_NAME)
+        _valid(_PROJECTS, value)
     metadata = get("metadata")
     if metadata is not None and type(metadata) is not dict:
         _object(obj, "metadata")
     if kind == "call":
         if type(get("prompt")) is not str:
             _text(obj, "prompt", optional=False)
-        _text(obj, "version", optional=False, pattern=SHA256)
+        value = get("version")
+        if type(value) is not str or value not in _VERSIONS:
+            _text(obj, "version", optional=False, pattern=SHA256)
+            _valid(_VERSIONS, value)
         for name in _CALL_TEXT:
             value = get(name)
             if value is not None and type(value) is not str:

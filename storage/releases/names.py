@@ -8,6 +8,7 @@ Layout (relative paths with forward slashes, the same on a folder and over HTTP)
 
     root/<N>.root.json               one per root version
     blobs/sha256/<hex>               immutable, content-addressed (prompt versions and manifests)
+    packs/sha256/<manifest hex>      a manifest's prompt blobs concatenated in name order (optional)
     channels/<channel>.json          the only file that is replaced: the channel pointer
     channels/<channel>.pending.json  a pointer waiting for more signatures
     releases/index.json              signed list of releases, for browsing (the reader ignores it)
@@ -68,6 +69,10 @@ def check_project(name: object) -> str:
     return name
 
 
+def is_sha256(value: str) -> bool:
+    return _SHA256.match(value) is not None
+
+
 def check_sha256(value: object, where: str) -> str:
     if not isinstance(value, str) or not _SHA256.match(value):
         raise MalformedError(f"{where} must be a sha256: 64 lowercase hex digits")
@@ -80,6 +85,12 @@ def root_path(version: int) -> str:
 
 def blob_path(sha256: str) -> str:
     return f"blobs/sha256/{check_sha256(sha256, 'blob hash')}"
+
+
+def pack_path(manifest_sha256: str) -> str:
+    """All prompt blobs of one manifest back to back, in name order: one read instead of one
+    per prompt. Unsigned: the reader checks every slice against the manifest's hashes."""
+    return f"packs/sha256/{check_sha256(manifest_sha256, 'manifest hash')}"
 
 
 def pointer_path(channel: str) -> str:

@@ -11,9 +11,11 @@ verification fallbacks and freeze checks must be read together to audit the trus
 
 Construction loads the cached release (verified again from the pinned root) and then refreshes
 from the source. `refresh()` verifies a newer release completely before it replaces the served
-one; `get()` is a dictionary lookup of prompts prepared in advance. When a good release is being
-served, a failure (source down, not yet synced, tampered, rolled back...) is logged and kept in
-`last_error` instead of raised; with nothing good to serve, it is raised.
+one (a cold reader takes the blobs from the release's unsigned pack in one read, each slice
+checked against the manifest like a blob); `get()` is a dictionary lookup of prompts prepared in
+advance. When a good release is being served, a failure (source down, not yet synced, tampered,
+rolled back...) is logged and kept in `last_error` instead of raised; with nothing good to
+serve, it is raised.
 
 What is served must stay trusted: after a root rotation the served release is verified again
 under the new root and dropped if its keys were revoked; a release older than `min_release`
@@ -33,12 +35,13 @@ from typing import Any
 from .cache import CachedState, ReaderCache
 from .calllog import CallLogging, Rendered
 from .content import PromptContent
-from .errors import (CorruptCacheError, FreezeError, NotFoundError, NotYetSynced, PromptNotFound,
-                     ReaderError, RollbackError, VerificationError)
+from .errors import (CorruptCacheError, FreezeError, NotFoundError, NotYetSynced, OversizedError,
+                     PromptNotFound, ReaderError, RollbackError, TamperedError,
+                     VerificationError)
 from .metadata import (MAX_POINTER_BYTES, MAX_ROOT_BYTES, Clock, FileRef, Manifest, Root,
                        format_time, now_seconds)
-from .names import blob_path, check_channel, pointer_path, root_path
-from .sources import Source, open_source
+from .names import blob_path, check_channel, pack_path, pointer_path, root_path
+from .sources import Source, fetch_pack, open_source
 from .logwriter import Redact
 from .template import render_messages
 from .verify import (DEFAULT_SKEW, MAX_ROOT_ROTATIONS, SignedPointer, SignedRoot,
@@ -48,6 +51,7 @@ from .verify import (DEFAULT_SKEW, MAX_ROOT_ROTATIONS, SignedPointer, SignedRoot
 log = logging.getLogger("promptpress_reader")
 
 MIN_RELEASE_ENV = "PROMPTPRESS_MIN_RELEASE"  # the release floor when min_release= is not given
+PACK_MIN_PROMPTS = 16  # fewer new prompts than this are fetched one by one
 
 
 class Prompt:
@@ -277,15 +281,23 @@ class Reader(CallLogging):
         manifest_data = self._blob(source, ref, f"the manifest of release "
                                                 f"{signed.pointer.release}")
         manifest = verify_manifest(root.root, signed.pointer, manifest_data)
-        # 4. every prompt blob: length and hash before parsing
+        # 4. every prompt blob: length and hash before parsing (from the pack when most are new)
         known = {p.version_id: p.content for p in self._prompts.values()}
+        packed = self._pack(source, ref, manifest, known)
         new_blobs = {ref.sha256: manifest_data}
         prompts: dict[str, Prompt] = {}
         for name, blob in manifest.prompts.items():
             content = known.get(blob.sha256)
             if content is None:
-                data = self._blob(source, blob, f"prompt {name!r}")
-                content = load_prompt(data, blob, name)
+                data = packed.get(name)
+                if data is not None:
+                    try:
+                        content = load_prompt(data, blob, name)
+                    except (TamperedError, OversizedError):
+                        data = None  # the (unsigned) pack is wrong here: fetch the blob itself
+                if data is None:
+                    data = self._blob(source, blob, f"prompt {name!r}")
+                    content = load_prompt(data, blob, name)
                 known[blob.sha256] = content
                 new_blobs[blob.sha256] = data
             prompts[name] = Prompt(name, content, blob.sha256, manifest.release)
@@ -352,6 +364,24 @@ class Reader(CallLogging):
         log.warning("promptpress_reader: serving %s, because nothing newer verifies; the "
                     "publisher has not renewed it or the source is frozen (%s)", where, limit)
         return None
+
+    def _pack(self, source: Source, ref: FileRef, manifest: Manifest,
+              known: Mapping[str, PromptContent]) -> dict[str, bytes]:
+        """name -> the slice of the release's pack meant to be that prompt's blob, unverified
+        (each is checked against the manifest like any blob); {} when fetching the blobs one by
+        one is better (few are new, the cache has them) or there is no usable pack."""
+        missing = [n for n, b in manifest.prompts.items() if b.sha256 not in known]
+        if len(missing) < PACK_MIN_PROMPTS or 2 * len(missing) < len(manifest.prompts) or (
+                self._cache is not None and self._cache.blob(
+                    manifest.prompts[missing[0]].sha256,
+                    manifest.prompts[missing[0]].length) is not None):
+            return {}
+        try:
+            return fetch_pack(source, pack_path(ref.sha256),
+                              {n: b.length for n, b in manifest.prompts.items()})
+        except ReaderError as exc:  # none (an older publisher), or unreadable: one by one
+            log.debug("promptpress_reader: no pack for release %s: %s", manifest.release, exc)
+            return {}
 
     def _blob(self, source: Source, ref: FileRef, what: str) -> bytes:
         if self._cache is not None:
@@ -466,7 +496,7 @@ class _CacheSource(Source):
             version = int(path.split("/")[1].split(".")[0])
             if version in self.state.roots:
                 return self.state.roots[version]
-        elif path.startswith("blobs/sha256/"):
+        elif path.startswith(("blobs/sha256/", "packs/")):
             raise NotFoundError(path)  # the reader looks in the cache's blobs itself
         elif self.state.pointer is not None:
             return self.state.pointer

@@ -11,6 +11,7 @@ instead, which reviewers `approve` (co-sign) or `reject`.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
@@ -20,18 +21,20 @@ from .content import PromptContent, canonical_bytes
 from .envelope import (INDEX_TYPE, MANIFEST_TYPE, POINTER_TYPE, ROOT_TYPE, Envelope,
                        add_signature, sign, valid_signers)
 from .errors import (ChannelMoved, MalformedError, NotAuthorized, NothingPending, PublishError,
-                     RepositoryExists, VerificationError)
+                     RepositoryExists, TargetError, VerificationError)
 from .keys import PrivateKeyLike, key_id, private_key
 from .metadata import (MAX_BLOB_BYTES, MAX_INDEX_BYTES, MAX_POINTER_BYTES, MAX_ROOT_BYTES, Clock,
                        FileRef, Index, IndexEntry, Manifest, Pointer, Role, Root, format_time,
                        now_seconds)
-from .names import (INDEX_PATH, blob_path, check_channel, check_prompt_name, pending_path,
-                    pointer_path, root_path)
+from .names import (INDEX_PATH, blob_path, check_channel, check_prompt_name, pack_path,
+                    pending_path, pointer_path, root_path)
 from .records import ChannelState, Pending, PublishResult
 from .targets import Moved, Target, open_target
 from .verify import (SignedPointer, SignedRoot, load_trusted_root, verify_next_root,
                      verify_pointer)
 from .view import RepositoryView
+
+log = logging.getLogger("promptpress_releases")
 
 DAY = 86_400
 DEFAULT_POINTER_LIFETIME = 90 * DAY  # every channel but production
@@ -40,6 +43,7 @@ DEFAULT_POINTER_LIFETIME = 90 * DAY  # every channel but production
 PRODUCTION_POINTER_LIFETIME = 14 * DAY
 POINTER_LIFETIMES = {"production": PRODUCTION_POINTER_LIFETIME}
 DEFAULT_ROOT_LIFETIME = 2 * 365 * DAY
+MAX_PACK_BYTES = 32 * 1024 * 1024  # a release's pack (larger ones are read blob by blob)
 CURRENT: Any = object()  # base=CURRENT: the channel as read when the operation starts
 
 Signers = Union[PrivateKeyLike, Sequence[PrivateKeyLike]]
@@ -191,7 +195,8 @@ class Repository(RepositoryView):
                 return _with(result, blobs_written=written)
         floor = max([state.pointer.release if state.pointer else 0,
                      *(s.pointer.release for s in others)])
-        ref, number = self._add_release(root, wanted, release_keys, now, author, notes, floor)
+        ref, number = self._add_release(root, wanted, {n: d for n, (d, _) in blobs.items()},
+                                        release_keys, now, author, notes, floor)
         result = self._point(root, state, ref, number, keys, now, expires_in)
         return _with(result, blobs_written=written)
 
@@ -243,8 +248,12 @@ class Repository(RepositoryView):
         return self._point(root, state, ref, release.number, keys, now_seconds(self.clock),
                            expires_in)
 
-    def _add_release(self, root: Root, prompts: dict[str, FileRef], keys: list[Any], now: int,
-                     author: str, notes: str, floor: int) -> tuple[FileRef, int]:
+    def _add_release(self, root: Root, prompts: dict[str, FileRef], blobs: dict[str, bytes],
+                     keys: list[Any], now: int, author: str, notes: str,
+                     floor: int) -> tuple[FileRef, int]:
+        pack = b"".join(blobs[name] for name in sorted(prompts))
+        if len(pack) > MAX_PACK_BYTES:
+            pack = b""  # too much to read in one go: readers fetch the blobs one by one
         for _ in range(8):
             index, index_data = self._index(root)
             number = max(index.latest if index else 0, floor) + 1
@@ -252,6 +261,7 @@ class Repository(RepositoryView):
             data = sign(MANIFEST_TYPE, manifest.to_payload(), keys).to_bytes()
             ref = FileRef(_sha256(data), len(data))
             self.target.write_blob(blob_path(ref.sha256), data, max_length=len(data))
+            self._write_pack(ref, pack)
             entry = IndexEntry(number, ref, now, author, len(prompts))
             new = Index(root.project, index.version + 1 if index else 1,
                         (index.releases if index else ()) + (entry,))
@@ -263,6 +273,16 @@ class Repository(RepositoryView):
                 continue  # another publisher took a number: take the next one
             return ref, number
         raise PublishError("the release index kept changing under this publish; try again")
+
+    def _write_pack(self, manifest: FileRef, pack: bytes) -> None:
+        """Best effort: the pack only saves readers time (a server may refuse a body this big)."""
+        if not pack:
+            return
+        try:
+            self.target.write_blobs([(pack_path(manifest.sha256), pack)])
+        except TargetError as exc:
+            log.warning("promptpress: the release was published without its pack (readers "
+                        "fetch each prompt instead): %s", exc)
 
     def _point(self, root: Root, state: ChannelState, ref: FileRef, release: int,
                keys: list[Any], now: int, expires_in: int | None) -> PublishResult:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from .content import ContentError, PromptContent, canonical_bytes, from_canonical
+from .content import ContentError, NotCanonical, PromptContent, load_canonical
 from .envelope import (MANIFEST_TYPE, POINTER_TYPE, ROOT_TYPE, Envelope, verify_threshold)
 from .errors import (ExpiredError, MalformedError, MixAndMatchError, OversizedError,
                      RollbackError, RootChainError, TamperedError, WrongChannelError,
@@ -167,13 +167,12 @@ def load_prompt(data: bytes, ref: FileRef, name: str) -> PromptContent:
     what = f"prompt {name!r}"
     check_file(data, ref, what)
     try:
-        content = from_canonical(data)
-        same = canonical_bytes(content) == data
+        return load_canonical(data)
+    except NotCanonical:
+        raise MalformedError(f"{what} is not in canonical form, so its hash is not its version id"
+                             ) from None
     except (ContentError, ValueError, TypeError, RecursionError) as exc:
         raise MalformedError(f"{what} is not a valid prompt version: {exc}") from None
-    if not same:
-        raise MalformedError(f"{what} is not in canonical form, so its hash is not its version id")
-    return content
 
 
 def _typed(env: Envelope, payload_type: str, what: str) -> bytes:

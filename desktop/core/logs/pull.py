@@ -152,12 +152,20 @@ def _prepare(sink: LogSource, todo: list[tuple[str, Entry]], ready: "queue.Queue
 
 
 def _rows(parsed: ParsedSegment) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    calls = []
+    calls, call_row = [], repo.call_row
+    costs: dict[tuple[Any, Any, Any], float | None] = {}  # the price table does not change
     for record in parsed.calls:
-        row = repo.call_row(record)
-        row["cost"] = _cost(row["model"], row["tokens_in"], row["tokens_out"])
+        row = call_row(record)
+        key = row["model"], row["tokens_in"], row["tokens_out"]
+        cost = costs.get(key, _UNKNOWN)
+        if cost is _UNKNOWN:
+            cost = costs[key] = _cost(*key)
+        row["cost"] = cost
         calls.append(row)
     return calls, [repo.feedback_row(record) for record in parsed.feedback]
+
+
+_UNKNOWN: Any = object()
 
 
 def _read(sink: LogSource, entry: Entry, project: str) -> ParsedSegment | Problem:

@@ -59,6 +59,10 @@ def _no_constant(name: str) -> Any:
     raise RecordError(f"{name} is not a number JSON allows")
 
 
+# Built once: json.loads with an argument builds a decoder (and its scanner) at every call.
+_decode = json.JSONDecoder(parse_constant=_no_constant).decode
+
+
 def _parse(line: bytes) -> Any:
     try:
         text = line.decode("utf-8")
@@ -67,7 +71,7 @@ def _parse(line: bytes) -> Any:
     try:
         # Plain dicts (C speed): a key given twice keeps its last value. Nothing here is
         # signed or read by a second parser, so there is no parser differential to fear.
-        value = json.loads(text, parse_constant=_no_constant)
+        value = _decode(text)
     except RecordError:
         raise
     except (ValueError, RecursionError) as exc:

@@ -9,8 +9,9 @@ says what became of it: "done" and "foreign" and "damaged" are never read again;
 from __future__ import annotations
 
 import hashlib
+from hashlib import sha256
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,7 +48,30 @@ FEEDBACK_COLUMNS = ("feedback_id", "log_id", "project", "time", "rating", "polar
                     "comment", "corrected_output", "details")
 
 
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode
+_CANONICAL = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def _make_dumps() -> Callable[[Any], str]:
+    """`_CANONICAL.encode`, without building its C encoder again for every value (half the
+    cost of encoding a record's variables). The very encoder `encode` builds, with the same
+    arguments, so the text is the same byte for byte (tests/storage/test_logs_store.py)."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:  # a Python without the C accelerator
+        return _CANONICAL.encode
+    c = _CANONICAL
+    encoder = make(None, c.default, json.encoder.encode_basestring, None, c.key_separator,
+                   c.item_separator, c.sort_keys, c.skipkeys, c.allow_nan)
+    join, encode = "".join, _CANONICAL.encode
+
+    def dumps(value: Any) -> str:
+        if type(value) is dict:  # what is stored: objects (and lists, ratings) go the long way
+            return join(encoder(value, 0))
+        return encode(value)
+
+    return dumps
+
+
+_dumps = _make_dumps()
 _INPUT = ("input", "prompt_tokens", "input_tokens", "prompt")
 _OUTPUT = ("output", "completion_tokens", "output_tokens", "completion")
 
@@ -73,8 +97,16 @@ def _hash(text: str) -> str:
 def _tokens(tokens: Mapping[str, int] | None) -> tuple[int | None, int | None]:
     if not tokens:
         return None, None
-    found_in = next((tokens[n] for n in _INPUT if n in tokens), None)
-    return found_in, next((tokens[n] for n in _OUTPUT if n in tokens), None)
+    found_in = found_out = None
+    for name in _INPUT:
+        if name in tokens:
+            found_in = tokens[name]
+            break
+    for name in _OUTPUT:
+        if name in tokens:
+            found_out = tokens[name]
+            break
+    return found_in, found_out
 
 
 def db_time(record_time: str) -> str:
@@ -85,20 +117,27 @@ def db_time(record_time: str) -> str:
 def call_row(record: Mapping[str, Any], *, cost: float | None = None) -> dict[str, Any]:
     """The log_calls row for a checked call record (storage.releases.logformat.check_record),
     its values as SQLite stores them."""
-    variables = variables_text(record.get("variables") or {})
-    tokens = record.get("tokens")
-    tokens_in, tokens_out = _tokens(tokens)
-    metadata = record.get("metadata")
-    details = "{}" if tokens is None and metadata is None else _json(
-        {k: v for k, v in (("tokens", tokens), ("metadata", metadata)) if v is not None})
+    get = record.get
+    variables = get("variables")
+    variables = _dumps(variables if type(variables) is dict else dict(variables or {}))
+    tokens, metadata = get("tokens"), get("metadata")
+    if tokens is None:
+        tokens_in = tokens_out = None
+        details = "{}" if metadata is None else _dumps({"metadata": metadata})
+    else:
+        tokens_in, tokens_out = _tokens(tokens)
+        details = _dumps({"tokens": tokens} if metadata is None else
+                         {"tokens": tokens, "metadata": metadata})
+    when = record["time"]
     return {
-        "log_id": record["id"], "project": record["project"], "channel": record.get("channel"),
-        "release": record.get("release"), "prompt": record["prompt"],
-        "version_id": record["version"], "time": db_time(record["time"]),
-        "model": record.get("model"),
-        "variables": variables, "variables_hash": _hash(variables),
-        "output": record.get("output"),
-        "error": record.get("error"), "latency_ms": record.get("latency_ms"),
+        "log_id": record["id"], "project": record["project"], "channel": get("channel"),
+        "release": get("release"), "prompt": record["prompt"],
+        "version_id": record["version"], "time": f"{when[:10]} {when[11:26]}",
+        "model": get("model"),
+        "variables": variables,
+        "variables_hash": sha256(variables.encode("utf-8", "surrogatepass")).hexdigest(),
+        "output": get("output"),
+        "error": get("error"), "latency_ms": get("latency_ms"),
         "tokens_in": tokens_in, "tokens_out": tokens_out, "cost": cost,
         "details": details,
     }
