@@ -84,7 +84,7 @@ def test_run_as_batch_shows_the_batch_and_fills_the_grid(open_app, fake_provider
 
 def test_a_batch_survives_closing_the_window(open_app, fake_provider, monkeypatch):
     monkeypatch.setattr(RunPanel, "batch_poll_s", 0.05)
-    fake_provider.batch_latency = 2.0
+    fake_provider.batch_latency = 600.0  # still running when the window closes, however slow
     app = open_app(populate=_populate(fake_provider))
     tab = open_from_list(app, "support/reply")
     window, panel = _run_page(app, tab)
@@ -95,10 +95,11 @@ def test_a_batch_survives_closing_the_window(open_app, fake_provider, monkeypatc
     app.aio.wait(lambda: not window.isVisible(), what="the window to close")
 
     window, panel = _run_page(app, tab)
-    app.aio.wait(lambda: panel.resumable.count() == 1, what="the stopped batch run")
+    app.aio.wait(lambda: panel.resumable.count() == 1, timeout=20, what="the stopped batch run")
     assert "of 6 done" in panel.resumable.item(0).text()
     click_row(panel.resumable, 0)
     fake_provider.clear_requests()
+    fake_provider.batch_latency = 0.0  # the provider finished it meanwhile
     click_button(panel, "Resume")
     outcome = app.aio.wait(lambda: panel.outcome, timeout=20, what="the batch collected",
                            state=panel.progress_label.text)
