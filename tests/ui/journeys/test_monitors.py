@@ -68,7 +68,7 @@ def test_monitor_alert_open_logs_and_add_to_test_set(open_app, tmp_path, crash_l
     app.aio.wait(lambda: monitors.alert_list.count() == 1, what="the open alert")
     assert monitors.chart.timeline is not None and len(monitors.chart.timeline.releases) == 2
     assert "valid JSON on support/greet: open" in monitors.alert_list.item(0).text()
-    app.aio.wait(lambda: monitors.chart.plot.isVisible() and monitors.chart.plot.points,
+    app.aio.wait(lambda: monitors.chart.plot.isVisible() and monitors.chart.points,
                  what="the chart")
     with app.workspace.session() as session:
         opened = session.connection().exec_driver_sql(
