@@ -95,3 +95,11 @@ def test_csv_in_any_excel_encoding_reads_the_same(encoding, records):
 
 def test_xlsx_with_garbage_is_a_file_error():
     assert parse_xlsx(b"PK\x03\x04garbage").errors
+
+
+def test_one_accented_letter_repeated_reads_as_cp1252():
+    # No code page reads this as a language; Windows Excel's code page is the honest guess.
+    from desktop.core.testsets.decode import decode
+
+    data = ("éé,éé\r\n" * 4).encode("cp1252")
+    assert decode(data) == (data.decode("cp1252"), "cp1252")

@@ -50,12 +50,15 @@ def _guess_legacy(data: bytes) -> str:
     bytes it has nothing to go on: cp1252. On short Latin-script text its ranking of sibling code
     pages is noise, so cp1252, then mac_roman, win when within LEGACY_TOLERANCE of its best. And
     a guess that reads line breaks, quotes or delimiters as parts of other characters (some
-    multi-byte code pages do) is not a reading of a CSV file at all."""
+    multi-byte code pages do) is not a reading of a CSV file at all. When no code page reads as
+    any language at all, the ranking is noise too: cp1252."""
     import charset_normalizer
 
     sample = data[:DETECT_BYTES]
     evidence = len(sample) - len(sample.translate(None, bytes(range(128, 256))))
     results = [] if evidence < MIN_EVIDENCE_BYTES else list(charset_normalizer.from_bytes(sample))
+    if results and max(r.coherence for r in results) == 0.0:
+        results = []  # no code page reads as any language (one letter repeated, say): noise
     if results:
         least = min(r.chaos for r in results)
         calm = [r for r in results if r.chaos <= least + LEGACY_TOLERANCE]
