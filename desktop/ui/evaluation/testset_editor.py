@@ -8,6 +8,7 @@ their ids, so earlier runs still show them). One save is in flight at a time.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Mapping
 from pathlib import Path
@@ -263,8 +264,8 @@ class TestSetEditor(QWidget):
             self.message.show_message("error", str(exc))
             return
         self.loaded = loaded
-        rows = [new_row(v, e, n, t, case_id=i) for i, v, e, n, t in loaded.cases]
-        self.model.load(loaded.variables, rows, loaded.defaults)
+        self.model.load(loaded.variables, list(loaded.case_ids), loaded.defaults,
+                        reader=functools.partial(testset_ops.read_cases, self.workspace))
         self._loading_settings = True
         self.gate_check.setChecked(loaded.min_score is not None)
         if loaded.min_score is not None:
