@@ -13,6 +13,9 @@ from storage.workspace.db import Workspace
 from . import Changes
 
 
+FIRST_PAGE = 200  # cases whose variables `load` looks at
+
+
 @dataclass(frozen=True, slots=True)
 class SetChoice:
     """A test set as lists show it."""
@@ -29,18 +32,21 @@ class LoadedSet:
     id: int
     name: str
     prompt: str | None
-    variables: tuple[str, ...]  # the prompt's variables first, then any other a case uses
+    # The prompt's variables first, then any other the first page of cases uses (the editor
+    # asks `variable_names` for the rest after showing the set).
+    variables: tuple[str, ...]
     defaults: tuple[str, ...]  # variables with a default value (may have no column)
     min_score: float | None
     evaluators: tuple[str, ...]
-    case_ids: tuple[int, ...]  # in order; the editor reads their data a page at a time
+    case_count: int  # the editor reads the cases a page at a time
 
 
-def read_cases(workspace: Workspace, case_ids: Sequence[int]) -> dict[int, testsets.CaseData]:
-    """The data of these cases, by id (a page of the editor: about a millisecond for 200,
-    fine on the GUI thread). Ids deleted meanwhile are missing from the answer."""
+def read_cases(workspace: Workspace, test_set_id: int, start: int,
+               count: int) -> list[tuple[int, testsets.CaseData]]:
+    """(case id, data) of `count` cases from the `start`th in order: a page of the editor, a
+    few milliseconds for 200 wherever it is, fine on the GUI thread."""
     with workspace.session() as session:
-        return testsets.case_data(session, case_ids)
+        return testsets.case_page(session, test_set_id, start, count)
 
 
 def choices(workspace: Workspace, prompt: str = "") -> list[SetChoice]:
@@ -67,11 +73,18 @@ def load(workspace: Workspace, name: str) -> LoadedSet:
         prompt = prompt_repo.get_prompt(session, owner) if owner else None
         names, defaults = _prompt_variables(session, prompt)
         seen = dict.fromkeys(names)
-        seen.update(dict.fromkeys(testsets.variable_names(session, test_set.id)))
+        for _id, data in testsets.case_page(session, test_set.id, 0, FIRST_PAGE):
+            seen.update(dict.fromkeys(data.variables))
         return LoadedSet(test_set.id, test_set.name, prompt.name if prompt else None,
                          tuple(seen), tuple(defaults), test_set.min_score,
                          tuple(test_set.evaluators or ()),
-                         tuple(testsets.case_ids(session, test_set.id)))
+                         testsets.case_count(session, test_set.id))
+
+
+def variable_names(workspace: Workspace, test_set_id: int) -> list[str]:
+    """Every variable any case of the set uses, in order of first appearance."""
+    with workspace.session() as session:
+        return testsets.variable_names(session, test_set_id)
 
 
 def create(workspace: Workspace, name: str, prompt: str | None = None) -> Changes:

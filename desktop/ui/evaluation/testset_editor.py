@@ -75,6 +75,7 @@ class TestSetEditor(QWidget):
         self.writer = writer
         self.tasks = tasks or TaskSet()
         self.loaded: testset_ops.LoadedSet | None = None
+        self.columns_task: asyncio.Future | None = None  # finding every case's variables
         self._saving = False
         self._dirty_cases = False
         self._dirty_settings = False
@@ -264,8 +265,9 @@ class TestSetEditor(QWidget):
             self.message.show_message("error", str(exc))
             return
         self.loaded = loaded
-        self.model.load(loaded.variables, list(loaded.case_ids), loaded.defaults,
-                        reader=functools.partial(testset_ops.read_cases, self.workspace))
+        self.model.load(loaded.variables, range(loaded.case_count), loaded.defaults,
+                        reader=functools.partial(testset_ops.read_cases, self.workspace,
+                                                 loaded.id))
         self._loading_settings = True
         self.gate_check.setChecked(loaded.min_score is not None)
         if loaded.min_score is not None:
@@ -274,9 +276,17 @@ class TestSetEditor(QWidget):
         self._loading_settings = False
         self._check_specs()
         self.state_label.setText(f"for prompt {loaded.prompt}" if loaded.prompt else "")
+        self.columns_task = self.tasks.spawn(self._find_variables(loaded))
         await self.refresh_names(name)
         self._update_actions()
         self.opened.emit(name)
+
+    async def _find_variables(self, loaded: testset_ops.LoadedSet) -> None:
+        """After opening: columns for variables that only cases further down use (a scan of
+        every case's stored JSON, off the GUI thread)."""
+        names = await asyncio.to_thread(testset_ops.variable_names, self.workspace, loaded.id)
+        if self.loaded is loaded:
+            self.model.extend_variables(names)
 
     async def create_async(self, name: str, prompt: str | None = None) -> None:
         try:

@@ -2,8 +2,8 @@
 notes and tags. Every change is a QUndoCommand on the model's stack, naming rows by uid (so
 undoing a delete and then an edit before it works).
 
-Opening needs only the cases' ids: a row's contents are read a page (`PAGE` rows) at a time
-when the view first asks for one of them, so 100,000 cases open as fast as 100."""
+Opening needs only how many cases there are: a row's contents are read a page (`PAGE` rows)
+at a time when the view first asks for one of them, so 100,000 cases open as fast as 100."""
 
 from __future__ import annotations
 
@@ -31,8 +31,8 @@ ROLE_TITLES = {EXPECTED: "Expected output", NOTES: "Notes", TAGS: "Tags"}
 _uids = itertools.count(1)
 PAGE = 200  # rows read together when the view first shows one of them
 
-# Reads stored cases by id (ids deleted meanwhile are left out of the answer).
-Reader = Callable[[Sequence[int]], Mapping[int, CaseData]]
+# Reads `count` stored cases from the `start`th in the stored order: [(case id, data)].
+Reader = Callable[[int, int], Sequence[tuple[int, CaseData]]]
 
 
 @dataclass(slots=True)
@@ -69,8 +69,10 @@ def preview_line(text: str, limit: int = 300) -> str:
 
 
 class TestSetModel(QAbstractTableModel):
-    """Rows are `CaseRow`s, or, until a page of them is read, the stored case's id. Edits go
-    through `undo_stack`; `changed` fires after each one."""
+    """Rows are `CaseRow`s, or, until a page of them is read, the stored case's rank in the
+    stored order (the editor's own saves never change that order while any is unread: a
+    reshaped set is read whole before it is saved). Edits go through `undo_stack`; `changed`
+    fires after each one."""
 
     __test__ = False
     changed = Signal()
@@ -79,7 +81,7 @@ class TestSetModel(QAbstractTableModel):
         super().__init__(parent)
         self.undo_stack = QUndoStack(self)
         self._variables: list[str] = []
-        self._rows: list[CaseRow | int] = []  # an int: a stored case not read yet
+        self._rows: list[CaseRow | int] = []  # an int: the rank of a stored case not read yet
         self._reader: Reader | None = None
         self.pages_read = 0  # how many reads of stored cases (tests and benchmarks count them)
         self._defaults: set[str] = set()
@@ -110,19 +112,26 @@ class TestSetModel(QAbstractTableModel):
         return self._rows  # type: ignore[return-value]
 
     def _read(self, start: int, stop: int) -> None:
-        """Read the stored cases at positions start..stop that are not read yet."""
-        span = range(start, min(stop, len(self._rows)))
-        ids = [r for r in (self._rows[p] for p in span) if isinstance(r, int)]
-        if not ids:
-            return
-        found = self._reader(ids) if self._reader is not None else {}
-        self.pages_read += 1
-        for p in span:
-            case_id = self._rows[p]
-            if isinstance(case_id, int):
-                data = found.get(case_id)  # None: deleted elsewhere since the set was opened
-                self._rows[p] = (new_row(data.variables, data.expected, data.notes, data.tags,
-                                         case_id) if data else new_row(case_id=case_id))
+        """Read the stored cases at positions start..stop that are not read yet, one query per
+        run of consecutive ranks (one, unless rows were moved)."""
+        unread = [(p, r) for p in range(start, min(stop, len(self._rows)))
+                  if isinstance(r := self._rows[p], int)]
+        runs: list[list[tuple[int, int]]] = []
+        for p, rank in unread:
+            if runs and runs[-1][-1][1] == rank - 1:
+                runs[-1].append((p, rank))
+            else:
+                runs.append([(p, rank)])
+        for run in runs:
+            found = self._reader(run[0][1], len(run)) if self._reader is not None else []
+            self.pages_read += 1
+            for i, (p, _rank) in enumerate(run):
+                if i < len(found):
+                    case_id, data = found[i]
+                    self._rows[p] = new_row(data.variables, data.expected, data.notes,
+                                            data.tags, case_id)
+                else:  # deleted elsewhere since the set was opened: a new, empty case
+                    self._rows[p] = new_row()
 
     def _loaded(self) -> Iterable[CaseRow]:
         return (r for r in self._rows if not isinstance(r, int))
@@ -151,6 +160,13 @@ class TestSetModel(QAbstractTableModel):
         self._edited, self._reshaped = set(), False
         self.endResetModel()
         self.undo_stack.clear()
+
+    def extend_variables(self, names: Iterable[str]) -> None:
+        """Columns for variables found in cases not read yet (not an edit: not undoable, and
+        nothing to save)."""
+        new = [n for n in dict.fromkeys(names) if n not in self._variables]
+        if new:
+            self._set_variables(self._variables + new, reshape=False)
 
     def take_changes(self) -> tuple[bool, list[CaseRow]]:
         """(rows or columns were added, removed or moved; copies of the edited rows) since the
@@ -349,11 +365,11 @@ class TestSetModel(QAbstractTableModel):
         self.changed.emit()
         return source
 
-    def _set_variables(self, variables: list[str]) -> None:
+    def _set_variables(self, variables: list[str], reshape: bool = True) -> None:
         old = self._variables
         if variables == old:
             return
-        self._reshaped = True
+        self._reshaped = self._reshaped or reshape
         # Columns are added or removed at the end of the variables block.
         if variables[:len(old)] == old:
             self.beginInsertColumns(QModelIndex(), len(old), len(variables) - 1)
@@ -439,14 +455,16 @@ class MoveRow(QUndoCommand):
 class AddVariables(QUndoCommand):
     def __init__(self, model: TestSetModel, names: list[str]) -> None:
         super().__init__("add variables")
-        self.model, self.before = _weak(model), model.variables
-        self.after = self.before + [n for n in names if n not in self.before]
+        self.model = _weak(model)
+        self.added = [n for n in names if n not in model.variables]
 
+    # Only this command's names: columns found meanwhile in cases read later stay.
     def redo(self) -> None:
-        self.model._set_variables(list(self.after))
+        current = self.model.variables
+        self.model._set_variables(current + [n for n in self.added if n not in current])
 
     def undo(self) -> None:
-        self.model._set_variables(list(self.before))
+        self.model._set_variables([n for n in self.model.variables if n not in self.added])
 
 
 class ReplaceAll(QUndoCommand):
