@@ -383,7 +383,8 @@ class TestSetModel(QAbstractTableModel):
             self.beginResetModel()
             self._variables = variables
             self.endResetModel()
-        self.changed.emit()
+        if reshape:
+            self.changed.emit()
 
     def _reset(self, variables: list[str], rows: list[CaseRow]) -> None:
         self.beginResetModel()
