@@ -284,8 +284,10 @@ class TestSetEditor(QWidget):
     async def _find_variables(self, loaded: testset_ops.LoadedSet) -> None:
         """After opening: columns for variables that only cases further down use (a scan of
         every case's stored JSON, off the GUI thread)."""
+        import shiboken6
+
         names = await asyncio.to_thread(testset_ops.variable_names, self.workspace, loaded.id)
-        if self.loaded is loaded:
+        if shiboken6.isValid(self.model) and self.loaded is loaded:  # not closed meanwhile
             self.model.extend_variables(names)
 
     async def create_async(self, name: str, prompt: str | None = None) -> None:
