@@ -43,11 +43,13 @@ def measure(path: Path) -> None:
     from desktop.core.ops import testsets as testset_ops
     from desktop.ui.evaluation.testset_editor import TestSetEditor
     from desktop.ui.evaluation.testset_model import PAGE
+    from desktop.ui.app import configure_loop
     from desktop.ui.tasks import Writer
 
     app = QApplication.instance() or QApplication([])
     loop = qasync.QEventLoop(app, already_running=True)
     asyncio.set_event_loop(loop)
+    configure_loop(loop)  # the app's worker threads, as run_app sets them
     workspace = Workspace.open(path)
     writer = Writer()
     editor = TestSetEditor(workspace, writer)
