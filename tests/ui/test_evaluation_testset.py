@@ -266,6 +266,8 @@ def test_paged_set_moves_deletes_adds_undoes_and_saves_every_case(aio, workspace
         assert [c.id for c in stored if c.variables["question"] != "new one"] == \
             [ids[int(q[1:])] for q in expected if q != "new one"]  # kept in place
         assert stored[-1].expected == "e999"
+        # The whole save read the other 600 cases off the GUI thread, not page by page on it.
+        assert model.unread() == [] and model.pages_read <= 5
         while widget.undo_stack.canUndo():
             widget.undo_stack.undo()
         aio.run(widget.flush())

@@ -413,7 +413,15 @@ class TestSetEditor(QWidget):
         if name:
             await self.export_async(name)
 
+    async def _read_all(self) -> None:
+        """Read the cases not shown yet off the GUI thread (before a whole save or export)."""
+        unread = self.model.unread()
+        if unread:
+            self.state_label.setText(f"Reading {sum(n for _, n in unread):,} cases…")
+            self.model.fill(await asyncio.to_thread(self.model.read_runs, unread))
+
     async def export_async(self, path: str | Path) -> bool:
+        await self._read_all()
         rows = [r.data() for r in self.model.rows()]
         try:
             await asyncio.to_thread(write_export, path, rows, self.model.variables)
@@ -500,6 +508,7 @@ class TestSetEditor(QWidget):
                 self.message.show_message("error", str(exc))
                 return False
             return True
+        await self._read_all()
         rows = self.model.rows()
         try:
             saved = await self.writer.run(testset_ops.save_cases, self.workspace, loaded.id,

@@ -62,6 +62,10 @@ def new_row(variables: Mapping[str, Any] | None = None, expected: str | None = N
                    expected, notes, list(tags), case_id)
 
 
+def _stored_row(case_id: int, data: CaseData) -> CaseRow:
+    return new_row(data.variables, data.expected, data.notes, data.tags, case_id)
+
+
 def preview_line(text: str, limit: int = 300) -> str:
     """What a cell shows: the text up to `limit` characters, line breaks as ⏎."""
     head = text[:limit]
@@ -126,12 +130,33 @@ class TestSetModel(QAbstractTableModel):
             found = self._reader(run[0][1], len(run)) if self._reader is not None else []
             self.pages_read += 1
             for i, (p, _rank) in enumerate(run):
-                if i < len(found):
-                    case_id, data = found[i]
-                    self._rows[p] = new_row(data.variables, data.expected, data.notes,
-                                            data.tags, case_id)
-                else:  # deleted elsewhere since the set was opened: a new, empty case
-                    self._rows[p] = new_row()
+                # Past the end of `found`: deleted elsewhere since opening; a new, empty case.
+                self._rows[p] = _stored_row(*found[i]) if i < len(found) else new_row()
+
+    def unread(self) -> list[tuple[int, int]]:
+        """(first rank, count) of each run of stored cases not read yet."""
+        runs: list[list[int]] = []
+        for rank in sorted(r for r in self._rows if isinstance(r, int)):
+            if runs and sum(runs[-1]) == rank:
+                runs[-1][1] += 1
+            else:
+                runs.append([rank, 1])
+        return [(first, count) for first, count in runs]
+
+    def read_runs(self, runs: Sequence[tuple[int, int]]) -> dict[int, tuple[int, CaseData]]:
+        """The cases of these runs (from `unread()`), by rank, through the reader: safe on any
+        thread (the rows are not touched); `fill` puts them in."""
+        out: dict[int, tuple[int, CaseData]] = {}
+        for first, count in runs:
+            for i, item in enumerate(self._reader(first, count) if self._reader else []):
+                out[first + i] = item
+        return out
+
+    def fill(self, read: Mapping[int, tuple[int, CaseData]]) -> None:
+        """Rows read elsewhere (`read_runs`), by rank; rows read meanwhile are kept."""
+        for p, rank in enumerate(self._rows):
+            if isinstance(rank, int) and rank in read:
+                self._rows[p] = _stored_row(*read[rank])
 
     def _loaded(self) -> Iterable[CaseRow]:
         return (r for r in self._rows if not isinstance(r, int))
