@@ -225,3 +225,62 @@ def test_choosing_a_column_role_fixes_a_missing_variable(aio, editor, tmp_path):
     finally:
         dialog.close()
         dialog.deleteLater()
+
+
+def test_paged_set_moves_deletes_adds_undoes_and_saves_every_case(aio, workspace, writer, tmp_path):
+    """1,000 cases read a page at a time: reshaping reads the rest only to save it whole."""
+    from desktop.ui.evaluation.testset_model import PAGE
+
+    save_prompt(workspace, "support/reply", ("user", "Answer {{ question }}"))
+    with workspace.session() as s:
+        from storage.workspace import prompts
+
+        ts = testsets.create_test_set(s, "paged", prompt=prompts.get_prompt(s, "support/reply"))
+        testsets.append_cases(s, ts, [testsets.CaseData({"question": f"q{i}"}, f"e{i}")
+                                      for i in range(1000)])
+        ids = [c.id for c in testsets.cases(s, ts)]
+    widget = TestSetEditor(workspace, writer)
+    widget.resize(1200, 700)
+    widget.show()
+    try:
+        aio.run(widget.open_async("paged"))
+        aio.run(widget.columns_task)
+        model = widget.model
+        assert model.pages_read == 1 and model.rowCount() == 1000
+        # Delete case 500 (a page not read yet), move case 700 up, add one after case 900.
+        model.remove_positions([500])
+        assert model.index(500, 0).data() == "q501" and model.pages_read == 2
+        assert model.move(698, -1)  # q699 (now at 698) above q698
+        widget.table.setCurrentIndex(model.index(899, 0))
+        widget.add_empty_case()
+        model.setData(model.index(900, 0), "new one")
+        assert model.pages_read <= 5
+        aio.run(widget.flush())
+        with workspace.session() as s:
+            stored = testsets.cases(s, testsets.require_test_set(s, "paged"))
+        questions = [c.variables["question"] for c in stored]
+        expected = [f"q{i}" for i in range(1000) if i != 500]
+        expected[697], expected[698] = expected[698], expected[697]
+        expected.insert(900, "new one")
+        assert questions == expected
+        assert [c.id for c in stored if c.variables["question"] != "new one"] == \
+            [ids[int(q[1:])] for q in expected if q != "new one"]  # kept in place
+        assert stored[-1].expected == "e999"
+        # The whole save read the other 600 cases off the GUI thread, not page by page on it.
+        assert model.unread() == [] and model.pages_read <= 5
+        while widget.undo_stack.canUndo():
+            widget.undo_stack.undo()
+        aio.run(widget.flush())
+        with workspace.session() as s:
+            stored = testsets.cases(s, testsets.require_test_set(s, "paged"))
+        assert [c.variables["question"] for c in stored] == [f"q{i}" for i in range(1000)]
+        assert [c.expected for c in stored[::PAGE]] == [f"e{i}" for i in range(0, 1000, PAGE)]
+        target = tmp_path / "all.jsonl"
+        assert aio.run(widget.export_async(target))
+        lines = target.read_text(encoding="utf-8").splitlines()
+        assert len(lines) == 1000 and json.loads(lines[-1])["question"] == "q999"
+    finally:
+        aio.run(widget.flush())
+        widget.shutdown()
+        widget.close()
+        widget.deleteLater()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from desktop.core.templates import find_variables
 from storage.workspace import prompts as prompt_repo
@@ -12,6 +11,9 @@ from storage.workspace import testsets
 from storage.workspace.db import Workspace
 
 from . import Changes
+
+
+FIRST_PAGE = 200  # cases whose variables `load` looks at
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,11 +32,21 @@ class LoadedSet:
     id: int
     name: str
     prompt: str | None
-    variables: tuple[str, ...]  # the prompt's variables first, then any other a case uses
+    # The prompt's variables first, then any other the first page of cases uses (the editor
+    # asks `variable_names` for the rest after showing the set).
+    variables: tuple[str, ...]
     defaults: tuple[str, ...]  # variables with a default value (may have no column)
     min_score: float | None
     evaluators: tuple[str, ...]
-    cases: tuple[tuple[int, dict[str, Any], str | None, str, tuple[str, ...]], ...]
+    case_count: int  # the editor reads the cases a page at a time
+
+
+def read_cases(workspace: Workspace, test_set_id: int, start: int,
+               count: int) -> list[tuple[int, testsets.CaseData]]:
+    """(case id, data) of `count` cases from the `start`th in order: a page of the editor, a
+    few milliseconds for 200 wherever it is, fine on the GUI thread."""
+    with workspace.session() as session:
+        return testsets.case_page(session, test_set_id, start, count)
 
 
 def choices(workspace: Workspace, prompt: str = "") -> list[SetChoice]:
@@ -60,15 +72,19 @@ def load(workspace: Workspace, name: str) -> LoadedSet:
         owner = testsets.owner_name(session, test_set)
         prompt = prompt_repo.get_prompt(session, owner) if owner else None
         names, defaults = _prompt_variables(session, prompt)
-        rows = testsets.case_rows(session, test_set)
         seen = dict.fromkeys(names)
-        for _id, data in rows:
+        for _id, data in testsets.case_page(session, test_set.id, 0, FIRST_PAGE):
             seen.update(dict.fromkeys(data.variables))
         return LoadedSet(test_set.id, test_set.name, prompt.name if prompt else None,
                          tuple(seen), tuple(defaults), test_set.min_score,
                          tuple(test_set.evaluators or ()),
-                         tuple((i, dict(d.variables), d.expected, d.notes, tuple(d.tags))
-                               for i, d in rows))
+                         testsets.case_count(session, test_set.id))
+
+
+def variable_names(workspace: Workspace, test_set_id: int) -> list[str]:
+    """Every variable any case of the set uses, in order of first appearance."""
+    with workspace.session() as session:
+        return testsets.variable_names(session, test_set_id)
 
 
 def create(workspace: Workspace, name: str, prompt: str | None = None) -> Changes:

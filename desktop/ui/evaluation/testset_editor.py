@@ -8,6 +8,7 @@ their ids, so earlier runs still show them). One save is in flight at a time.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Mapping
 from pathlib import Path
@@ -74,6 +75,7 @@ class TestSetEditor(QWidget):
         self.writer = writer
         self.tasks = tasks or TaskSet()
         self.loaded: testset_ops.LoadedSet | None = None
+        self.columns_task: asyncio.Future | None = None  # finding every case's variables
         self._saving = False
         self._dirty_cases = False
         self._dirty_settings = False
@@ -263,8 +265,9 @@ class TestSetEditor(QWidget):
             self.message.show_message("error", str(exc))
             return
         self.loaded = loaded
-        rows = [new_row(v, e, n, t, case_id=i) for i, v, e, n, t in loaded.cases]
-        self.model.load(loaded.variables, rows, loaded.defaults)
+        self.model.load(loaded.variables, range(loaded.case_count), loaded.defaults,
+                        reader=functools.partial(testset_ops.read_cases, self.workspace,
+                                                 loaded.id))
         self._loading_settings = True
         self.gate_check.setChecked(loaded.min_score is not None)
         if loaded.min_score is not None:
@@ -273,9 +276,19 @@ class TestSetEditor(QWidget):
         self._loading_settings = False
         self._check_specs()
         self.state_label.setText(f"for prompt {loaded.prompt}" if loaded.prompt else "")
+        self.columns_task = self.tasks.spawn(self._find_variables(loaded))
         await self.refresh_names(name)
         self._update_actions()
         self.opened.emit(name)
+
+    async def _find_variables(self, loaded: testset_ops.LoadedSet) -> None:
+        """After opening: columns for variables that only cases further down use (a scan of
+        every case's stored JSON, off the GUI thread)."""
+        import shiboken6
+
+        names = await asyncio.to_thread(testset_ops.variable_names, self.workspace, loaded.id)
+        if shiboken6.isValid(self.model) and self.loaded is loaded:  # not closed meanwhile
+            self.model.extend_variables(names)
 
     async def create_async(self, name: str, prompt: str | None = None) -> None:
         try:
@@ -400,7 +413,15 @@ class TestSetEditor(QWidget):
         if name:
             await self.export_async(name)
 
+    async def _read_all(self) -> None:
+        """Read the cases not shown yet off the GUI thread (before a whole save or export)."""
+        unread = self.model.unread()
+        if unread:
+            self.state_label.setText(f"Reading {sum(n for _, n in unread):,} cases…")
+            self.model.fill(await asyncio.to_thread(self.model.read_runs, unread))
+
     async def export_async(self, path: str | Path) -> bool:
+        await self._read_all()
         rows = [r.data() for r in self.model.rows()]
         try:
             await asyncio.to_thread(write_export, path, rows, self.model.variables)
@@ -487,6 +508,7 @@ class TestSetEditor(QWidget):
                 self.message.show_message("error", str(exc))
                 return False
             return True
+        await self._read_all()
         rows = self.model.rows()
         try:
             saved = await self.writer.run(testset_ops.save_cases, self.workspace, loaded.id,

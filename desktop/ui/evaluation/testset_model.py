@@ -1,12 +1,15 @@
 """A test set as an editable table: one column per prompt variable, then expected output,
 notes and tags. Every change is a QUndoCommand on the model's stack, naming rows by uid (so
-undoing a delete and then an edit before it works)."""
+undoing a delete and then an edit before it works).
+
+Opening needs only how many cases there are: a row's contents are read a page (`PAGE` rows)
+at a time when the view first asks for one of them, so 100,000 cases open as fast as 100."""
 
 from __future__ import annotations
 
 import itertools
 import weakref
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
@@ -26,6 +29,10 @@ EXPECTED, NOTES, TAGS = ("expected",), ("notes",), ("tags",)
 ROLE_TITLES = {EXPECTED: "Expected output", NOTES: "Notes", TAGS: "Tags"}
 
 _uids = itertools.count(1)
+PAGE = 200  # rows read together when the view first shows one of them
+
+# Reads `count` stored cases from the `start`th in the stored order: [(case id, data)].
+Reader = Callable[[int, int], Sequence[tuple[int, CaseData]]]
 
 
 @dataclass(slots=True)
@@ -55,6 +62,10 @@ def new_row(variables: Mapping[str, Any] | None = None, expected: str | None = N
                    expected, notes, list(tags), case_id)
 
 
+def _stored_row(case_id: int, data: CaseData) -> CaseRow:
+    return new_row(data.variables, data.expected, data.notes, data.tags, case_id)
+
+
 def preview_line(text: str, limit: int = 300) -> str:
     """What a cell shows: the text up to `limit` characters, line breaks as ⏎."""
     head = text[:limit]
@@ -62,7 +73,10 @@ def preview_line(text: str, limit: int = 300) -> str:
 
 
 class TestSetModel(QAbstractTableModel):
-    """Rows are `CaseRow`s. Edits go through `undo_stack`; `changed` fires after each one."""
+    """Rows are `CaseRow`s, or, until a page of them is read, the stored case's rank in the
+    stored order (the editor's own saves never change that order while any is unread: a
+    reshaped set is read whole before it is saved). Edits go through `undo_stack`; `changed`
+    fires after each one."""
 
     __test__ = False
     changed = Signal()
@@ -71,7 +85,9 @@ class TestSetModel(QAbstractTableModel):
         super().__init__(parent)
         self.undo_stack = QUndoStack(self)
         self._variables: list[str] = []
-        self._rows: list[CaseRow] = []
+        self._rows: list[CaseRow | int] = []  # an int: the rank of a stored case not read yet
+        self._reader: Reader | None = None
+        self.pages_read = 0  # how many reads of stored cases (tests and benchmarks count them)
         self._defaults: set[str] = set()
         # What changed since the last save: edited rows (by uid), and whether rows or columns
         # were added, removed or moved (then the whole order must be saved).
@@ -84,14 +100,70 @@ class TestSetModel(QAbstractTableModel):
         return list(self._variables)
 
     def rows(self) -> list[CaseRow]:
-        return [r.copy() for r in self._rows]
+        """Copies of every row (reads every case not read yet: saving a reshaped set, export)."""
+        return [r.copy() for r in self._all_rows()]
 
     def row_at(self, position: int) -> CaseRow:
-        return self._rows[position]
+        row = self._rows[position]
+        if isinstance(row, int):
+            self._read(position - position % PAGE, position - position % PAGE + PAGE)
+            row = self._rows[position]
+        return row  # type: ignore[return-value]
+
+    def _all_rows(self) -> list[CaseRow]:
+        if any(isinstance(r, int) for r in self._rows):
+            self._read(0, len(self._rows))
+        return self._rows  # type: ignore[return-value]
+
+    def _read(self, start: int, stop: int) -> None:
+        """Read the stored cases at positions start..stop that are not read yet, one query per
+        run of consecutive ranks (one, unless rows were moved)."""
+        unread = [(p, r) for p in range(start, min(stop, len(self._rows)))
+                  if isinstance(r := self._rows[p], int)]
+        runs: list[list[tuple[int, int]]] = []
+        for p, rank in unread:
+            if runs and runs[-1][-1][1] == rank - 1:
+                runs[-1].append((p, rank))
+            else:
+                runs.append([(p, rank)])
+        for run in runs:
+            found = self._reader(run[0][1], len(run)) if self._reader is not None else []
+            self.pages_read += 1
+            for i, (p, _rank) in enumerate(run):
+                # Past the end of `found`: deleted elsewhere since opening; a new, empty case.
+                self._rows[p] = _stored_row(*found[i]) if i < len(found) else new_row()
+
+    def unread(self) -> list[tuple[int, int]]:
+        """(first rank, count) of each run of stored cases not read yet."""
+        runs: list[list[int]] = []
+        for rank in sorted(r for r in self._rows if isinstance(r, int)):
+            if runs and sum(runs[-1]) == rank:
+                runs[-1][1] += 1
+            else:
+                runs.append([rank, 1])
+        return [(first, count) for first, count in runs]
+
+    def read_runs(self, runs: Sequence[tuple[int, int]]) -> dict[int, tuple[int, CaseData]]:
+        """The cases of these runs (from `unread()`), by rank, through the reader: safe on any
+        thread (the rows are not touched); `fill` puts them in."""
+        out: dict[int, tuple[int, CaseData]] = {}
+        for first, count in runs:
+            for i, item in enumerate(self._reader(first, count) if self._reader else []):
+                out[first + i] = item
+        return out
+
+    def fill(self, read: Mapping[int, tuple[int, CaseData]]) -> None:
+        """Rows read elsewhere (`read_runs`), by rank; rows read meanwhile are kept."""
+        for p, rank in enumerate(self._rows):
+            if isinstance(rank, int) and rank in read:
+                self._rows[p] = _stored_row(*read[rank])
+
+    def _loaded(self) -> Iterable[CaseRow]:
+        return (r for r in self._rows if not isinstance(r, int))
 
     def position_of(self, uid: int) -> int:
         for i, row in enumerate(self._rows):
-            if row.uid == uid:
+            if not isinstance(row, int) and row.uid == uid:
                 return i
         raise KeyError(uid)
 
@@ -101,16 +173,25 @@ class TestSetModel(QAbstractTableModel):
     def field_of(self, column: int) -> tuple[str, ...]:
         return self.fields()[column]
 
-    def load(self, variables: Sequence[str], rows: Sequence[CaseRow],
-             defaults: Iterable[str] = ()) -> None:
-        """Show a stored test set; clears undo history."""
+    def load(self, variables: Sequence[str], rows: Sequence[CaseRow | int],
+             defaults: Iterable[str] = (), reader: Reader | None = None) -> None:
+        """Show a stored test set; clears undo history. `rows` may be stored case ids, read
+        through `reader` a page at a time as they are shown."""
         self.beginResetModel()
         self._variables = list(dict.fromkeys(variables))
         self._rows = list(rows)
+        self._reader = reader
         self._defaults = set(defaults)
         self._edited, self._reshaped = set(), False
         self.endResetModel()
         self.undo_stack.clear()
+
+    def extend_variables(self, names: Iterable[str]) -> None:
+        """Columns for variables found in cases not read yet (not an edit: not undoable, and
+        nothing to save)."""
+        new = [n for n in dict.fromkeys(names) if n not in self._variables]
+        if new:
+            self._set_variables(self._variables + new, reshape=False)
 
     def take_changes(self) -> tuple[bool, list[CaseRow]]:
         """(rows or columns were added, removed or moved; copies of the edited rows) since the
@@ -119,24 +200,21 @@ class TestSetModel(QAbstractTableModel):
         self._edited, self._reshaped = set(), False
         if reshaped:
             return True, []
-        return False, [self._rows[self.position_of(uid)].copy() for uid in sorted(uids)
-                       if self._has(uid)]
+        by_uid = {row.uid: row for row in self._loaded() if row.uid in uids}
+        return False, [by_uid[uid].copy() for uid in sorted(uids) if uid in by_uid]
 
     def changes_pending(self, reshaped: bool = True) -> None:
         """A save failed: save everything next time."""
         self._reshaped = self._reshaped or reshaped
 
-    def _has(self, uid: int) -> bool:
-        return any(row.uid == uid for row in self._rows)
-
     def assign_ids(self, ids: Mapping[int, int]) -> None:
         """After a save: remember each row's stored case id (by uid)."""
-        for row in self._rows:
+        for row in self._loaded():
             if row.uid in ids:
                 row.case_id = ids[row.uid]
 
     def forget_ids(self, case_ids: set[int]) -> None:
-        for row in self._rows:
+        for row in self._loaded():
             if row.case_id in case_ids:
                 row.case_id = None
 
@@ -185,7 +263,7 @@ class TestSetModel(QAbstractTableModel):
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None
-        row = self._rows[index.row()]
+        row = self.row_at(index.row())
         key = self.field_of(index.column())
         if role == Qt.ItemDataRole.DisplayRole:
             return preview_line(self._text(row, key))
@@ -207,7 +285,7 @@ class TestSetModel(QAbstractTableModel):
     def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:  # noqa: N802
         if role != Qt.ItemDataRole.EditRole or not index.isValid():
             return False
-        row = self._rows[index.row()]
+        row = self.row_at(index.row())
         key = self.field_of(index.column())
         new = "" if value is None else str(value)
         if new == self._text(row, key):
@@ -237,7 +315,7 @@ class TestSetModel(QAbstractTableModel):
         target = position + step
         if not (0 <= position < len(self._rows) and 0 <= target < len(self._rows)):
             return False
-        self.undo_stack.push(MoveRow(self, self._rows[position].uid, target))
+        self.undo_stack.push(MoveRow(self, self.row_at(position).uid, target))
         return True
 
     def replace_all(self, variables: Sequence[str], rows: Sequence[CaseRow],
@@ -265,7 +343,7 @@ class TestSetModel(QAbstractTableModel):
 
     def _apply_field(self, uid: int, key: tuple[str, ...], value: Any) -> None:
         position = self.position_of(uid)
-        row = self._rows[position]
+        row = self.row_at(position)
         if key[0] == "variable":
             if value is None:
                 row.variables.pop(key[1], None)
@@ -312,11 +390,11 @@ class TestSetModel(QAbstractTableModel):
         self.changed.emit()
         return source
 
-    def _set_variables(self, variables: list[str]) -> None:
+    def _set_variables(self, variables: list[str], reshape: bool = True) -> None:
         old = self._variables
         if variables == old:
             return
-        self._reshaped = True
+        self._reshaped = self._reshaped or reshape
         # Columns are added or removed at the end of the variables block.
         if variables[:len(old)] == old:
             self.beginInsertColumns(QModelIndex(), len(old), len(variables) - 1)
@@ -330,7 +408,8 @@ class TestSetModel(QAbstractTableModel):
             self.beginResetModel()
             self._variables = variables
             self.endResetModel()
-        self.changed.emit()
+        if reshape:
+            self.changed.emit()
 
     def _reset(self, variables: list[str], rows: list[CaseRow]) -> None:
         self.beginResetModel()
@@ -402,14 +481,16 @@ class MoveRow(QUndoCommand):
 class AddVariables(QUndoCommand):
     def __init__(self, model: TestSetModel, names: list[str]) -> None:
         super().__init__("add variables")
-        self.model, self.before = _weak(model), model.variables
-        self.after = self.before + [n for n in names if n not in self.before]
+        self.model = _weak(model)
+        self.added = [n for n in names if n not in model.variables]
 
+    # Only this command's names: columns found meanwhile in cases read later stay.
     def redo(self) -> None:
-        self.model._set_variables(list(self.after))
+        current = self.model.variables
+        self.model._set_variables(current + [n for n in self.added if n not in current])
 
     def undo(self) -> None:
-        self.model._set_variables(list(self.before))
+        self.model._set_variables([n for n in self.model.variables if n not in self.added])
 
 
 class ReplaceAll(QUndoCommand):
@@ -417,7 +498,7 @@ class ReplaceAll(QUndoCommand):
                  text: str) -> None:
         super().__init__(text)
         self.model = _weak(model)
-        self.before = (model.variables, [r for r in model._rows])
+        self.before = (model.variables, list(model._all_rows()))
         self.after = (variables, rows)
 
     def redo(self) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy import event
 
 from storage.workspace import prompts, testsets
 from tests.ui.conftest import save_prompt
-from tests.ui.real_app import open_from_list
+from tests.ui.real_app import open_from_list, snap
 
 CASES = 5000
 
@@ -76,3 +76,82 @@ def test_editing_one_case_of_5000_saves_only_that_case(open_app):
                  testsets.cases(s, testsets.require_test_set(s, "big"))]
     assert after[4320].variables["question"] == "أين الطلب ٤٣٢١؟  "  # byte-exact
     assert after[:4320] == before[:4320] and after[4321:] == before[4321:]
+
+
+def _populate_with_a_late_variable(ws):
+    """5,000 cases; only the last one uses a variable the prompt does not declare."""
+    save_prompt(ws, "support/reply", ("user", "Answer {{ question }} in {{ language }}"))
+    with ws.session() as s:
+        ts = testsets.create_test_set(s, "big", prompt=prompts.get_prompt(s, "support/reply"))
+        testsets.append_cases(s, ts, [testsets.CaseData(
+            {"question": f"Where is order {i}?", "language": "English"}, f"It ships on day {i}")
+            for i in range(CASES - 1)] + [testsets.CaseData(
+                {"question": "آخر سؤال 🙂", "language": "Arabic", "tone": "warm"}, None,
+                "the last case")])
+
+
+def test_opening_5000_cases_reads_only_the_first_page_and_scrolls_to_the_last(open_app):
+    app = open_app(populate=_populate_with_a_late_variable)
+    tab = open_from_list(app, "support/reply")
+    reads: list[str] = []
+
+    def count(_conn, _cursor, statement, _parameters, _context, _executemany):
+        flat = " ".join(statement.split())
+        if (flat.upper().startswith("SELECT") and "FROM test_cases" in flat
+                and "variables" in flat):
+            reads.append(flat)
+
+    event.listen(app.workspace.engine, "before_cursor_execute", count)
+    try:
+        app.press("Ctrl+Shift+T", tab.messages.cards[0].editor)
+        window = app.wait_window(QDialog, "Test — support/reply")
+        editor = window.editor
+        app.aio.wait(lambda: editor.loaded is not None and editor.loaded.name == "big",
+                     what="the big test set to open")
+        assert editor.model.rowCount() == CASES
+        assert editor.count_label.text() == "5,000 cases"
+        # Opening read one page of cases (200 of 5,000), each read LIMITed; the scan for
+        # variables further down stays in SQLite (json_each) and brings back names only (and
+        # reads the one case, by position, whose key order settles the order of its names).
+        app.aio.wait(lambda: editor.columns_task is not None and editor.columns_task.done(),
+                     what="the variables of every case")
+        assert editor.model.pages_read == 1, reads
+        case_reads = [r for r in reads if "json_each" not in r]
+        assert case_reads and all("LIMIT" in r or "position = ?" in r
+                                  for r in case_reads), case_reads
+        assert len([r for r in reads if "json_each" in r]) == 1
+        headers = [editor.model.headerData(c, Qt.Orientation.Horizontal)
+                   for c in range(editor.model.columnCount())]
+        assert headers == ["question", "language", "tone", "Expected output", "Notes", "Tags"]
+        assert "Unsaved" not in editor.state_label.text()  # a column found is not an edit
+
+        # A person drags the scroll bar to the bottom: the last case is shown as stored.
+        bar = editor.table.verticalScrollBar()
+        bar.setValue(bar.maximum())
+        last = editor.model.index(CASES - 1, 0)
+        app.aio.wait(lambda: editor.table.visualRect(last).isValid()
+                     and editor.table.viewport().rect().intersects(
+                         editor.table.visualRect(last)), what="the last case in view")
+        editor.table.viewport().repaint()
+        assert editor.model.pages_read == 2  # the last page only, not the 23 between
+        assert last.data() == "آخر سؤال 🙂"
+        assert editor.model.index(CASES - 1, 2).data() == "warm"
+        assert editor.model.index(CASES - 1, 4).data() == "the last case"
+        assert editor.model.index(CASES - 2, 0).data() == f"Where is order {CASES - 2}?"
+        assert editor.model.headerData(CASES - 1, Qt.Orientation.Vertical) == str(CASES)
+        snap(window, "journey9-big-test-set-last-case")
+    finally:
+        event.remove(app.workspace.engine, "before_cursor_execute", count)
+    # An edit of that last case saves it alone, and undo takes it back.
+    editor.model.setData(editor.model.index(CASES - 1, 2), "formal")
+    app.aio.run(editor.flush())
+    with app.workspace.session() as s:
+        stored = testsets.cases(s, testsets.require_test_set(s, "big"))
+        assert stored[-1].variables == {"question": "آخر سؤال 🙂", "language": "Arabic",
+                                        "tone": "formal"}
+    editor.undo_stack.undo()
+    app.aio.run(editor.flush())
+    with app.workspace.session() as s:
+        assert testsets.cases(s, testsets.require_test_set(s, "big"))[-1].variables["tone"] \
+            == "warm"
+    assert editor.model.pages_read == 2
