@@ -80,6 +80,16 @@ class WorkspaceFeatures(QObject):
         window.destroyed.connect(lambda *_: self.windows.remove(window)
                                  if window in self.windows else None)
 
+    def _open(self, window, loading):
+        """Show a window that has its own tasks: kept while open, deleted once closed and its
+        tasks are done, `loading` (a coroutine) filling it."""
+        window.finished.connect(lambda _r: self.view.tasks.spawn(
+            delete_when_done(window, window.tasks.wait)))
+        self._keep(window)
+        window.show()
+        window.tasks.spawn(loading)
+        return window
+
     def _problem(self, title: str, exc: BaseException | str) -> None:
         asking.tell(self.view, title, str(exc))
 
@@ -311,12 +321,7 @@ class WorkspaceFeatures(QObject):
                 window.tasks.spawn(window.load(page, test_set))
                 return window
         window = EvaluationWindow(self.view.workspace, self.view.writer, name, self.view)
-        window.finished.connect(lambda _r: self.view.tasks.spawn(
-            delete_when_done(window, window.tasks.wait)))
-        self._keep(window)
-        window.show()
-        window.tasks.spawn(window.load(page, test_set))
-        return window
+        return self._open(window, window.load(page, test_set))
 
     def show_suggestions(self):
         """The advisor's Suggestions window for the current prompt's saved version."""
@@ -334,12 +339,7 @@ class WorkspaceFeatures(QObject):
         dialog.draft_requested.connect(lambda seed: self.view.tasks.spawn(
             self.view.open_seed(seed)))
         dialog.run_requested.connect(lambda run_id, name=tab.name: self.show_run(name, run_id))
-        dialog.finished.connect(lambda _r: self.view.tasks.spawn(
-            delete_when_done(dialog, dialog.tasks.wait)))
-        self._keep(dialog)
-        dialog.show()
-        dialog.tasks.spawn(dialog.load())
-        return dialog
+        return self._open(dialog, dialog.load())
 
     def show_run(self, prompt_name: str, run_id: int) -> None:
         """Open a run in the Test window's run grid (the proof behind a suggestion)."""
@@ -444,12 +444,7 @@ class WorkspaceFeatures(QObject):
             lambda seed: self.view.tasks.spawn(self._open_logged(seed)))
         window.test_set_filled.connect(
             lambda prompt_name, name: self.open_tests("testsets", name, prompt=prompt_name or None))
-        window.finished.connect(lambda _r: self.view.tasks.spawn(
-            delete_when_done(window, window.tasks.wait)))
-        self._keep(window)
-        window.show()
-        window.tasks.spawn(window.load())
-        return window
+        return self._open(window, window.load())
 
     def show_prompt_logs(self) -> None:
         tab = self._tab_or_say()
@@ -469,12 +464,7 @@ class WorkspaceFeatures(QObject):
         window.finetune_requested.connect(
             lambda name: self.open_finetune(prompt=prompt, monitor=name or None))
         window.alerts_changed.connect(lambda _n: self.view.tasks.spawn(self.refresh_alerts()))
-        window.finished.connect(lambda _r: self.view.tasks.spawn(
-            delete_when_done(window, window.tasks.wait)))
-        self._keep(window)
-        window.show()
-        window.tasks.spawn(window.load())
-        return window
+        return self._open(window, window.load())
 
     def show_prompt_monitors(self) -> None:
         tab = self._tab_or_say()
@@ -490,12 +480,7 @@ class WorkspaceFeatures(QObject):
             names = tuple(t.name for t, _ in testsets.list_test_sets(session))
         dialog = FinetuneDialog(self.view.workspace, self.view, prompt=prompt, monitor=monitor,
                                 test_sets=names)
-        dialog.finished.connect(lambda _r: self.view.tasks.spawn(
-            delete_when_done(dialog, dialog.tasks.wait)))
-        self._keep(dialog)
-        dialog.show()
-        dialog.tasks.spawn(dialog.refresh())
-        return dialog
+        return self._open(dialog, dialog.refresh())
 
     async def refresh_alerts(self) -> None:
         """Badge the prompts that have an open monitor alert in the prompt list."""
