@@ -72,11 +72,22 @@ class EvaluationWindow(QDialog):
         await self.editor.flush()
         await self.panel.load_async(self.prompt_name)
 
+    def refresh_runs(self) -> None:
+        """Read the runs again (another window on this prompt stopped one: it can be resumed)."""
+        if not self.panel.running:
+            self.tasks.spawn(self.panel.load_async(self.prompt_name, keep_message=True))
+
     def show_compare(self, run_id: int) -> None:
         self.pages.setCurrentWidget(self.compare)
         self.tasks.spawn(self.compare.load_async(self.prompt_name, run_id))
 
+    async def flush(self) -> None:
+        """Write the test-set edits still pending, and wait for it."""
+        await self.editor.flush()
+
     def shutdown(self) -> None:
+        # The editor's pending edits are still saved (its save outlives cancel_all); a run is
+        # stopped and kept, resumable; everything else the window was doing is cancelled.
         for widget in (self.editor, self.panel, self.grid):
             widget.shutdown()
         self.tasks.cancel_all()

@@ -29,7 +29,8 @@ class WorkspaceFeatures(QObject):
     def __init__(self, view) -> None:  # the WorkspaceView (which imports this module)
         super().__init__(view)
         self.view = view
-        self.windows: list[QWidget] = []
+        self.windows: list[QWidget] = []  # open
+        self.closing: list[QWidget] = []  # closed, deleted once their work has ended
 
         def action(text: str, slot, shortcut: str | None = None) -> QAction:
             a = make_action(view, text, slot, shortcut)
@@ -76,19 +77,44 @@ class WorkspaceFeatures(QObject):
 
     # -- helpers ---------------------------------------------------------------------------
     def _keep(self, window: QWidget) -> None:
+        """Keep `window` while it is open. Once closed it leaves `windows` at once (it is never
+        shown again: reopening makes a new one, even while the closed one still winds down its
+        work) and stays referenced in `closing` until it is deleted."""
         self.windows.append(window)
-        window.destroyed.connect(lambda *_: self.windows.remove(window)
-                                 if window in self.windows else None)
+
+        def closed(_result=None) -> None:
+            if window in self.windows:
+                self.windows.remove(window)
+                self.closing.append(window)
+
+        def destroyed(*_) -> None:
+            for kept in (self.windows, self.closing):
+                if window in kept:
+                    kept.remove(window)
+
+        if hasattr(window, "finished"):
+            window.finished.connect(closed)
+        window.destroyed.connect(destroyed)
 
     def _open(self, window, loading):
         """Show a window that has its own tasks: kept while open, deleted once closed and its
         tasks are done, `loading` (a coroutine) filling it."""
-        window.finished.connect(lambda _r: self.view.tasks.spawn(
-            delete_when_done(window, window.tasks.wait)))
+        window.finished.connect(lambda _r: self.view.tasks.spawn(self._wind_down(window)))
         self._keep(window)
         window.show()
         window.tasks.spawn(loading)
         return window
+
+    async def _wind_down(self, window) -> None:
+        """Delete the closed `window` once its work has ended; the windows open on the same
+        prompt then read again what that work left (e.g. a run it stopped, now resumable)."""
+        prompt = getattr(window, "prompt_name", None)
+        kind = type(window)
+        await delete_when_done(window, window.tasks.wait)
+        for other in list(self.windows):
+            if (type(other) is kind and getattr(other, "prompt_name", None) == prompt
+                    and hasattr(other, "refresh_runs")):
+                other.refresh_runs()
 
     def _problem(self, title: str, exc: BaseException | str) -> None:
         asking.tell(self.view, title, str(exc))
@@ -545,6 +571,13 @@ class WorkspaceFeatures(QObject):
             f"Renewed {expiry.channel} of {expiry.project}: apps accept release "
             f"{expiry.release} for {days} more days.")
         return True
+
+    async def flush(self) -> None:
+        """Write what the open windows still hold unsaved (test-set edits), before quitting."""
+        for window in list(self.windows) + list(self.closing):
+            flush = getattr(window, "flush", None)
+            if flush is not None:
+                await flush()
 
     def shutdown(self) -> None:
         for window in list(self.windows):

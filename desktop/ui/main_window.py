@@ -265,6 +265,9 @@ class MainWindow(QMainWindow):
         from desktop.core import gateway
 
         try:
+            features = getattr(self.view, "features", None)
+            if features is not None:
+                await features.flush()  # test-set edits still waiting for their save
             if self.view is not None and hasattr(self.view, "cancel_calls"):
                 self.view.cancel_calls()
                 await asyncio.sleep(0)

@@ -90,7 +90,7 @@ class ProvidersDialog(QDialog):
         self.setObjectName("providersDialog")
         self.workspace = workspace
         self.writer = writer
-        self.tasks = tasks or TaskSet()
+        self.tasks = tasks if tasks is not None else TaskSet()
         self.providers: list[ProviderSettings] = []
         self.editing: ProviderSettings | None = None
         self.keychain_ok = True

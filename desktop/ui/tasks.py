@@ -25,20 +25,26 @@ def report_bug(exc: BaseException) -> None:
 class TaskSet:
     def __init__(self) -> None:
         self._tasks: set[asyncio.Task] = set()
+        self._finishing: set[asyncio.Task] = set()
 
-    def spawn(self, coro: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
+    def spawn(self, coro: Coroutine[Any, Any, T], *, finish: bool = False) -> asyncio.Task[T]:
+        """Run `coro` on the loop. `finish`: work that must end even when its window closes
+        (saving what the user typed): `cancel_all` leaves it running, `wait` waits for it."""
         task = asyncio.get_event_loop().create_task(coro)
         self._tasks.add(task)
+        if finish:
+            self._finishing.add(task)
         task.add_done_callback(self._done)
         return task
 
     def _done(self, task: asyncio.Task) -> None:
         self._tasks.discard(task)
+        self._finishing.discard(task)
         if not task.cancelled() and task.exception() is not None:
             report_bug(task.exception())
 
     def cancel_all(self) -> None:
-        for task in list(self._tasks):
+        for task in list(self._tasks - self._finishing):
             task.cancel()
 
     async def wait(self) -> None:
@@ -47,6 +53,11 @@ class TaskSet:
 
     def __len__(self) -> int:
         return len(self._tasks)
+
+    def __bool__(self) -> bool:
+        # An empty set is still a set: `tasks or TaskSet()` gave every panel a TaskSet of its
+        # own, so closing a window neither cancelled nor waited for its panels' work.
+        return True
 
 
 async def delete_when_done(widget, *waits: Callable[[], Coroutine[Any, Any, Any]]) -> None:

@@ -69,7 +69,9 @@ class BatchDriver:
         for provider, queue in by_provider.items():
             fresh = [j for j in queue if (provider, custom_id(j)) not in covered]
             if fresh and not runner._cancelled:
-                batches.append(await self._submit(provider, fresh))
+                # Shielded: a batch the provider accepted is paid for, so it is stored even
+                # when the run is cancelled mid-submission (resuming then collects it).
+                batches.append(await asyncio.shield(self._submit(provider, fresh)))
         self.waiting = sum(len(b.cells) for b in batches)
         runner._report()
         pending = list(batches)

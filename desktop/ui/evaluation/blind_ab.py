@@ -70,7 +70,7 @@ class BlindABView(QWidget):
         self.setObjectName("blindAB")
         self.setStyleSheet(STYLE)
         self.workspace = workspace
-        self.tasks = tasks or TaskSet()
+        self.tasks = tasks if tasks is not None else TaskSet()
         self.rater = author_name() if rater is None else rater
         self.run_id: int | None = None
         self.columns: list[Column] = []

@@ -160,7 +160,7 @@ class CompareView(QWidget):
         self.setObjectName("compareView")
         self.setStyleSheet(STYLE)
         self.workspace = workspace
-        self.tasks = tasks or TaskSet()
+        self.tasks = tasks if tasks is not None else TaskSet()
         self.prompt: str | None = None
         self.choices: list[ColumnChoice] = []
         self.comparison: RunComparison | None = None

@@ -143,7 +143,7 @@ class ImportDialog(QDialog):
         self.setWindowTitle("Import test cases")
         self.setStyleSheet(STYLE)
         resize_within(self, 1000, 680)
-        self.tasks = tasks or TaskSet()
+        self.tasks = tasks if tasks is not None else TaskSet()
         self.variables = list(variables) if variables is not None else None
         self.defaults = list(defaults)
         self.preview: ImportPreview | None = None

@@ -40,7 +40,7 @@ class ResultPanel(QWidget):
         self.setObjectName("resultPanel")
         self.setStyleSheet(STYLE)
         self.workspace = workspace
-        self.tasks = tasks or TaskSet()
+        self.tasks = tasks if tasks is not None else TaskSet()
         self.rater = author_name() if rater is None else rater
         self.result_id: int | None = None
         self.cell: CellView | None = None

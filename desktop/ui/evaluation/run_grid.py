@@ -48,7 +48,7 @@ class RunGridView(QWidget):
         self.setObjectName("evaluationPane")
         self.setStyleSheet(STYLE)
         self.workspace = workspace
-        self.tasks = tasks or TaskSet()
+        self.tasks = tasks if tasks is not None else TaskSet()
         self.model: RunGridModel | None = None
         self._filter: str | None = None
         self._filter_ticket = 0

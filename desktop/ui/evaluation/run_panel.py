@@ -66,7 +66,7 @@ class RunPanel(QWidget):
         self.setObjectName("runPanel")
         self.setStyleSheet(STYLE)
         self.workspace = workspace
-        self.tasks = tasks or TaskSet()
+        self.tasks = tasks if tasks is not None else TaskSet()
         self.prompt: str | None = None
         self.choices: run_ops.RunChoices | None = None
         self.runner = None  # the Runner while a run goes on
@@ -75,6 +75,8 @@ class RunPanel(QWidget):
         self._progress: Progress | None = None
         self._specs_edited = False
         self._shut = False
+        self._runs_started = 0  # a load that began before a run keeps what the run said
+        self._loads = 0  # only the latest load fills the lists
         self._spec_problems: list[str] = []
 
         title = QLabel("Run a test set")
@@ -195,13 +197,16 @@ class RunPanel(QWidget):
         self.tasks.spawn(self.load_async(name))
 
     async def load_async(self, name: str, *, keep_message: bool = False) -> None:
+        runs_before = self._runs_started
+        self._loads += 1
+        load = self._loads
         try:
             choices = await asyncio.to_thread(run_ops.choices, self.workspace, name)
         except USER_ERRORS as exc:
             self.message.show_message("error", str(exc))
             return
-        if self._shut:
-            return
+        if self._shut or load != self._loads:
+            return  # closed, or a later load (which read the workspace after this one) fills it
         # What the author ticked and chose stays ticked when the lists are read again.
         same_prompt = self.choices is not None and self.prompt == name
         ticked_versions = set(_checked(self.versions)) if same_prompt else None
@@ -234,8 +239,8 @@ class RunPanel(QWidget):
         self._specs_edited = False
         self._test_set_chosen()
         self._fill_resumable(choices.resumable)
-        if keep_message:
-            pass
+        if keep_message or self._runs_started != runs_before:
+            pass  # a run started meanwhile: what it said (e.g. a refusal) stays
         elif not choices.providers:
             self.message.show_message("warning", "Add a provider first (Run → Providers…): "
                                       "a run needs at least one model to call.")
@@ -317,6 +322,7 @@ class RunPanel(QWidget):
         if self._busy:
             return None
         self.message.hide()
+        self._runs_started += 1
         self._busy = True
         self._update_buttons()
         self.runner = None

@@ -73,7 +73,7 @@ class TestSetEditor(QWidget):
         self.setStyleSheet(STYLE)
         self.workspace = workspace
         self.writer = writer
-        self.tasks = tasks or TaskSet()
+        self.tasks = tasks if tasks is not None else TaskSet()
         self.loaded: testset_ops.LoadedSet | None = None
         self.columns_task: asyncio.Future | None = None  # finding every case's variables
         self._saving = False
@@ -466,7 +466,12 @@ class TestSetEditor(QWidget):
 
     def _save_soon(self) -> None:
         if not self._saving:
-            self.tasks.spawn(self._save())
+            self.tasks.spawn(self._save(), finish=True)
+
+    @property
+    def pending(self) -> bool:
+        """Edits not written yet (waiting for the save timer, or being saved)."""
+        return self._dirty_cases or self._dirty_settings or self._saving
 
     async def _save(self) -> None:
         if self._saving or self.loaded is None:
@@ -532,5 +537,7 @@ class TestSetEditor(QWidget):
         await self._idle.wait()
 
     def shutdown(self) -> None:
-        """Stop timers; call `flush()` first to keep pending edits."""
+        """Stop timers; edits still pending are saved (a task `cancel_all` leaves running)."""
         self.save_timer.stop()
+        if self._dirty_cases or self._dirty_settings:
+            self.tasks.spawn(self.flush(), finish=True)

@@ -178,7 +178,7 @@ class ReleaseDialog(QDialog):
         self.setObjectName(name)
         self.workspace = workspace
         self.writer = writer
-        self.tasks = tasks or TaskSet()
+        self.tasks = tasks if tasks is not None else TaskSet()
         self.work = DialogWork(self.tasks)
 
     def done(self, result: int) -> None:  # noqa: D102 (closing: stop this dialog's work)

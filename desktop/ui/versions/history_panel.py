@@ -77,7 +77,7 @@ class HistoryPanel(QWidget):
         self.workspace = workspace
         self._name = prompt_name
         self._own_writer = writer is None
-        self.writer = writer or Writer("promptpress-history")
+        self.writer = writer if writer is not None else Writer("promptpress-history")
         self.tasks = TaskSet()
         self.draft: PromptContent | None = None
         self.draft_title = "your draft"

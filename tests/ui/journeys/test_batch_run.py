@@ -41,6 +41,11 @@ def _run_page(app, tab):
     return window, panel
 
 
+def _runs(app):
+    with app.workspace.session() as s:
+        return [(r.id, r.status, r.done, r.total) for r in runs.list_runs(s, limit=5)]
+
+
 def _stored(app, run_id):
     with app.workspace.session() as s:
         return [c for row in runs.load_rows(s, run_id, 0, 100, preview_chars=None)
@@ -59,7 +64,8 @@ def test_run_as_batch_shows_the_batch_and_fills_the_grid(open_app, fake_provider
     click(panel.batch)
     assert panel.batch.isChecked()
     click_button(panel, "Start run")
-    app.aio.wait(lambda: "no batch API" in panel.message.text(), what="the refusal")
+    app.aio.wait(lambda: "no batch API" in panel.message.text(), what="the refusal",
+                 state=lambda: (panel.message.text(), panel.progress_label.text()))
     assert "local (ollama/llama3) has no batch API" in panel.message.text()
     assert "Untick “Run as batch”" in panel.message.text()
     assert fake_provider.requests == []
@@ -95,7 +101,9 @@ def test_a_batch_survives_closing_the_window(open_app, fake_provider, monkeypatc
     app.aio.wait(lambda: not window.isVisible(), what="the window to close")
 
     window, panel = _run_page(app, tab)
-    app.aio.wait(lambda: panel.resumable.count() == 1, timeout=20, what="the stopped batch run")
+    app.aio.wait(lambda: panel.resumable.count() == 1, timeout=20, what="the stopped batch run",
+                 state=lambda: (panel.progress_label.text(), panel.message.text(),
+                                _runs(app), len(app.view.features.closing)))
     assert "of 6 done" in panel.resumable.item(0).text()
     click_row(panel.resumable, 0)
     fake_provider.clear_requests()

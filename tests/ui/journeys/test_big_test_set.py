@@ -155,3 +155,33 @@ def test_opening_5000_cases_reads_only_the_first_page_and_scrolls_to_the_last(op
         assert testsets.cases(s, testsets.require_test_set(s, "big"))[-1].variables["tone"] \
             == "warm"
     assert editor.model.pages_read == 2
+
+
+def test_an_edit_typed_just_before_closing_the_window_is_saved(open_app):
+    """The save waits a moment after the last keystroke; closing the Test window (or quitting)
+    inside that moment still writes the edit."""
+    app = open_app(populate=_populate)
+    tab = open_from_list(app, "support/reply")
+    app.press("Ctrl+Shift+T", tab.messages.cards[0].editor)
+    window = app.wait_window(QDialog, "Test — support/reply")
+    editor = window.editor
+    app.aio.wait(lambda: editor.loaded is not None and editor.loaded.name == "big",
+                 what="the big test set to open")
+    editor.save_timer.setInterval(60_000)  # the edit is still waiting when the window closes
+    index = editor.model.index(7, 0)
+    QTest.mouseClick(editor.table.viewport(), Qt.MouseButton.LeftButton,
+                     pos=editor.table.visualRect(index).center())
+    QTest.keyClick(editor.table, Qt.Key.Key_F2)
+    cell = editor.table.findChild(QPlainTextEdit, "cellEditor")
+    cell.selectAll()
+    cell.insertPlainText("שאלה אחרונה 🙂 ")
+    QTest.keyClick(cell, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert editor.pending and editor.save_timer.isActive()
+    window.close()
+
+    def stored():
+        with app.workspace.session() as s:
+            return testsets.cases(s, testsets.require_test_set(s, "big"))[7].variables["question"]
+    app.aio.wait(lambda: stored() == "שאלה אחרונה 🙂 ", what="the edit to be saved",
+                 state=stored)
+    app.aio.wait(lambda: not app.view.features.closing, what="the closed window to be deleted")
