@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from collections.abc import Callable
 
 from desktop.core import version_history
@@ -147,7 +148,22 @@ def cmd_workspace_backup(args: argparse.Namespace) -> int:
     # Opening the workspace would take its lock and apply migrations; a backup needs neither,
     # so that it also works while the app has the workspace open.
     source = args.workspace or default_workspace_path()
-    info = backups.backup_workspace(source, args.file, overwrite=args.overwrite)
+    shown = [0.0]
+
+    def progress(done: int, total: int) -> None:  # Ctrl-C here stops it; nothing is written
+        now = time.monotonic()
+        if now - shown[0] >= 0.1:
+            shown[0] = now
+            print(f"\r  {done / 1e6:,.1f} of {total / 1e6:,.1f} MB copied ", end="",
+                  file=sys.stderr, flush=True)
+
+    interactive = sys.stderr.isatty()
+    try:
+        info = backups.backup_workspace(source, args.file, overwrite=args.overwrite,
+                                        progress=progress if interactive else None)
+    finally:
+        if interactive:
+            print(file=sys.stderr)
     counts = ", ".join(f"{n} {t}" for t, n in info.counts.items() if t in ("prompts", "versions",
                                                                              "runs", "results"))
     print(f"Backed up to {info.path} ({info.size // 1024} KiB; {counts}).")

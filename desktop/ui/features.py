@@ -6,7 +6,9 @@ workspace view; the work itself runs on the view's writer thread.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction
@@ -297,8 +299,19 @@ class WorkspaceFeatures(QObject):
             await self._backup(target)
 
     async def _backup(self, target: str) -> None:
+        from .long_work import LongWork
+
+        # In a thread of its own, not the writer's: a backup only reads (one snapshot), so the
+        # app goes on saving while a large workspace is copied.
+        work = LongWork(self.view, "Back up workspace",
+                        f"Backing up the workspace to {Path(target).name}…")
         try:
-            await self.view.writer.run(workspace_ops.back_up, self.view.workspace, target)
+            changes = await work.run(lambda report, cancelled: asyncio.to_thread(
+                workspace_ops.back_up, self.view.workspace, target, progress=report,
+                cancelled=cancelled))
+        except workspace_ops.BackupCancelled as exc:
+            self.view.notice.show_message("info", str(exc))
+            return
         except USER_ERRORS as exc:
             self._problem("Back up", exc)
             return
@@ -306,8 +319,14 @@ class WorkspaceFeatures(QObject):
             self._problem("Back up", f"Could not write {target}: {exc.strerror or exc}. "
                           "Your workspace is unchanged.")
             return
-        self.view.notice.show_message("info", f"Backed up the workspace to {target}. Restore it "
-                                      "with File → Restore Workspace from Backup….")
+        info = changes.value
+        text = f"{changes.message} Restore it with File → Restore Workspace from Backup…"
+        actions = []
+        if workspace_ops.worth_compacting(info):
+            text += (f" The workspace holds {info.reclaimable / 1_000_000:,.1f} MB of space "
+                     "left free by deleted work: compacting gives it back.")
+            actions = [("Compact Workspace…", self.compact_workspace)]
+        self.view.notice.show_message("info", text, actions)
 
     def compact_workspace(self) -> None:
         self.view.tasks.spawn(self._compact())
@@ -315,11 +334,18 @@ class WorkspaceFeatures(QObject):
     async def _compact(self) -> None:
         # On the writer thread: no write of the app's interleaves with the VACUUM, and the GUI
         # stays live (its reads go through their own connections).
-        self.view.notice.show_message("info", "Compacting the workspace…")
+        from .long_work import LongWork
+
+        work = LongWork(self.view, "Compact workspace", "Compacting the workspace… Saves wait "
+                        "until it ends; cancelling leaves the workspace as it was.")
         try:
-            changes = await self.view.writer.run(workspace_ops.compact, self.view.workspace)
+            changes = await work.run(lambda _report, cancelled: self.view.writer.run(
+                workspace_ops.compact, self.view.workspace, cancelled=cancelled))
         except USER_ERRORS as exc:
-            self._problem("Compact", exc)
+            if work.cancelled():
+                self.view.notice.show_message("info", str(exc))
+            else:
+                self._problem("Compact", exc)
             return
         self.view.notice.show_message("info", changes.message)
 

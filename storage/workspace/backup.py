@@ -3,6 +3,9 @@
 A backup is SQLite's online backup of one consistent snapshot (what was committed when it
 began; WAL readers do not block the writers), written to a temporary file beside the target,
 checked, switched to a single self-contained file (no -wal) and only then renamed into place.
+It copies in steps of STEP_PAGES pages, reporting progress and checking for a cancel between
+steps, inside one read transaction: without it SQLite restarts a stepped backup each time
+another connection writes, which with the app writing meant a large backup never ended.
 
 A restore checks the backup is a sound Promptpress workspace this program can open, refuses
 while the workspace is open anywhere (the same lock Promptpress holds while it runs), keeps the
@@ -40,8 +43,22 @@ COUNTED = ("prompts", "versions", "test_sets", "test_cases", "runs", "results", 
            "releases")
 
 
+STEP_PAGES = 2048  # 8 MB at SQLite's usual 4 KiB pages: progress a few times a second
+
+
 class BackupError(WorkspaceError):
     """A backup or restore that cannot be done; nothing was changed."""
+
+
+class BackupCancelled(BackupError):
+    """The person cancelled the backup; nothing was written."""
+
+
+class _Cancel(Exception):
+    """Raised from the progress callback: SQLite then abandons the backup."""
+
+
+Progress = Callable[[int, int], None]  # (bytes copied, bytes in all)
 
 
 @dataclass(frozen=True)
@@ -51,6 +68,7 @@ class BackupInfo:
     revision: str | None
     counts: dict[str, int]
     created_at: datetime
+    reclaimable: int = 0  # bytes the workspace holds free (deleted rows): Compact gives them back
 
 
 @dataclass(frozen=True)
@@ -68,13 +86,31 @@ def _source_path(source: Workspace | str | os.PathLike[str]) -> Path:
     return source.path if isinstance(source, Workspace) else Path(source).expanduser().absolute()
 
 
-def _copy(source: Path, target: Path, *, uri_mode: str = "ro") -> None:
-    """One-step online backup: a single consistent snapshot, never restarted by writers."""
-    src = sqlite3.connect(f"{source.as_uri()}?mode={uri_mode}", uri=True, timeout=30)
+def _copy(source: Path, target: Path, *, uri_mode: str = "ro", progress: Progress | None = None,
+          cancelled: Callable[[], bool] | None = None) -> int:
+    """Online backup of one consistent snapshot, in steps, never restarted by writers; returns
+    the bytes the source holds free."""
+    src = sqlite3.connect(f"{source.as_uri()}?mode={uri_mode}", uri=True, timeout=30,
+                          isolation_level=None)
     try:
+        # The read transaction pins the snapshot: the steps all copy it, while other
+        # connections go on writing to the write-ahead log.
+        src.execute("BEGIN")
+        page_size = src.execute("PRAGMA page_size").fetchone()[0]
+        src.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        free = src.execute("PRAGMA freelist_count").fetchone()[0] * page_size
         dest = sqlite3.connect(target)
         try:
-            src.backup(dest, pages=-1)
+            def step(_status: int, remaining: int, total: int) -> None:
+                if cancelled is not None and cancelled():
+                    raise _Cancel
+                if progress is not None:
+                    progress((total - remaining) * page_size, total * page_size)
+
+            try:
+                src.backup(dest, pages=STEP_PAGES, progress=step)
+            except _Cancel:
+                raise BackupCancelled("The backup was cancelled. Nothing was written.") from None
             # One file, no -wal beside it; the app turns WAL back on when it opens it.
             dest.execute("PRAGMA journal_mode = DELETE")
             dest.commit()
@@ -82,10 +118,13 @@ def _copy(source: Path, target: Path, *, uri_mode: str = "ro") -> None:
             dest.close()
     finally:
         src.close()
+    return free
 
 
-def inspect_backup(path: str | os.PathLike[str]) -> BackupInfo:
-    """Check that a file is a sound Promptpress workspace this program can open."""
+def inspect_backup(path: str | os.PathLike[str], *,
+                   cancelled: Callable[[], bool] | None = None) -> BackupInfo:
+    """Check that a file is a sound Promptpress workspace this program can open (`cancelled()`
+    true stops the check: BackupCancelled)."""
     path = Path(path).expanduser().absolute()
     if not path.is_file():
         raise BackupError(f"There is no backup file at {path}.")
@@ -98,7 +137,16 @@ def inspect_backup(path: str | os.PathLike[str]) -> BackupInfo:
         con = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
         try:
             application_id = con.execute("PRAGMA application_id").fetchone()[0]
-            check = con.execute("PRAGMA integrity_check(1)").fetchone()[0]
+            if cancelled is not None:
+                con.set_progress_handler(lambda: 1 if cancelled() else 0, 10_000)
+            try:
+                check = con.execute("PRAGMA integrity_check(1)").fetchone()[0]
+            except sqlite3.OperationalError as exc:
+                if cancelled is not None and "interrupt" in str(exc):
+                    raise BackupCancelled("The backup was cancelled. Nothing was "
+                                          "written.") from None
+                raise
+            con.set_progress_handler(None, 0)
             tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master "
                                                 "WHERE type='table'")}
             revision = None
@@ -127,8 +175,11 @@ def inspect_backup(path: str | os.PathLike[str]) -> BackupInfo:
 
 
 def backup_workspace(source: Workspace | str | os.PathLike[str], target: str | os.PathLike[str],
-                     *, overwrite: bool = False) -> BackupInfo:
-    """Write a consistent copy of a workspace, open or not, to `target`."""
+                     *, overwrite: bool = False, progress: Progress | None = None,
+                     cancelled: Callable[[], bool] | None = None) -> BackupInfo:
+    """Write a consistent copy of a workspace, open or not, to `target`; `progress(copied,
+    total)` in bytes between steps; `cancelled()` true stops it (BackupCancelled, nothing is
+    written). The writers of the workspace are never held up."""
     source = _source_path(source)
     target = Path(target).expanduser().absolute()
     if not source.is_file():
@@ -147,15 +198,15 @@ def backup_workspace(source: Workspace | str | os.PathLike[str], target: str | o
     try:
         with atomic_path(target) as tmp:
             try:
-                _copy(source, tmp)
+                free = _copy(source, tmp, progress=progress, cancelled=cancelled)
             except sqlite3.DatabaseError as exc:
                 raise BackupError(f"Could not back up {source.name}: {exc}. Nothing was "
                                   "written.") from None
-            info = inspect_backup(tmp)
+            info = inspect_backup(tmp, cancelled=cancelled)
     except OSError as exc:
         raise BackupError(f"Could not write {target}: {exc.strerror or exc}. Nothing was "
                           "written.") from None
-    return BackupInfo(target, info.size, info.revision, info.counts, info.created_at)
+    return BackupInfo(target, info.size, info.revision, info.counts, info.created_at, free)
 
 
 def restore_workspace(backup: str | os.PathLike[str], workspace: str | os.PathLike[str], *,

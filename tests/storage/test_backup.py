@@ -182,3 +182,89 @@ def test_inspect_backup_reports_counts(tmp_path):
     again = inspect_backup(info.path)
     assert again.counts["prompts"] == 1 and again.counts["versions"] == 2
     assert again.revision == info.revision
+
+
+def _busy_workspace(tmp_path, results: int = 3000):
+    ws = Workspace.open(tmp_path / "big.promptpress")
+    save(ws, "p", "hello")
+    with ws.session() as s:
+        run = Run(settings={})
+        s.add(run)
+        s.flush()
+        for n in range(results):
+            s.add(Result(run_id=run.id, provider=f"p{n}", output="ت" * 1500))
+        run_id = run.id
+    return ws, run_id
+
+
+def test_a_stepped_backup_is_not_restarted_by_writes_and_reports_progress(tmp_path, monkeypatch):
+    """In steps of one page, with another connection committing all the while: the copy still
+    moves forward only (SQLite restarts a stepped backup on every outside write unless it holds
+    one read transaction), ends, and is the snapshot of when it began."""
+    import storage.workspace.backup as backup_module
+
+    monkeypatch.setattr(backup_module, "STEP_PAGES", 1)
+    ws, run_id = _busy_workspace(tmp_path)
+    with ws.session() as s:
+        before = s.query(Result).count()
+    stop = threading.Event()
+    written = [0]
+
+    def writer() -> None:
+        while not stop.is_set():
+            with ws.session() as s:
+                s.add(Result(run_id=run_id, provider="late", output="y" * 3000))
+            written[0] += 1
+
+    seen: list[tuple[int, int]] = []
+    started = time.monotonic()
+
+    def progress(done: int, total: int) -> None:
+        seen.append((done, total))
+        time.sleep(0.0005)  # a slow disk: the writer commits between steps
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        info = backup_workspace(ws, tmp_path / "copy.promptpress", progress=progress,
+                                cancelled=lambda: time.monotonic() - started > 60)
+    finally:
+        stop.set()
+        thread.join(30)
+    assert written[0] > 10, "the app's writes went on during the backup"
+    assert len(seen) > 100
+    assert all(b[0] >= a[0] for a, b in zip(seen, seen[1:])), "the copy never started over"
+    assert seen[-1][0] == seen[-1][1] == seen[0][1]
+    # What was committed when it began: not the writes made while it copied.
+    assert before <= info.counts["results"] < before + written[0] - 5
+    ws.close()
+
+
+def test_a_cancelled_backup_writes_nothing(tmp_path, monkeypatch):
+    import storage.workspace.backup as backup_module
+
+    monkeypatch.setattr(backup_module, "STEP_PAGES", 4)
+    ws, _ = _busy_workspace(tmp_path)
+    target = tmp_path / "out" / "copy.promptpress"
+    steps = [0]
+
+    def progress(_done: int, _total: int) -> None:
+        steps[0] += 1
+
+    with pytest.raises(backup_module.BackupCancelled, match="cancelled. Nothing was written"):
+        backup_workspace(ws, target, progress=progress, cancelled=lambda: steps[0] >= 3)
+    assert steps[0] == 3
+    assert not target.exists() and list(target.parent.iterdir()) == []  # no temporary left
+    # The workspace is untouched and a later backup works.
+    assert backup_workspace(ws, target).counts["results"] == 3000
+    ws.close()
+
+
+def test_a_backup_says_how_much_space_compacting_would_give_back(tmp_path):
+    ws, run_id = _busy_workspace(tmp_path)
+    assert backup_workspace(ws, tmp_path / "a.promptpress").reclaimable < 100_000
+    with ws.session() as s:
+        s.query(Result).filter(Result.run_id == run_id).delete()
+    info = backup_workspace(ws, tmp_path / "b.promptpress")
+    assert info.reclaimable > 5_000_000  # 3,000 × 1,500 Arabic letters (3 KB each) deleted
+    ws.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +17,8 @@ from storage.workspace import testsets
 from storage.workspace.db import Workspace
 
 from . import Changes
+
+BackupCancelled = backups.BackupCancelled
 
 FILL_ROWS = 30  # cases per test set offered in the playground's "fill values" menu
 
@@ -97,10 +100,19 @@ def export(workspace: Workspace, directory: str | os.PathLike[str],
 
 
 def back_up(workspace: Workspace, target: str | os.PathLike[str], *,
-            overwrite: bool = True) -> Changes:
-    """A consistent copy of the workspace file, taken while it is in use."""
-    info = backups.backup_workspace(workspace, Path(target), overwrite=overwrite)
-    return Changes(f"Backed up the workspace to {target}.", value=info)
+            overwrite: bool = True, progress: backups.Progress | None = None,
+            cancelled: Callable[[], bool] | None = None) -> Changes:
+    """A consistent copy of the workspace file, taken while it is in use (the app's writes go
+    on meanwhile); `progress(copied, total)` in bytes, `cancelled()` stops it."""
+    info = backups.backup_workspace(workspace, Path(target), overwrite=overwrite,
+                                    progress=progress, cancelled=cancelled)
+    return Changes(f"Backed up the workspace to {target} ({compacting.megabytes(info.size)}).",
+                   value=info)
+
+
+def worth_compacting(info: backups.BackupInfo) -> bool:
+    """Whether the free space a backup found is worth a Compact (a tenth of the file, 5 MB+)."""
+    return info.reclaimable >= 5_000_000 and info.reclaimable * 10 >= info.size
 
 
 def compact(workspace: Workspace, *, cancelled=lambda: False) -> Changes:
