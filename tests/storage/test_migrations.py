@@ -125,9 +125,18 @@ def seed_0009_grid(con: sqlite3.Connection) -> dict[str, int]:
     return counts
 
 
+def seed_0010_versions_created(con: sqlite3.Connection) -> dict[str, int]:
+    counts = seed_0009_grid(con)
+    plan = con.execute("EXPLAIN QUERY PLAN SELECT pk FROM versions ORDER BY created_at DESC, "
+                       "pk DESC").fetchall()
+    assert any("ix_versions_created" in str(step) for step in plan), plan
+    return counts
+
+
 SEEDS = {"0001": seed_0001, "0002": seed_0002, "0003": seed_0003, "0004_logs": seed_0004_logs,
          "0005_batch": seed_0005_batch, "0007_monitors": seed_0007_monitors,
-         "0008_search": seed_0008_search, "0009_grid": seed_0009_grid}
+         "0008_search": seed_0008_search, "0009_grid": seed_0009_grid,
+         "0010_versions_created": seed_0010_versions_created}
 
 
 def test_every_revision_has_a_seed():

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select, text, true
+from sqlalchemy import and_, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from ..models import Prompt, Version
@@ -63,34 +63,21 @@ def search(session: Session, query: str, *, limit: int = 200) -> list[SearchHit]
         "EXISTS (SELECT 1 FROM json_each(versions.content, '$.messages') AS m "
         "WHERE json_extract(m.value, '$.content') LIKE :q ESCAPE '\\')"
     ).bindparams(q=q)
-    for field, condition in (("text", and_(_indexed(session, query, "text"),
-                                           Version.content.like(qj, escape="\\"), in_text)),
-                             ("note", and_(_indexed(session, query, "note"),
-                                           Version.message.like(q, escape="\\")))):
-        # Per prompt: the newest matching version and how many versions match.
-        ranked = (
-            select(Version.prompt_id, Version.pk, Version.version_id, Version.created_at,
-                   func.row_number().over(partition_by=Version.prompt_id,
-                                          order_by=(Version.created_at.desc(),
-                                                    Version.pk.desc())).label("rank"),
-                   func.count().over(partition_by=Version.prompt_id).label("n"))
-            .join(Prompt, Prompt.id == Version.prompt_id)
-            .where(live, condition)
-            .subquery()
-        )
-        rows = session.execute(
-            select(ranked.c.prompt_id, ranked.c.pk, ranked.c.version_id, ranked.c.created_at,
-                   ranked.c.n)
-            .where(ranked.c.rank == 1).order_by(ranked.c.created_at.desc()).limit(limit)
-        ).all()
+    for field, exact in (("text", and_(Version.content.like(qj, escape="\\"), in_text)),
+                         ("note", Version.message.like(q, escape="\\"))):
+        narrowed = _indexed(session, query, field)
+        if narrowed is None:  # most versions may match: newest first, stop at `limit` prompts
+            rows = _newest_first(session, exact, limit)
+        else:
+            rows = _ranked(session, and_(narrowed, exact), limit)
         if not rows:
             continue
-        pks = [r.pk for r in rows]
+        pks = [r[1] for r in rows]
         values = dict(session.execute(
             select(Version.pk, Version.content if field == "text" else Version.message)
             .where(Version.pk.in_(pks))
         ).all())
-        ids = [r.prompt_id for r in rows]
+        ids = [r[0] for r in rows]
         names = dict(session.execute(
             select(Prompt.id, Prompt.name).where(Prompt.id.in_(ids))).tuples().all())
         current = _current_pks(session, ids)
@@ -110,20 +97,71 @@ SELECTIVE = 2_000  # candidates above which reading them by pk costs more than o
 
 def _indexed(session: Session, query: str, field: str):
     """Versions whose `field` may contain `query`, from the trigram index (migration
-    0008_search): a superset of the LIKE matches, which the caller still applies. The index is
-    used only when it narrows the search (a rare word); a query shorter than a trigram, or one
-    most versions contain, is a plain scan."""
+    0008_search): a superset of the LIKE matches, which the caller still applies. None when the
+    index does not narrow the search: a query shorter than a trigram, or one that many
+    versions contain (the caller then walks the versions newest first)."""
     if len(query) < 3:
-        return true()
+        return None
     match = f"{field} : " + '"' + query.replace('"', '""') + '"'
     candidates = session.execute(text(
         "SELECT count(*) FROM (SELECT rowid FROM versions_fts WHERE versions_fts MATCH :match "
         "LIMIT :most)"), {"match": match, "most": SELECTIVE}).scalar_one()
     if candidates >= SELECTIVE:
-        return true()
+        return None
     return text(
         "versions.pk IN (SELECT rowid FROM versions_fts WHERE versions_fts MATCH :match)"
     ).bindparams(match=match)
+
+
+Row = tuple[int, int, str, datetime, int]  # prompt id, version pk, version id, created, matches
+
+
+def _ranked(session: Session, condition, limit: int) -> list[Row]:
+    """Per prompt, its newest version that meets `condition` and how many do, newest first:
+    one query over the (few) matching versions."""
+    ranked = (
+        select(Version.prompt_id, Version.pk, Version.version_id, Version.created_at,
+               func.row_number().over(partition_by=Version.prompt_id,
+                                      order_by=(Version.created_at.desc(),
+                                                Version.pk.desc())).label("rank"),
+               func.count().over(partition_by=Version.prompt_id).label("n"))
+        .join(Prompt, Prompt.id == Version.prompt_id)
+        .where(Prompt.deleted_at.is_(None), condition)
+        .subquery()
+    )
+    return [tuple(r) for r in session.execute(
+        select(ranked.c.prompt_id, ranked.c.pk, ranked.c.version_id, ranked.c.created_at,
+               ranked.c.n)
+        .where(ranked.c.rank == 1).order_by(ranked.c.created_at.desc(), ranked.c.pk.desc())
+        .limit(limit))]
+
+
+def _newest_first(session: Session, condition, limit: int) -> list[Row]:
+    """The same rows as `_ranked` for a query many versions match: walk the versions newest
+    first (index ix_versions_created) and stop once `limit` prompts have their newest match;
+    then count the matches of just those prompts."""
+    deleted = set(session.scalars(select(Prompt.id).where(Prompt.deleted_at.is_not(None))))
+    found: dict[int, tuple[int, str, datetime]] = {}
+    walk = session.execute(
+        select(Version.prompt_id, Version.pk, Version.version_id, Version.created_at)
+        .with_hint(Version, "INDEXED BY ix_versions_created", "sqlite")
+        .where(condition).order_by(Version.created_at.desc(), Version.pk.desc())
+        .execution_options(yield_per=256))
+    try:
+        for prompt_id, pk, vid, at in walk:
+            if prompt_id not in found and prompt_id not in deleted:
+                found[prompt_id] = (pk, vid, at)
+                if len(found) == limit:
+                    break
+    finally:
+        walk.close()
+    if not found:
+        return []
+    counts = {pid: n for pid, n in session.execute(
+        select(Version.prompt_id, func.count()).where(Version.prompt_id.in_(list(found)),
+                                                      condition)
+        .group_by(Version.prompt_id)).all()}
+    return [(pid, pk, vid, at, counts[pid]) for pid, (pk, vid, at) in found.items()]
 
 
 def _like_match(value: str, query: str) -> bool:
