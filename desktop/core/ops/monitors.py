@@ -80,11 +80,11 @@ def add(workspace: Workspace, name: str, target: str, check: str, *,
             raise MonitorError(f"There is already a monitor named {fields['name']}.")
         row = repo.add_monitor(session, **fields)
     return Changes(f"Added the monitor {row.name} on {row.target}: {row.check_spec}, "
-                   f"threshold {row.threshold:g} over {_window_text(row)}.", logs=True,
+                   f"threshold {row.threshold:g} over {window_text(row)}.", logs=True,
                    value=row)
 
 
-def edit(workspace: Workspace, name: str, **changes: Any) -> Changes:
+def edit(workspace: Workspace, name: str, /, **changes: Any) -> Changes:
     """Change a monitor. A new threshold, margin or window keeps its scores; a new check,
     target or sampling scores its calls again."""
     with workspace.session() as session:
@@ -199,7 +199,8 @@ def _alert(session: Any, alert_id: int) -> AlertRow:
     return alert
 
 
-def _window_text(row: MonitorRow) -> str:
+def window_text(row: MonitorRow) -> str:
+    """“the last 100 calls (at least 20)” or “the last 7 days (at least 20 calls)”."""
     if row.window_calls is not None:
         return f"the last {row.window_calls} calls (at least {row.min_samples})"
     return f"the last {row.window_days:g} days (at least {row.min_samples} calls)"

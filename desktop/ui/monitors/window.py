@@ -54,19 +54,57 @@ class MonitorsWindow(QDialog):
         self.threshold.setRange(0, 1)
         self.threshold.setSingleStep(0.05)
         self.threshold.setValue(0.9)
+        self.margin = QDoubleSpinBox()
+        self.margin.setObjectName("monitorMargin")
+        self.margin.setRange(0, 0.5)
+        self.margin.setSingleStep(0.01)
+        self.margin.setValue(0.05)
+        self.margin.setToolTip("An open alert closes only when the window is back above the "
+                               "threshold plus this margin, so it does not flap on every call "
+                               "near the threshold.")
+        self.window_unit = QComboBox()
+        self.window_unit.setObjectName("monitorWindowUnit")
+        self.window_unit.addItems(["calls", "days"])
         self.window_calls = QSpinBox()
         self.window_calls.setRange(1, 1_000_000)
         self.window_calls.setValue(100)
+        self.window_days = QDoubleSpinBox()
+        self.window_days.setObjectName("monitorWindowDays")
+        self.window_days.setRange(0.1, 3650)
+        self.window_days.setDecimals(1)
+        self.window_days.setValue(7)
+        self.window_days.hide()
+        self.window_unit.currentTextChanged.connect(self._unit_chosen)
         self.min_samples = QSpinBox()
         self.min_samples.setRange(1, 1_000_000)
         self.min_samples.setValue(20)
+        self.min_samples.setToolTip("Below this many calls in the window the monitor says "
+                                    "“not enough calls” instead of alerting.")
+        self.sample_rate = QSpinBox()
+        self.sample_rate.setObjectName("monitorSampleRate")
+        self.sample_rate.setRange(1, 100)
+        self.sample_rate.setSuffix(" % of calls")
+        self.sample_rate.setValue(100)
+        self.daily_budget = QSpinBox()
+        self.daily_budget.setObjectName("monitorDailyBudget")
+        self.daily_budget.setRange(0, 1_000_000)
+        self.daily_budget.setSpecialValueText("no daily limit")
+        self.daily_budget.setSuffix(" judge calls a day")
+        for widget in (self.sample_rate, self.daily_budget):
+            widget.setToolTip("For an LLM-judge check: how many logged calls the judge scores "
+                              "(each is a paid model call). Check Now --estimate on the "
+                              "command line prices it first.")
         self.webhook = QLineEdit()
         self.webhook.setPlaceholderText("optional: https://… gets JSON when an alert opens")
         form = QFormLayout()
         for text, widget in (("Name", self.name), ("Prompt", self.target),
                              ("Check", self.check), ("Threshold", self.threshold),
-                             ("Window (last calls)", self.window_calls),
-                             ("Minimum calls", self.min_samples), ("Webhook", self.webhook)):
+                             ("Recovery margin", self.margin),
+                             ("Window: the last", hbox(self.window_calls, self.window_days,
+                                                       self.window_unit)),
+                             ("Minimum calls", self.min_samples),
+                             ("Judge scores", hbox(self.sample_rate, self.daily_budget)),
+                             ("Webhook", self.webhook)):
             form.addRow(text, widget)
         self.add_button = button("Add Monitor", lambda: self.tasks.spawn(self.add()),
                                  name="addMonitor")
@@ -143,21 +181,35 @@ class MonitorsWindow(QDialog):
         self.target.setText(monitor.target)
         self.check.setEditText(monitor.check_spec)
         self.threshold.setValue(monitor.threshold)
+        self.margin.setValue(monitor.margin)
+        by_days = monitor.window_calls is None and monitor.window_days is not None
+        self.window_unit.setCurrentText("days" if by_days else "calls")
         self.window_calls.setValue(monitor.window_calls or 100)
+        self.window_days.setValue(monitor.window_days or 7)
         self.min_samples.setValue(monitor.min_samples)
+        self.sample_rate.setValue(round(monitor.sample_rate * 100))
+        self.daily_budget.setValue(monitor.daily_budget or 0)
         self.webhook.setText(monitor.webhook or "")
         _, timeline = await self.writer.run(ops.series, self.workspace, monitor.name)
         self.chart.draw(monitor, timeline)
         last = timeline.points[-1][1] if timeline.points else None
         self.status.setText(
             f"{monitor.name}: {'no window yet' if last is None else f'window {last:.3f}'}, "
-            f"threshold {monitor.threshold:g} over the last {monitor.window_calls} calls "
-            f"(at least {monitor.min_samples}).")
+            f"threshold {monitor.threshold:g} over {ops.window_text(monitor)}.")
 
     # -- editing -------------------------------------------------------------------------
+    def _unit_chosen(self, unit: str) -> None:
+        self.window_calls.setVisible(unit == "calls")
+        self.window_days.setVisible(unit == "days")
+
     def _form(self) -> dict:
-        return {"threshold": self.threshold.value(), "window_calls": self.window_calls.value(),
+        by_days = self.window_unit.currentText() == "days"
+        return {"threshold": self.threshold.value(), "margin": self.margin.value(),
+                "window_calls": None if by_days else self.window_calls.value(),
+                "window_days": self.window_days.value() if by_days else None,
                 "min_samples": self.min_samples.value(),
+                "sample_rate": self.sample_rate.value() / 100,
+                "daily_budget": self.daily_budget.value() or None,
                 "webhook": self.webhook.text().strip() or None}
 
     async def _run(self, fn, *args, **kwargs):

@@ -130,3 +130,49 @@ def test_monitor_alert_open_logs_and_add_to_test_set(open_app, tmp_path, crash_l
     from desktop.core import gateway
 
     app.aio.wait(gateway.is_loaded, timeout=90, what="litellm's preload")
+
+
+def test_a_judge_monitor_over_days_with_margin_and_sampling_set_in_the_form(open_app):
+    """Every setting the command line has is in the form: a window of days, the recovery
+    margin, the judge's sampling rate and daily limit; chosen again, the form shows them."""
+    from PySide6.QtTest import QTest
+
+    from desktop.core.ops import monitors as monitor_ops
+
+    app = open_app(populate=lambda ws: save_prompt(ws, "support/greet", ("user", "Hi {{ n }}")))
+    app.choose("Release", "Monitors…")
+    monitors = app.wait_window(MonitorsWindow)
+    app.aio.wait(lambda: not len(monitors.tasks), what="the Monitors window to load")
+    fill(monitors.name, "polite (judge) — مهذب")
+    fill(monitors.target, "support/")
+    monitors.check.setEditText("judge:gpt:Is the reply polite?")
+    monitors.window_unit.setCurrentText("days")
+    assert monitors.window_days.isVisibleTo(monitors) and not monitors.window_calls.isVisibleTo(
+        monitors)
+    for box, value in ((monitors.window_days, "3.5"), (monitors.margin, "0.1"),
+                       (monitors.sample_rate, "25"), (monitors.daily_budget, "400")):
+        box.lineEdit().selectAll()
+        QTest.keyClicks(box.lineEdit(), value)
+        box.interpretText()
+    click(monitors.add_button)
+    app.aio.wait(lambda: monitors.list.count() == 1, what="the new monitor",
+                 state=monitors.notice.text)
+    assert "the last 3.5 days" in monitors.notice.text()
+    row = next(m for m in app.aio.run(app.view.writer.run(monitor_ops.list_monitors,
+                                                           app.workspace, None)))
+    assert (row.window_calls, row.window_days, row.margin, row.sample_rate,
+            row.daily_budget) == (None, 3.5, 0.1, 0.25, 400)
+    assert "the last 3.5 days" in monitors.status.text()
+    snap(monitors, "journey10-monitor-form")
+
+    # Back to a window of calls, no daily limit: saved and shown again.
+    monitors.window_unit.setCurrentText("calls")
+    monitors.window_calls.setValue(50)
+    monitors.daily_budget.setValue(0)
+    click(monitors.save_button)
+    app.aio.wait(lambda: "Changed the monitor" in monitors.notice.text(), what="the change",
+                 state=monitors.notice.text)
+    app.aio.wait(lambda: "the last 50 calls" in monitors.status.text(), what="the new window",
+                 state=monitors.status.text)
+    assert monitors.daily_budget.text() == "no daily limit"
+    assert monitors.margin.value() == 0.1 and monitors.sample_rate.value() == 25
