@@ -15,3 +15,16 @@ os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
 for _var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
     os.environ.pop(_var, None)
 os.environ["NO_PROXY"] = "127.0.0.1,localhost"
+
+
+def run_on_fake_provider(main_async, args) -> None:
+    """Import litellm now (not inside the timings), start the loopback fake provider answering
+    after `args.latency` seconds, and run `main_async(base_url, args)` to the end."""
+    import asyncio
+
+    from desktop.core.gateway import preload
+    from tests.support.fake_provider import in_subprocess
+
+    preload()
+    with in_subprocess("--latency", str(args.latency)) as base_url:
+        asyncio.run(main_async(base_url, args))

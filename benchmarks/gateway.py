@@ -19,10 +19,9 @@ import statistics
 import time
 from collections.abc import Awaitable, Callable
 
-import _loopback  # noqa: E402,F401  (sets the environment first)
+import _loopback  # noqa: E402  (sets the environment first)
 
-from desktop.core.gateway import Gateway, ModelTarget, preload  # noqa: E402
-from tests.support.fake_provider import in_subprocess  # noqa: E402
+from desktop.core.gateway import Gateway, ModelTarget  # noqa: E402
 
 MESSAGES = [{"role": "system", "content": "You are terse."},
             {"role": "user", "content": "Summarise the call in one line: the customer wants a refund."}]
@@ -122,9 +121,7 @@ def main() -> None:
     parser.add_argument("--skip-litellm", action="store_true", help="skip the slow plain-litellm rows")
     args = parser.parse_args()
 
-    preload()
-    with in_subprocess("--latency", str(args.latency)) as base_url:
-        asyncio.run(run(base_url, args))
+    _loopback.run_on_fake_provider(run, args)
 
 
 if __name__ == "__main__":

@@ -25,11 +25,9 @@ import tempfile
 import time
 from pathlib import Path
 
-import _loopback  # noqa: E402,F401  (sets the environment first)
+import _loopback  # noqa: E402  (sets the environment first)
 os.environ["PROMPTPRESS_BENCH_KEY"] = "sk-bench"
 
-from desktop.core.gateway import preload  # noqa: E402
-from tests.support.fake_provider import in_subprocess  # noqa: E402
 
 EVALUATORS = ["icontains:echo", "length:1..2000"]
 SYSTEM = "You are terse. Answer in one line."
@@ -172,9 +170,7 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
 
-    preload()
-    with in_subprocess("--latency", str(args.latency)) as base_url:
-        asyncio.run(main_async(base_url, args))
+    _loopback.run_on_fake_provider(main_async, args)
 
 
 if __name__ == "__main__":
