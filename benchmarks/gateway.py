@@ -115,8 +115,7 @@ async def run(base_url: str, args: argparse.Namespace) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--calls", type=int, default=1000)
-    parser.add_argument("--concurrency", type=int, default=32)
-    parser.add_argument("--latency", type=float, default=0.1)
+    _loopback.add_load_options(parser)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--skip-litellm", action="store_true", help="skip the slow plain-litellm rows")
     args = parser.parse_args()

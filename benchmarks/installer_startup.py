@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 from _loopback import ROOT
-from startup import compare
+from startup import compare, report
 
 sys.path.insert(0, str(ROOT / "packaging" / "app"))
 import build as app_build  # noqa: E402  packaging/app/build.py
@@ -38,9 +38,8 @@ def main() -> None:
         venv_cmd = [sys.executable, "-m", "desktop.main", "--workspace", str(Path(tmp) / "venv.promptpress")]
         app_cmd = [str(args.app), "--workspace", str(Path(tmp) / "built.promptpress")]
         venv, app = compare((venv_cmd, env), (app_cmd, frozen_env), args.runs)
-    print(f"venv (python -m desktop.main): median {venv * 1000:.0f} ms over {args.runs} runs")
-    print(f"built app ({args.app.name}):     median {app * 1000:.0f} ms over {args.runs} runs")
-    print(f"ratio built/venv: {app / venv:.2f}x (target <= 1.0x)")
+    report(args.runs, ("venv (python -m desktop.main):", venv),
+           (f"built app ({args.app.name}):    ", app), "ratio built/venv: {:.2f}x (target <= 1.0x)")
 
 
 if __name__ == "__main__":

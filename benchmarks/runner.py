@@ -163,8 +163,7 @@ async def main_async(base_url: str, args: argparse.Namespace) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--cases", type=int, default=2000)
-    parser.add_argument("--concurrency", type=int, default=32)
-    parser.add_argument("--latency", type=float, default=0.1)
+    _loopback.add_load_options(parser)
     parser.add_argument("--repeat", type=int, default=1,
                         help="measure each this many times and keep the best (a busy machine)")
     parser.add_argument("--profile", action="store_true")

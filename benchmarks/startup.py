@@ -70,6 +70,13 @@ def compare(first: tuple[list[str], dict[str, str]], second: tuple[list[str], di
     return statistics.median(first_times), statistics.median(second_times)
 
 
+def report(runs: int, first: tuple[str, float], second: tuple[str, float], ratio: str) -> None:
+    """Each median (`label` already padded to line up), then `ratio` with second/first."""
+    for label, seconds in (first, second):
+        print(f"{label} median {seconds * 1000:.0f} ms over {runs} runs")
+    print(ratio.format(second[1] / first[1]))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=7)
@@ -81,9 +88,8 @@ def main() -> None:
         app_cmd = [sys.executable, "-m", "desktop.main", "--workspace", str(workspace)]
         bare_cmd = [sys.executable, "-c", BARE]
         bare, app = compare((bare_cmd, env), (app_cmd, env), args.runs)
-    print(f"bare PySide6 window: median {bare * 1000:.0f} ms over {args.runs} runs")
-    print(f"Promptpress window:  median {app * 1000:.0f} ms over {args.runs} runs")
-    print(f"ratio: {app / bare:.2f}x (target <= 1.5x)")
+    report(args.runs, ("bare PySide6 window:", bare), ("Promptpress window: ", app),
+           "ratio: {:.2f}x (target <= 1.5x)")
 
 
 if __name__ == "__main__":

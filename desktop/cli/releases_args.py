@@ -41,10 +41,14 @@ def _signing_options(parser: argparse.ArgumentParser) -> None:
     _passphrase_options(parser, "the key file's passphrase")
 
 
-def _channel_at(parser: argparse.ArgumentParser) -> None:
-    """--to DEST --channel CHANNEL, both required: the channel an action moves or signs."""
+def _channel_action(actions: argparse._SubParsersAction, name: str,
+                    **options) -> argparse.ArgumentParser:
+    """An action on one channel of a repository: its parser, with --to DEST --channel CHANNEL
+    (both required)."""
+    parser = actions.add_parser(name, **options)
     parser.add_argument("--to", required=True, dest="destination", metavar="DEST", help=DEST_HELP)
     parser.add_argument("--channel", required=True, metavar="CHANNEL")
+    return parser
 
 
 def add_arguments(commands: argparse._SubParsersAction) -> argparse._SubParsersAction:
@@ -152,36 +156,32 @@ def add_arguments(commands: argparse._SubParsersAction) -> argparse._SubParsersA
                          help="the channel to move (default: production)")
     _signing_options(promote)
 
-    rollback = actions.add_parser(
-        "rollback", help="serve an earlier release on a channel again",
+    rollback = _channel_action(
+        actions, "rollback", help="serve an earlier release on a channel again",
         description="Point the channel at an earlier release with a new, higher pointer "
                     "version, so readers accept it (they refuse replayed old pointers).")
-    _channel_at(rollback)
     rollback.add_argument("--release", required=True, type=int, metavar="N")
     _signing_options(rollback)
 
-    renew = actions.add_parser(
-        "renew", help="re-sign a channel's live release with a later expiry",
+    renew = _channel_action(
+        actions, "renew", help="re-sign a channel's live release with a later expiry",
         description="A channel pointer expires 14 days after it was signed on production, 90 "
                     "days on other channels; readers then refuse it (someone could be hiding "
                     "newer releases) and keep their last good release. Renew it before then: "
                     "the same release, signed again.")
-    _channel_at(renew)
     _signing_options(renew)
 
-    approve = actions.add_parser(
-        "approve", help="review a release waiting for your signature, and co-sign it",
+    approve = _channel_action(
+        actions, "approve", help="review a release waiting for your signature, and co-sign it",
         description="Show exactly what the pending release changes compared with the live one "
                     "(every prompt's diff), then co-sign it. In a terminal you are asked first.")
-    _channel_at(approve)
     _signing_options(approve)
     approve.add_argument("--summary", action="store_true",
                          help="list the changed prompts without their diffs")
     approve.add_argument("--yes", action="store_true", help="sign without asking")
     approve.add_argument("--color", choices=("auto", "always", "never"), default="auto")
 
-    reject = actions.add_parser("reject", help="withdraw a release waiting for approval")
-    _channel_at(reject)
+    _channel_action(actions, "reject", help="withdraw a release waiting for approval")
 
     listing = actions.add_parser(
         "list", help="a repository's releases: who, when, which channel, which versions")
