@@ -19,10 +19,9 @@ import statistics
 import time
 from collections.abc import Awaitable, Callable
 
-import _loopback  # noqa: E402,F401  (sets the environment first)
+import _loopback  # noqa: E402  (sets the environment first)
 
-from desktop.core.gateway import Gateway, ModelTarget, preload  # noqa: E402
-from tests.support.fake_provider import in_subprocess  # noqa: E402
+from desktop.core.gateway import Gateway, ModelTarget  # noqa: E402
 
 MESSAGES = [{"role": "system", "content": "You are terse."},
             {"role": "user", "content": "Summarise the call in one line: the customer wants a refund."}]
@@ -116,15 +115,12 @@ async def run(base_url: str, args: argparse.Namespace) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--calls", type=int, default=1000)
-    parser.add_argument("--concurrency", type=int, default=32)
-    parser.add_argument("--latency", type=float, default=0.1)
+    _loopback.add_load_options(parser)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--skip-litellm", action="store_true", help="skip the slow plain-litellm rows")
     args = parser.parse_args()
 
-    preload()
-    with in_subprocess("--latency", str(args.latency)) as base_url:
-        asyncio.run(run(base_url, args))
+    _loopback.run_on_fake_provider(run, args)
 
 
 if __name__ == "__main__":

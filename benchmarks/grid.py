@@ -41,6 +41,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from sqlalchemy import insert, text  # noqa: E402
 
+from benchmarks.make_big_workspace import output  # noqa: E402
 from storage.releases.content import Message, PromptContent  # noqa: E402
 from storage.workspace import prompts as prompt_repo  # noqa: E402
 from storage.workspace import runs as run_repo  # noqa: E402
@@ -48,25 +49,9 @@ from storage.workspace import testsets  # noqa: E402
 from storage.workspace.db import Workspace  # noqa: E402
 from storage.workspace.models import Result, TestCase  # noqa: E402
 
-WORDS = ("the customer asked about a refund for order delivered late and wants to know when "
-         "the money arrives thank you for your patience we are sorry").split()
-ARABIC = "شكرا لتواصلك معنا سنعيد المبلغ خلال خمسة أيام عمل".split()
-
-
 def rss_mb() -> float:
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-
-
-def output(rng: random.Random, row: int) -> str:
-    words = ARABIC if row % 17 == 0 else WORDS
-    size = rng.choice((40, 120, 300, 300, 600, 1500))
-    parts, n = [], 0
-    while n < size:
-        line = " ".join(rng.choice(words) for _ in range(rng.randint(5, 14)))
-        parts.append(line)
-        n += len(line) + 1
-    return "\n".join(parts) if size >= 600 else " ".join(parts)
 
 
 def build(path: Path, rows: int) -> int:

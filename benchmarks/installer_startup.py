@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import tempfile
 from pathlib import Path
 
 from _loopback import ROOT
-from startup import time_to_shown
+from startup import compare, report
 
 sys.path.insert(0, str(ROOT / "packaging" / "app"))
 import build as app_build  # noqa: E402  packaging/app/build.py
@@ -38,16 +37,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         venv_cmd = [sys.executable, "-m", "desktop.main", "--workspace", str(Path(tmp) / "venv.promptpress")]
         app_cmd = [str(args.app), "--workspace", str(Path(tmp) / "built.promptpress")]
-        time_to_shown(venv_cmd, env)  # warm the OS file cache for both
-        time_to_shown(app_cmd, frozen_env)
-        venv_times, app_times = [], []
-        for _ in range(args.runs):
-            venv_times.append(time_to_shown(venv_cmd, env))
-            app_times.append(time_to_shown(app_cmd, frozen_env))
-    venv, app = statistics.median(venv_times), statistics.median(app_times)
-    print(f"venv (python -m desktop.main): median {venv * 1000:.0f} ms over {args.runs} runs")
-    print(f"built app ({args.app.name}):     median {app * 1000:.0f} ms over {args.runs} runs")
-    print(f"ratio built/venv: {app / venv:.2f}x (target <= 1.0x)")
+        venv, app = compare((venv_cmd, env), (app_cmd, frozen_env), args.runs)
+    report(args.runs, ("venv (python -m desktop.main):", venv),
+           (f"built app ({args.app.name}):    ", app), "ratio built/venv: {:.2f}x (target <= 1.0x)")
 
 
 if __name__ == "__main__":

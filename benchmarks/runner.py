@@ -25,11 +25,9 @@ import tempfile
 import time
 from pathlib import Path
 
-import _loopback  # noqa: E402,F401  (sets the environment first)
+import _loopback  # noqa: E402  (sets the environment first)
 os.environ["PROMPTPRESS_BENCH_KEY"] = "sk-bench"
 
-from desktop.core.gateway import preload  # noqa: E402
-from tests.support.fake_provider import in_subprocess  # noqa: E402
 
 EVALUATORS = ["icontains:echo", "length:1..2000"]
 SYSTEM = "You are terse. Answer in one line."
@@ -165,16 +163,13 @@ async def main_async(base_url: str, args: argparse.Namespace) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--cases", type=int, default=2000)
-    parser.add_argument("--concurrency", type=int, default=32)
-    parser.add_argument("--latency", type=float, default=0.1)
+    _loopback.add_load_options(parser)
     parser.add_argument("--repeat", type=int, default=1,
                         help="measure each this many times and keep the best (a busy machine)")
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
 
-    preload()
-    with in_subprocess("--latency", str(args.latency)) as base_url:
-        asyncio.run(main_async(base_url, args))
+    _loopback.run_on_fake_provider(main_async, args)
 
 
 if __name__ == "__main__":

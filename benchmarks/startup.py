@@ -57,6 +57,26 @@ def time_to_shown(cmd: list[str], env: dict[str, str]) -> float:
     return elapsed
 
 
+def compare(first: tuple[list[str], dict[str, str]], second: tuple[list[str], dict[str, str]],
+            runs: int) -> tuple[float, float]:
+    """Median seconds to window shown of two (command, environment) pairs, after one warm-up
+    start each (the OS file cache), their runs alternating so machine noise hits both alike."""
+    for cmd, env in (first, second):
+        time_to_shown(cmd, env)
+    first_times, second_times = [], []
+    for _ in range(runs):
+        first_times.append(time_to_shown(*first))
+        second_times.append(time_to_shown(*second))
+    return statistics.median(first_times), statistics.median(second_times)
+
+
+def report(runs: int, first: tuple[str, float], second: tuple[str, float], ratio: str) -> None:
+    """Each median (`label` already padded to line up), then `ratio` with second/first."""
+    for label, seconds in (first, second):
+        print(f"{label} median {seconds * 1000:.0f} ms over {runs} runs")
+    print(ratio.format(second[1] / first[1]))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=7)
@@ -67,16 +87,9 @@ def main() -> None:
         workspace = Path(tmp) / "bench.promptpress"
         app_cmd = [sys.executable, "-m", "desktop.main", "--workspace", str(workspace)]
         bare_cmd = [sys.executable, "-c", BARE]
-        time_to_shown(app_cmd, env)  # warm the OS file cache for both
-        time_to_shown(bare_cmd, env)
-        app_times, bare_times = [], []
-        for _ in range(args.runs):
-            bare_times.append(time_to_shown(bare_cmd, env))
-            app_times.append(time_to_shown(app_cmd, env))
-    bare, app = statistics.median(bare_times), statistics.median(app_times)
-    print(f"bare PySide6 window: median {bare * 1000:.0f} ms over {args.runs} runs")
-    print(f"Promptpress window:  median {app * 1000:.0f} ms over {args.runs} runs")
-    print(f"ratio: {app / bare:.2f}x (target <= 1.5x)")
+        bare, app = compare((bare_cmd, env), (app_cmd, env), args.runs)
+    report(args.runs, ("bare PySide6 window:", bare), ("Promptpress window: ", app),
+           "ratio: {:.2f}x (target <= 1.5x)")
 
 
 if __name__ == "__main__":

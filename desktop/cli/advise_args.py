@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from .common_args import add_evaluator_option, add_ref_argument, handles_commands
+
 ADVISE_EPILOG = """\
 Every candidate runs as an ordinary run (response cache on: nothing is paid twice) that
 `promptpress eval --list` and the app show. "Scores the same" means the 95% interval of the
@@ -14,8 +16,7 @@ exit status: 0 the advice was given (whatever it says: usable in CI to report sa
 1 it could not be given (the message says why); 130 cancelled."""
 
 
-def handles(args: argparse.Namespace) -> bool:
-    return getattr(args, "command", None) == "advise"
+handles = handles_commands("advise")
 
 
 def add_arguments(commands: argparse._SubParsersAction) -> None:
@@ -25,8 +26,7 @@ def add_arguments(commands: argparse._SubParsersAction) -> None:
                     "and shorter versions of it, on a test set; compare each with the current\n"
                     "one case by case and say, with a 95% interval, whether it scores the same.",
         epilog=ADVISE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    advise.add_argument("ref", metavar="NAME[@VERSION]",
-                        help="the prompt and version (default: its current version)")
+    add_ref_argument(advise)
     advise.add_argument("--testset", required=True, metavar="T", help="the test set to compare on")
     advise.add_argument("--model", action="append", dest="models", default=[],
                         metavar="PROVIDER", help="a provider to try (repeatable; default: every "
@@ -45,8 +45,7 @@ def add_arguments(commands: argparse._SubParsersAction) -> None:
     advise.add_argument("--margin", type=float, default=0.02, metavar="X",
                         help="how much lower a mean score (0..1) may be and still count as the "
                              "same (default 0.02: 2 points)")
-    advise.add_argument("--evaluator", action="append", dest="evaluators", metavar="SPEC",
-                        help="score with this evaluator (repeatable; default: the test set's)")
+    add_evaluator_option(advise)
     advise.add_argument("--concurrency", type=int, default=8, metavar="N",
                         help="calls in flight at once (default 8)")
     advise.add_argument("--dry-run", action="store_true",

@@ -57,6 +57,17 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[str]], file=None
         print(line(row), file=file)
 
 
+def print_rows(headers: Sequence[str], rows: Sequence[Sequence[str]], *, empty: str,
+               empty_file=None) -> int:
+    """A listing command's output: the rows as a table, or the `empty` sentence when there are
+    none (to `empty_file`, default stdout). Returns the exit status, 0."""
+    if not rows:
+        print(empty, file=empty_file)
+    else:
+        print_table(headers, rows)
+    return 0
+
+
 def write_text(text: str) -> None:
     """Write text byte-exact (no newline translation) to stdout."""
     sys.stdout.flush()

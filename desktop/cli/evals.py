@@ -15,7 +15,7 @@ from typing import Any
 
 from desktop.core.errors import UserError
 
-from .common import open_workspace, print_table
+from .common import open_workspace, print_rows, print_table
 
 EXIT_GATE = 3
 EXIT_ERRORS = 4
@@ -120,14 +120,11 @@ def cmd_testset_list(args: argparse.Namespace) -> int:
     from storage.workspace import testsets
 
     with open_workspace(args) as workspace, workspace.session() as session:
-        found = testsets.list_test_sets(session)
-        if not found:
-            print("No test sets yet. Import one with `promptpress testset import NAME FILE`.")
-            return 0
         rows = [[ts.name, str(n), "" if ts.min_score is None else f"{ts.min_score:g}",
-                 " ".join(ts.evaluators or [])] for ts, n in found]
-    print_table(["NAME", "CASES", "GATE", "EVALUATORS"], rows)
-    return 0
+                 " ".join(ts.evaluators or [])] for ts, n in testsets.list_test_sets(session)]
+    return print_rows(["NAME", "CASES", "GATE", "EVALUATORS"], rows,
+                      empty="No test sets yet. Import one with `promptpress testset import NAME "
+                            "FILE`.")
 
 
 # ---- eval ---------------------------------------------------------------------------------
@@ -290,16 +287,14 @@ def _list_runs(workspace) -> int:
 
     with workspace.session() as session:
         runs = list_runs(session, limit=50)
-    if not runs:
-        print("No runs yet.")
-        return 0
-    print_table(["RUN", "STATUS", "STARTED", "TEST SET", "PROMPT", "DONE", "ERRORS", "MEAN",
-                 "GATE"],
-                [[str(r.id), r.status, r.created_at.astimezone().strftime("%Y-%m-%d %H:%M"),
-                  r.test_set or "-", r.prompt, f"{r.done}/{r.total}", str(r.errors),
-                  _fmt(r.mean_score, ".3f"),
-                  {True: "passed", False: "failed", None: "-"}[r.gate_passed]] for r in runs])
-    return 0
+    return print_rows(["RUN", "STATUS", "STARTED", "TEST SET", "PROMPT", "DONE", "ERRORS", "MEAN",
+                       "GATE"],
+                      [[str(r.id), r.status, r.created_at.astimezone().strftime("%Y-%m-%d %H:%M"),
+                        r.test_set or "-", r.prompt, f"{r.done}/{r.total}", str(r.errors),
+                        _fmt(r.mean_score, ".3f"),
+                        {True: "passed", False: "failed", None: "-"}[r.gate_passed]]
+                       for r in runs],
+                      empty="No runs yet.")
 
 
 def _write_json(workspace, outcome, target: Path) -> None:

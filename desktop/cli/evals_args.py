@@ -19,6 +19,9 @@ from __future__ import annotations
 
 import argparse
 
+from .common_args import (add_evaluator_option, add_ref_argument, command_with_actions,
+                          handles_commands)
+
 EVAL_EPILOG = """\
 evaluator specs (repeat --evaluator; each is one check with a threshold and a weight):
   contains:refund  icontains:thanks  equals:{{ expected }}  starts-with:Dear  ends-with:.
@@ -33,15 +36,13 @@ of a column is below the gate (--fail-under, else the test set's minimum score);
 errors than --max-errors allows (default 0: any failed call fails the run); 130 cancelled."""
 
 
-def handles(args: argparse.Namespace) -> bool:
-    return getattr(args, "command", None) in ("testset", "eval")
+handles = handles_commands("testset", "eval")
 
 
 def add_arguments(commands: argparse._SubParsersAction) -> None:
     """Add the `testset` and `eval` commands to the top-level subparsers."""
-    testset = commands.add_parser("testset", help="test sets: rows of variables and expected "
-                                                  "outputs")
-    actions = testset.add_subparsers(dest="action", metavar="ACTION", required=True)
+    actions = command_with_actions(commands, "testset",
+                                   help="test sets: rows of variables and expected outputs")
     imp = actions.add_parser(
         "import", help="import a CSV, JSONL or XLSX file as a test set (all rows or none)",
         description="Read FILE (CSV in any common encoding and delimiter, JSONL or XLSX) into "
@@ -74,16 +75,14 @@ def add_arguments(commands: argparse._SubParsersAction) -> None:
                     "outputs, and print a summary per column. Every result is saved as it\n"
                     "arrives; an interrupted run continues with --resume.",
         epilog=EVAL_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    run.add_argument("ref", metavar="NAME[@VERSION]", nargs="?",
-                     help="the prompt and version (default: its current version)")
+    add_ref_argument(run, nargs="?")
     run.add_argument("--testset", metavar="T", help="the test set to run")
     run.add_argument("--model", action="append", dest="models", default=[], metavar="PROVIDER",
                      help="provider to run on (repeat for several)")
     run.add_argument("--version", action="append", dest="versions", default=[],
                      metavar="VERSION", help="another version of the same prompt to run "
                                              "(repeatable): an id prefix, or latest")
-    run.add_argument("--evaluator", action="append", dest="evaluators", metavar="SPEC",
-                     help="score with this evaluator (repeatable; default: the test set's)")
+    add_evaluator_option(run)
     run.add_argument("--concurrency", type=int, default=None, metavar="N",
                      help="calls in flight at once, all providers together (default 8); each "
                           "provider's own limit also applies")

@@ -16,7 +16,7 @@ from typing import Any
 
 from desktop.core.errors import UserError
 
-from .common import open_workspace, print_table
+from .common import open_workspace, print_rows, print_table
 
 _SPAN = re.compile(r"^(\d+)\s*([mhdw])\Z")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -262,10 +262,9 @@ def cmd_sink_list(args: argparse.Namespace) -> int:
 
     with open_workspace(args) as workspace:
         rows = views.sinks(workspace, args.repository)
-    if not rows:
-        print("No log sinks yet: promptpress logs sink add REPOSITORY SINK", file=sys.stderr)
-        return 0
-    print_table(["REPOSITORY", "SINK", "PROJECT", "PULLED (UTC)"],
-                [[s.repository, s.location, s.project or "(all)",
-                  f"{s.pulled_at:%Y-%m-%d %H:%M}" if s.pulled_at else "never"] for s in rows])
-    return 0
+    return print_rows(["REPOSITORY", "SINK", "PROJECT", "PULLED (UTC)"],
+                      [[s.repository, s.location, s.project or "(all)",
+                        f"{s.pulled_at:%Y-%m-%d %H:%M}" if s.pulled_at else "never"]
+                       for s in rows],
+                      empty="No log sinks yet: promptpress logs sink add REPOSITORY SINK",
+                      empty_file=sys.stderr)

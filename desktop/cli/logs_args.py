@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from .common_args import command_with_actions, handles_commands
+
 FEEDBACK = ("negative", "positive", "neutral", "any", "none", "corrected")  # as CallFilter's
 EXPECTED = ("corrected", "output", "corrected-only")
 
@@ -11,8 +13,7 @@ WHEN = ("a date or time in UTC (2026-12-01, 2026-12-01T09:30) or a span back fro
         "(30m, 24h, 7d, 2w)")
 
 
-def handles(args: argparse.Namespace) -> bool:
-    return getattr(args, "command", None) == "logs"
+handles = handles_commands("logs")
 
 
 def _filters(parser: argparse.ArgumentParser) -> None:
@@ -36,12 +37,12 @@ def _filters(parser: argparse.ArgumentParser) -> None:
 
 
 def add_arguments(commands: argparse._SubParsersAction) -> None:
-    logs = commands.add_parser(
-        "logs", help="production logs and feedback from the applications that read releases",
+    actions = command_with_actions(
+        commands, "logs",
+        help="production logs and feedback from the applications that read releases",
         description="Pull the calls and feedback that applications log with "
                     "promptpress_reader (Reader(..., log_to=FOLDER_OR_URL)), look through them, "
                     "and turn them into test cases.")
-    actions = logs.add_subparsers(dest="action", metavar="ACTION", required=True)
 
     pull = actions.add_parser(
         "pull", help="read new logs from a sink into the workspace",

@@ -6,7 +6,7 @@ import argparse
 import json
 from collections.abc import Callable
 
-from .common import open_workspace, print_table
+from .common import open_workspace, print_rows, print_table
 from .monitor_args import EXIT_BELOW
 
 
@@ -49,14 +49,11 @@ def cmd_list(args: argparse.Namespace) -> int:
                            if m.name in open_alerts else None} for m in monitors],
                          ensure_ascii=True, indent=2))
         return 0
-    if not monitors:
-        print("No monitors. Add one with `promptpress monitor add NAME PROMPT CHECK`.")
-        return 0
-    print_table(["NAME", "PROMPT", "CHECK", "THRESHOLD", "WINDOW", "ALERT"], [
+    return print_rows(["NAME", "PROMPT", "CHECK", "THRESHOLD", "WINDOW", "ALERT"], [
         [m.name, m.target, m.check_spec, f"{m.threshold:g}",
          f"{m.window_calls} calls" if m.window_calls else f"{m.window_days:g} days",
-         open_alerts[m.name].status if m.name in open_alerts else ""] for m in monitors])
-    return 0
+         open_alerts[m.name].status if m.name in open_alerts else ""] for m in monitors],
+        empty="No monitors. Add one with `promptpress monitor add NAME PROMPT CHECK`.")
 
 
 def cmd_remove(args: argparse.Namespace) -> int:

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import argparse
 
+from .common_args import command_with_actions, handles_commands
+
 EXIT_BELOW = 3  # `monitor check`: some monitor is below its threshold
 
 
-def handles(args: argparse.Namespace) -> bool:
-    return getattr(args, "command", None) == "monitor"
+handles = handles_commands("monitor")
 
 
 def add_arguments(commands: argparse._SubParsersAction) -> None:
-    monitor = commands.add_parser(
-        "monitor", help="quality checks over production logs, with alerts",
+    actions = command_with_actions(
+        commands, "monitor", help="quality checks over production logs, with alerts",
         description="Monitors score each logged call of a prompt (or of every prompt in a "
                     "folder) with a check that needs no expected output, and alert when the "
                     "score over a window falls below a threshold.")
-    actions = monitor.add_subparsers(dest="action", metavar="ACTION", required=True)
     add = actions.add_parser(
         "add", help="add a monitor",
         description="CHECK is an evaluator spec that needs no expected output (is-json, "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from desktop import __version__
+from desktop.cli.common_args import command_with_actions
 
 DESCRIPTION = """\
 Promptpress: write prompts, compare models side by side, keep every version, and publish
@@ -30,8 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     # provider
-    provider = commands.add_parser("provider", help="model endpoints and their keys")
-    provider_cmds = provider.add_subparsers(dest="action", metavar="ACTION", required=True)
+    provider_cmds = command_with_actions(commands, "provider",
+                                         help="model endpoints and their keys")
     add = provider_cmds.add_parser("add", help="add a provider")
     add.add_argument("name", help="a short name you will use with --model, e.g. fast")
     add.add_argument("--model", required=True, metavar="MODEL_ID",
@@ -54,8 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("name")
 
     # prompt
-    prompt = commands.add_parser("prompt", help="prompts and their versions")
-    prompt_cmds = prompt.add_subparsers(dest="action", metavar="ACTION", required=True)
+    prompt_cmds = command_with_actions(commands, "prompt", help="prompts and their versions")
     save = prompt_cmds.add_parser("save", help="save a prompt file as a new version")
     save.add_argument("name", help="prompt name, with folders: support/summarize-call")
     save.add_argument("--file", required=True, metavar="FILE", help="a .prompt file")

@@ -9,7 +9,7 @@ from desktop.core import promptfile
 from desktop.core.identity import author_name
 from storage.workspace import prompts as repo
 
-from .common import open_workspace, print_table, write_text
+from .common import open_workspace, print_rows, print_table, write_text
 
 
 def cmd_save(args: argparse.Namespace) -> int:
@@ -32,13 +32,11 @@ def cmd_save(args: argparse.Namespace) -> int:
 def cmd_list(args: argparse.Namespace) -> int:
     with open_workspace(args) as workspace, workspace.session() as session:
         rows = repo.list_prompts(session)
-    if not rows:
-        print("No prompts yet. Save one: promptpress prompt save NAME --file FILE.prompt")
-        return 0
-    print_table(["NAME", "VERSIONS", "LATEST", "UPDATED (UTC)"],
-                [[r.name, str(r.versions), (r.latest_id or "-")[:12],
-                  f"{r.updated_at:%Y-%m-%d %H:%M}"] for r in rows])
-    return 0
+    return print_rows(["NAME", "VERSIONS", "LATEST", "UPDATED (UTC)"],
+                      [[r.name, str(r.versions), (r.latest_id or "-")[:12],
+                        f"{r.updated_at:%Y-%m-%d %H:%M}"] for r in rows],
+                      empty="No prompts yet. Save one: promptpress prompt save NAME --file "
+                            "FILE.prompt")
 
 
 def cmd_show(args: argparse.Namespace) -> int:

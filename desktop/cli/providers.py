@@ -9,7 +9,7 @@ import sys
 from desktop.core import providers
 from desktop.core.errors import UserError
 
-from .common import open_workspace, parse_assignment, parse_param_value, print_table
+from .common import open_workspace, parse_assignment, parse_param_value, print_rows
 
 
 def cmd_add(args: argparse.Namespace) -> int:
@@ -40,9 +40,6 @@ def cmd_add(args: argparse.Namespace) -> int:
 def cmd_list(args: argparse.Namespace) -> int:
     with open_workspace(args) as workspace:
         rows = providers.list_providers(workspace)
-    if not rows:
-        print("No providers yet. Add one: promptpress provider add NAME --model MODEL_ID")
-        return 0
 
     def key(p: providers.ProviderSettings) -> str:
         if p.key_source == "env":
@@ -50,9 +47,10 @@ def cmd_list(args: argparse.Namespace) -> int:
             return f"${p.api_key_env} ({state})"
         return p.key_source
 
-    print_table(["NAME", "MODEL", "BASE URL", "KEY"],
-                [[p.name, p.model, p.base_url or "-", key(p)] for p in rows])
-    return 0
+    return print_rows(["NAME", "MODEL", "BASE URL", "KEY"],
+                      [[p.name, p.model, p.base_url or "-", key(p)] for p in rows],
+                      empty="No providers yet. Add one: promptpress provider add NAME --model "
+                            "MODEL_ID")
 
 
 def cmd_remove(args: argparse.Namespace) -> int:

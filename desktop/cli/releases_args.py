@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import argparse
 
+from .common_args import command_with_actions
+
 DEST_HELP = "the repository: a folder (local, shared or synced) or an http(s) URL accepting PUT"
 KEY_HELP = "sign with this key of yours (fingerprint or its first 8+ digits; default: your " \
            "default key)"
@@ -39,15 +41,24 @@ def _signing_options(parser: argparse.ArgumentParser) -> None:
     _passphrase_options(parser, "the key file's passphrase")
 
 
-def add_arguments(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    """Add the `release` command and its actions; returns the `release` parser."""
-    release = commands.add_parser(
-        "release", help="publish signed prompt releases, move channels, pull releases",
+def _channel_action(actions: argparse._SubParsersAction, name: str,
+                    **options) -> argparse.ArgumentParser:
+    """An action on one channel of a repository: its parser, with --to DEST --channel CHANNEL
+    (both required)."""
+    parser = actions.add_parser(name, **options)
+    parser.add_argument("--to", required=True, dest="destination", metavar="DEST", help=DEST_HELP)
+    parser.add_argument("--channel", required=True, metavar="CHANNEL")
+    return parser
+
+
+def add_arguments(commands: argparse._SubParsersAction) -> argparse._SubParsersAction:
+    """Add the `release` command and its actions; returns the `release` actions."""
+    actions = command_with_actions(
+        commands, "release", help="publish signed prompt releases, move channels, pull releases",
         description="Signed prompt releases. A repository (a folder or an HTTP server) holds "
                     "numbered releases; each channel (staging, production, ...) points at one. "
                     "Engineers read them with promptpress-reader, which refuses anything "
                     "tampered with.")
-    actions = release.add_subparsers(dest="action", metavar="ACTION", required=True)
 
     keygen = actions.add_parser(
         "keygen", help="create your signing key (kept in the system keychain); prints its "
@@ -145,42 +156,32 @@ def add_arguments(commands: argparse._SubParsersAction) -> argparse.ArgumentPars
                          help="the channel to move (default: production)")
     _signing_options(promote)
 
-    rollback = actions.add_parser(
-        "rollback", help="serve an earlier release on a channel again",
+    rollback = _channel_action(
+        actions, "rollback", help="serve an earlier release on a channel again",
         description="Point the channel at an earlier release with a new, higher pointer "
                     "version, so readers accept it (they refuse replayed old pointers).")
-    rollback.add_argument("--to", required=True, dest="destination", metavar="DEST",
-                          help=DEST_HELP)
-    rollback.add_argument("--channel", required=True, metavar="CHANNEL")
     rollback.add_argument("--release", required=True, type=int, metavar="N")
     _signing_options(rollback)
 
-    renew = actions.add_parser(
-        "renew", help="re-sign a channel's live release with a later expiry",
+    renew = _channel_action(
+        actions, "renew", help="re-sign a channel's live release with a later expiry",
         description="A channel pointer expires 14 days after it was signed on production, 90 "
                     "days on other channels; readers then refuse it (someone could be hiding "
                     "newer releases) and keep their last good release. Renew it before then: "
                     "the same release, signed again.")
-    renew.add_argument("--to", required=True, dest="destination", metavar="DEST", help=DEST_HELP)
-    renew.add_argument("--channel", required=True, metavar="CHANNEL")
     _signing_options(renew)
 
-    approve = actions.add_parser(
-        "approve", help="review a release waiting for your signature, and co-sign it",
+    approve = _channel_action(
+        actions, "approve", help="review a release waiting for your signature, and co-sign it",
         description="Show exactly what the pending release changes compared with the live one "
                     "(every prompt's diff), then co-sign it. In a terminal you are asked first.")
-    approve.add_argument("--to", required=True, dest="destination", metavar="DEST",
-                         help=DEST_HELP)
-    approve.add_argument("--channel", required=True, metavar="CHANNEL")
     _signing_options(approve)
     approve.add_argument("--summary", action="store_true",
                          help="list the changed prompts without their diffs")
     approve.add_argument("--yes", action="store_true", help="sign without asking")
     approve.add_argument("--color", choices=("auto", "always", "never"), default="auto")
 
-    reject = actions.add_parser("reject", help="withdraw a release waiting for approval")
-    reject.add_argument("--to", required=True, dest="destination", metavar="DEST", help=DEST_HELP)
-    reject.add_argument("--channel", required=True, metavar="CHANNEL")
+    _channel_action(actions, "reject", help="withdraw a release waiting for approval")
 
     listing = actions.add_parser(
         "list", help="a repository's releases: who, when, which channel, which versions")
@@ -200,4 +201,4 @@ def add_arguments(commands: argparse._SubParsersAction) -> argparse.ArgumentPars
                         help="the pinned root file (root/1.root.json as first published)")
     verify.add_argument("--channel", default="production", metavar="CHANNEL")
     verify.add_argument("--cache", metavar="DIR", help="reader cache (keeps the last good release)")
-    return release
+    return actions

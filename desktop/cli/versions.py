@@ -17,7 +17,7 @@ from storage.workspace import backup as backups
 from storage.workspace import prompts as repo
 from storage.workspace.db import default_workspace_path
 
-from .common import open_workspace, print_table, use_color, write_text
+from .common import open_workspace, print_rows, use_color, write_text
 
 
 def handler(args: argparse.Namespace) -> Callable[[argparse.Namespace], int]:
@@ -105,20 +105,14 @@ def cmd_undelete(args: argparse.Namespace) -> int:
 def cmd_trash(args: argparse.Namespace) -> int:
     with open_workspace(args) as workspace, workspace.session() as session:
         rows = repo.list_deleted(session)
-    if not rows:
-        print("The trash is empty.")
-        return 0
-    print_table(["NAME", "DELETED (UTC)", "VERSIONS"],
-                [[r.name, f"{r.deleted_at:%Y-%m-%d %H:%M}", str(r.versions)] for r in rows])
-    return 0
+    return print_rows(["NAME", "DELETED (UTC)", "VERSIONS"],
+                      [[r.name, f"{r.deleted_at:%Y-%m-%d %H:%M}", str(r.versions)] for r in rows],
+                      empty="The trash is empty.")
 
 
 def cmd_search(args: argparse.Namespace) -> int:
     with open_workspace(args) as workspace, workspace.session() as session:
         hits = repo.search(session, args.query)
-    if not hits:
-        print(f"Nothing matches {args.query!r}.")
-        return 0
     rows = []
     for hit in hits:
         where = {"name": "name", "description": "description", "text": "message text",
@@ -128,8 +122,7 @@ def cmd_search(args: argparse.Namespace) -> int:
             if hit.matching_versions > 1:
                 where += f" +{hit.matching_versions - 1} older"
         rows.append([hit.name, where, hit.snippet])
-    print_table(["NAME", "FOUND IN", "TEXT"], rows)
-    return 0
+    return print_rows(["NAME", "FOUND IN", "TEXT"], rows, empty=f"Nothing matches {args.query!r}.")
 
 
 def cmd_folder(args: argparse.Namespace) -> int:

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import argparse
 
+from .common_args import command_with_actions
+
 # (command, action) pairs handled by desktop.cli.versions
 HANDLED = frozenset({
     ("prompt", "diff"), ("prompt", "export"), ("prompt", "import"), ("prompt", "restore"),
@@ -102,8 +104,8 @@ def add_arguments(commands: argparse._SubParsersAction,
     folder = prompt_actions.add_parser("folder", help="create (or list) folders")
     folder.add_argument("path", nargs="?", help="folder to create; without it, list folders")
 
-    workspace = commands.add_parser("workspace", help="back up and restore the workspace")
-    workspace_actions = workspace.add_subparsers(dest="action", metavar="ACTION", required=True)
+    workspace_actions = command_with_actions(commands, "workspace",
+                                             help="back up and restore the workspace")
     backup = workspace_actions.add_parser(
         "backup", help="write a consistent copy of the workspace, even while the app runs")
     backup.add_argument("file", metavar="FILE", help="backup file (or a folder to put it in)")

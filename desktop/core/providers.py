@@ -48,10 +48,7 @@ def add_provider(
         raise SecretsError("Give either a key or the environment variable holding it, not both.")
     key_source = "keychain" if api_key is not None else "env" if api_key_env else "none"
     with workspace.session() as session:
-        if repo.get_provider(session, name.strip()) is not None:
-            raise repo.ProviderError(
-                f"A provider named {name.strip()!r} exists already; remove it first or pick another name."
-            )
+        repo.refuse_taken(session, name.strip())
     if api_key is not None:
         set_secret(provider_account(name.strip()), api_key.strip())
     try:

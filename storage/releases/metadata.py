@@ -65,6 +65,16 @@ def _int(value: int, where: str, minimum: int = 0) -> int:
     return strictjson.non_negative(value, where, minimum=minimum)
 
 
+def _load(payload: bytes, kind: str, what: str, max_length: int,
+          fields: Mapping[str, type]) -> dict:
+    """A payload of `kind` parsed strictly, with its type, format version, project and `fields`
+    checked."""
+    obj = strictjson.loads(payload, max_length=max_length, what=what)
+    strictjson.fields(obj, what, {"type": str, "spec": int, "project": str, **fields})
+    _payload(obj, kind, what)
+    return obj
+
+
 def _payload(obj: Mapping[str, Any], kind: str, what: str) -> None:
     if obj.get("type") != kind:
         raise MalformedError(f"{what} is not a {kind} (type {obj.get('type')!r})")
@@ -222,11 +232,9 @@ class Root:
 
     @classmethod
     def from_payload(cls, payload: bytes, what: str = "root") -> "Root":
-        obj = strictjson.loads(payload, max_length=MAX_ROOT_BYTES, what=what)
-        strictjson.fields(obj, what, {"type": str, "spec": int, "project": str, "version": int,
-                                      "expires": str, "keys": dict, "roles": dict,
-                                      "channels": dict})
-        _payload(obj, "root", what)
+        obj = _load(payload, "root", what, MAX_ROOT_BYTES,
+                    {"version": int, "expires": str, "keys": dict, "roles": dict,
+                     "channels": dict})
         keys: dict[str, Ed25519PublicKey] = {}
         for kid, spec in obj["keys"].items():
             strictjson.fields(spec, f"{what} key {kid[:16]}", {"keytype": str, "public": str})
@@ -271,11 +279,9 @@ class Manifest:
 
     @classmethod
     def from_payload(cls, payload: bytes, what: str = "manifest") -> "Manifest":
-        obj = strictjson.loads(payload, max_length=MAX_MANIFEST_BYTES, what=what)
-        strictjson.fields(obj, what, {"type": str, "spec": int, "project": str, "release": int,
-                                      "created": str, "author": str, "notes": str,
-                                      "prompts": dict})
-        _payload(obj, "manifest", what)
+        obj = _load(payload, "manifest", what, MAX_MANIFEST_BYTES,
+                    {"release": int, "created": str, "author": str, "notes": str,
+                     "prompts": dict})
         if len(obj["prompts"]) > MAX_PROMPTS:
             raise MalformedError(f"{what} lists more than {MAX_PROMPTS} prompts")
         prompts = {}
@@ -315,11 +321,9 @@ class Pointer:
 
     @classmethod
     def from_payload(cls, payload: bytes, what: str = "pointer") -> "Pointer":
-        obj = strictjson.loads(payload, max_length=MAX_POINTER_BYTES, what=what)
-        strictjson.fields(obj, what, {"type": str, "spec": int, "project": str, "channel": str,
-                                      "version": int, "release": int, "manifest": dict,
-                                      "issued": str, "expires": str})
-        _payload(obj, "pointer", what)
+        obj = _load(payload, "pointer", what, MAX_POINTER_BYTES,
+                    {"channel": str, "version": int, "release": int, "manifest": dict,
+                     "issued": str, "expires": str})
         if parse_time(obj["expires"], what) < parse_time(obj["issued"], what):
             raise MalformedError(f"{what} expires before it was issued")
         return cls(
@@ -375,10 +379,7 @@ class Index:
 
     @classmethod
     def from_payload(cls, payload: bytes, what: str = "release index") -> "Index":
-        obj = strictjson.loads(payload, max_length=MAX_INDEX_BYTES, what=what)
-        strictjson.fields(obj, what, {"type": str, "spec": int, "project": str, "version": int,
-                                      "releases": list})
-        _payload(obj, "index", what)
+        obj = _load(payload, "index", what, MAX_INDEX_BYTES, {"version": int, "releases": list})
         entries = tuple(IndexEntry.from_json(e, f"{what} entry {i}")
                         for i, e in enumerate(obj["releases"], 1))
         if len({e.release for e in entries}) != len(entries):

@@ -177,13 +177,20 @@ def fetch_pack(source: Source, path: str, lengths: dict[str, int]) -> dict[str, 
     return slices
 
 
+def location(place: "str | os.PathLike[str]", refusal: str) -> tuple[str, bool]:
+    """A repository's place as text, and whether it is an http(s) URL (else a folder path).
+    Any other scheme is refused with ValueError(refusal.format(repr(text)))."""
+    text = os.fspath(place)
+    if text.startswith(("http://", "https://")):
+        return text, True
+    if "://" in text:
+        raise ValueError(refusal.format(repr(text)))
+    return text, False
+
+
 def open_source(source: "str | os.PathLike[str] | Source", **options: Any) -> Source:
     """A Source for a folder path or an http(s) URL."""
     if isinstance(source, Source):
         return source
-    text = os.fspath(source)
-    if text.startswith(("http://", "https://")):
-        return HttpSource(text, **options)
-    if "://" in text:
-        raise ValueError(f"unsupported source {text!r}: use a folder path or an http(s) URL")
-    return FolderSource(text)
+    text, http = location(source, "unsupported source {}: use a folder path or an http(s) URL")
+    return HttpSource(text, **options) if http else FolderSource(text)

@@ -20,7 +20,7 @@ from typing import Any
 
 from .atomic import file_lock, write_atomic, write_many_atomic
 from .errors import NotFoundError, OversizedError, SourceError, TargetError
-from .sources import FolderSource, HttpSource, Source
+from .sources import FolderSource, HttpSource, Source, location
 
 
 class Moved(Exception):
@@ -213,9 +213,5 @@ def open_target(target: "str | os.PathLike[str] | Target", **options: Any) -> Ta
     """A Target for a folder path or an http(s) URL."""
     if isinstance(target, Target):
         return target
-    text = os.fspath(target)
-    if text.startswith(("http://", "https://")):
-        return HttpTarget(text, **options)
-    if "://" in text:
-        raise ValueError(f"unsupported destination {text!r}: use a folder or an http(s) URL")
-    return FolderTarget(text, **options)
+    text, http = location(target, "unsupported destination {}: use a folder or an http(s) URL")
+    return HttpTarget(text, **options) if http else FolderTarget(text, **options)

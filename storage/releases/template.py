@@ -174,26 +174,24 @@ def render_messages(content: PromptContent, values: Mapping[str, Any]) -> list[M
         template = _compile(stand_in, message.content, index, message.role)
         try:
             text = template.render(resolved)
-        except jinja2.UndefinedError as exc:
+        except (jinja2.TemplateError, TypeError, ValueError, ArithmeticError,
+                LookupError) as exc:
             line = _template_line(exc)
             raise TemplateProblem(
-                f"In {where(index, message.role, line)}: {exc.message}.",
-                index=index, role=message.role, line=line,
-            ) from None
-        except jinja2.TemplateError as exc:
-            line = _template_line(exc)
-            raise TemplateProblem(
-                f"In {where(index, message.role, line)}: {exc}",
-                index=index, role=message.role, line=line,
-            ) from None
-        except (TypeError, ValueError, ArithmeticError, LookupError) as exc:
-            line = _template_line(exc)
-            raise TemplateProblem(
-                f"In {where(index, message.role, line)}: {type(exc).__name__}: {exc}",
+                f"In {where(index, message.role, line)}: {_render_failure(exc)}",
                 index=index, role=message.role, line=line,
             ) from None
         rendered.append(Message(message.role, text.replace(stand_in, "\r")))
     return rendered
+
+
+def _render_failure(exc: Exception) -> str:
+    """What went wrong while rendering, as the sentence after "In message N (role):"."""
+    if isinstance(exc, jinja2.UndefinedError):
+        return f"{exc.message}."
+    if isinstance(exc, jinja2.TemplateError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _template_line(exc: BaseException) -> int | None:

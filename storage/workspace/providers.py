@@ -31,6 +31,12 @@ def require_provider(session: Session, name: str) -> Provider:
     return provider
 
 
+def refuse_taken(session: Session, name: str) -> None:
+    """ProviderError when a provider is already called `name`."""
+    if get_provider(session, name) is not None:
+        raise ProviderError(f"A provider named {name!r} exists already; remove it first or pick another name.")
+
+
 def add_provider(
     session: Session,
     name: str,
@@ -51,8 +57,7 @@ def add_provider(
         raise ProviderError(f"Unknown key source {key_source!r}.")
     if key_source == "env" and not api_key_env:
         raise ProviderError("Name the environment variable that holds the key.")
-    if get_provider(session, name) is not None:
-        raise ProviderError(f"A provider named {name!r} exists already; remove it first or pick another name.")
+    refuse_taken(session, name)
     provider = Provider(
         name=name,
         model=model.strip(),

@@ -42,6 +42,18 @@ class _Region:
     b_parts: tuple[Part, ...] = ()
 
 
+def _plain_region(tag: str, alo: int, ahi: int, blo: int, bhi: int) -> _Region | None:
+    """The region of an equal, deleted or inserted stretch (offsets already in the texts);
+    None for a replaced one, which the caller splits finer."""
+    if tag == "equal":
+        return _Region("equal", alo, ahi, blo, bhi)
+    if tag == "delete":
+        return _Region("delete", alo, ahi, blo, blo, ((alo, ahi, True),))
+    if tag == "insert":
+        return _Region("insert", alo, alo, blo, bhi, (), ((blo, bhi, True),))
+    return None
+
+
 def diff_texts(a: str, b: str, *, context: int = 3) -> TextDiff:
     """Compare two texts (e.g. a message's draft with its saved version), byte-exact.
     `context`: unchanged rows kept around each change in `hunks` (rows always has them all)."""
@@ -55,12 +67,9 @@ def diff_texts(a: str, b: str, *, context: int = 3) -> TextDiff:
     blocks: dict[int, tuple[int, int]] = {}
     for k, (tag, i1, i2, j1, j2) in enumerate(line_ops):
         alo, ahi, blo, bhi = a_starts[i1], a_starts[i2], b_starts[j1], b_starts[j2]
-        if tag == "equal":
-            regions.append(_Region("equal", alo, ahi, blo, bhi))
-        elif tag == "delete":
-            regions.append(_Region("delete", alo, ahi, blo, blo, ((alo, ahi, True),)))
-        elif tag == "insert":
-            regions.append(_Region("insert", alo, alo, blo, bhi, (), ((blo, bhi, True),)))
+        region = _plain_region(tag, alo, ahi, blo, bhi)
+        if region is not None:
+            regions.append(region)
         else:
             first = len(regions)
             regions.extend(_words(a, b, alo, ahi, blo, bhi, budget))
@@ -93,12 +102,9 @@ def _words(
     out = []
     for tag, i1, i2, j1, j2 in opcodes(ta, tb, match_tokens):
         x1, x2, y1, y2 = oa[i1], oa[i2], ob[j1], ob[j2]
-        if tag == "equal":
-            out.append(_Region("equal", x1, x2, y1, y2))
-        elif tag == "delete":
-            out.append(_Region("delete", x1, x2, y1, y1, ((x1, x2, True),)))
-        elif tag == "insert":
-            out.append(_Region("insert", x1, x1, y1, y2, (), ((y1, y2, True),)))
+        region = _plain_region(tag, x1, x2, y1, y2)
+        if region is not None:
+            out.append(region)
         else:
             a_parts, b_parts = _characters(a, b, x1, x2, y1, y2, budget)
             out.append(_Region("replace", x1, x2, y1, y2, a_parts, b_parts))

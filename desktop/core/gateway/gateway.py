@@ -145,18 +145,10 @@ class Gateway:
 _defaults: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Gateway] = weakref.WeakKeyDictionary()
 
 
-async def complete(
-    target: ModelTarget,
-    messages: Messages,
-    *,
-    params: Mapping[str, Any] | None = None,
-    stream: bool = False,
-    on_delta: Callable[[str], None] | None = None,
-    timeout: float = 120.0,
-) -> CallResult:
-    """``Gateway.complete`` on this event loop's shared gateway (see ``Gateway.complete``)."""
-    return await (await _default()).complete(target, messages, params=params, stream=stream,
-                                             on_delta=on_delta, timeout=timeout)
+async def complete(target: ModelTarget, messages: Messages, **options: Any) -> CallResult:
+    """``Gateway.complete`` on this event loop's shared gateway, with the same keyword options
+    (``params``, ``stream``, ``on_delta``, ``timeout``: see ``Gateway.complete``)."""
+    return await (await _default()).complete(target, messages, **options)
 
 
 async def aclose() -> None:

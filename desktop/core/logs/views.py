@@ -111,13 +111,18 @@ def _version(session, prompt: str, version_id: str):  # type: ignore[no-untyped-
     return repo.version_with_id(session, version_id)
 
 
+def _logged_call(session, pk: int):  # type: ignore[no-untyped-def]
+    """The logged call at row `pk` and its version here (None when not in this workspace)."""
+    detail = repo.call_detail(session, pk)
+    if detail is None:
+        raise LogsError("This logged call is no longer in the workspace.")
+    return detail, _version(session, detail.prompt, detail.version_id)
+
+
 def call(workspace: Workspace, pk: int) -> CallView:
     """A call in full (by its row), with its rendered messages when its version is here."""
     with workspace.session() as session:
-        detail = repo.call_detail(session, pk)
-        if detail is None:
-            raise LogsError("This logged call is no longer in the workspace.")
-        version = _version(session, detail.prompt, detail.version_id)
+        detail, version = _logged_call(session, pk)
         content = prompt_repo.content_of(version) if version is not None else None
     if content is None:
         return CallView(detail, None, _missing_version(detail))
@@ -145,10 +150,7 @@ def _missing_version(detail: CallDetail) -> str:
 def playground_seed(workspace: Workspace, pk: int) -> PlaygroundSeed:
     """The logged version and variables of a call, to open in the playground."""
     with workspace.session() as session:
-        detail = repo.call_detail(session, pk)
-        if detail is None:
-            raise LogsError("This logged call is no longer in the workspace.")
-        version = _version(session, detail.prompt, detail.version_id)
+        detail, version = _logged_call(session, pk)
         if version is None:
             raise LogsError(_missing_version(detail).replace("to see the messages it sent",
                                                              "to open it in the playground"))

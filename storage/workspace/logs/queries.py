@@ -50,8 +50,8 @@ class CallFilter:
 
 
 @dataclass(frozen=True, slots=True)
-class CallRow:
-    """One line of the table of calls."""
+class CallHeader:
+    """Which call: its row, its log id and time, and the release, version and model it used."""
 
     pk: int
     log_id: str
@@ -62,6 +62,12 @@ class CallRow:
     prompt: str
     version_id: str
     model: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CallRow(CallHeader):
+    """One line of the table of calls."""
+
     variables_preview: dict[str, str]  # each value cut to PREVIEW characters
     output_preview: str | None
     error_preview: str | None
@@ -88,18 +94,9 @@ class FeedbackRow:
 
 
 @dataclass(frozen=True)
-class CallDetail:
+class CallDetail(CallHeader):
     """Everything about one call, full text, byte-exact."""
 
-    pk: int
-    log_id: str
-    time: datetime
-    project: str
-    channel: str | None
-    release: int | None
-    prompt: str
-    version_id: str
-    model: str | None
     variables: dict[str, Any]
     output: str | None
     error: str | None

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from ..models import Prompt, PromptEvent, Version
-from .versions import latest_version
+from .versions import PARENT, latest_version, select_with_parent
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,12 +38,9 @@ def history_rows(session: Session, prompt: Prompt, *, events: bool = True,
 
     With `limit`, only the newest `limit` versions and the events since the oldest of them: the
     first rows of the full list, in the same order (the history panel shows them first)."""
-    parent = aliased(Version)
     rows = session.execute(
-        select(Version.pk, Version.version_id, Version.author, Version.created_at,
-               Version.message, parent.version_id)
-        .outerjoin(parent, parent.pk == Version.parent_pk)
-        .where(Version.prompt_id == prompt.id)
+        select_with_parent(prompt, Version.pk, Version.version_id, Version.author,
+                           Version.created_at, Version.message, PARENT.version_id)
         .order_by(Version.created_at.desc(), Version.pk.desc())
         .limit(limit)
     ).all()

@@ -201,14 +201,21 @@ class VersionRecord:
     created_at: datetime
 
 
+PARENT = aliased(Version)  # a version's parent, in `select_with_parent`
+
+
+def select_with_parent(prompt: Prompt, *columns):  # type: ignore[no-untyped-def]
+    """SELECT `columns` over the prompt's versions, each joined to its parent as PARENT (none
+    for the first)."""
+    return (select(*columns).outerjoin(PARENT, PARENT.pk == Version.parent_pk)
+            .where(Version.prompt_id == prompt.id))
+
+
 def version_records(session: Session, prompt: Prompt) -> list[VersionRecord]:
     """Every version of a prompt with its content, oldest first (parents before children)."""
-    parent = aliased(Version)
     rows = session.execute(
-        select(Version.version_id, Version.content, parent.version_id, Version.author,
-               Version.message, Version.created_at)
-        .outerjoin(parent, parent.pk == Version.parent_pk)
-        .where(Version.prompt_id == prompt.id)
+        select_with_parent(prompt, Version.version_id, Version.content, PARENT.version_id,
+                           Version.author, Version.message, Version.created_at)
         .order_by(Version.created_at, Version.pk)
     ).all()
     return [VersionRecord(*row) for row in rows]
