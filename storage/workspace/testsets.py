@@ -229,6 +229,22 @@ def update_cases(session: Session, test_set_id: int,
     return len(rows)
 
 
+def append_at_end(session: Session, test_set_id: int, rows: Sequence[CaseData]) -> list[int]:
+    """Add `rows` after the last case (the others are not read); their ids, in order."""
+    test_set = session.get(TestSet, test_set_id)
+    if test_set is None:
+        raise TestSetError("This test set was deleted; nothing was saved.")
+    start = session.scalar(select(func.coalesce(func.max(TestCase.position), -1))
+                           .where(TestCase.test_set_id == test_set_id)) + 1
+    added = [TestCase(test_set_id=test_set_id, position=start + n, variables=dict(row.variables),
+                      expected=row.expected, notes=row.notes, tags=list(row.tags))
+             for n, row in enumerate(rows)]
+    session.add_all(added)
+    test_set.updated_at = utcnow()
+    session.flush()
+    return [case.id for case in added]
+
+
 def cases_by_id(session: Session, case_ids: Iterable[int]) -> dict[int, TestCase]:
     """The cases with these ids (of any test set) that still exist, by id."""
     ids = list(case_ids)

@@ -105,13 +105,16 @@ def save_cases(workspace: Workspace, test_set_id: int,
 
 
 def save_edited_cases(workspace: Workspace, test_set_id: int,
-                      rows: Sequence[tuple[int, testsets.CaseData]]) -> Changes:
-    """Write only the cases that were edited (case id, data); the others are not read.
-    `value`: how many were written."""
+                      rows: Sequence[tuple[int, testsets.CaseData]], *,
+                      appended: Sequence[testsets.CaseData] = ()) -> Changes:
+    """Write only the cases that were edited (case id, data) and add the `appended` ones after
+    the last; the others are not read. One transaction. `value`: the appended cases' ids."""
     with workspace.session() as session:
-        count = testsets.update_cases(session, test_set_id, rows)
+        if rows:
+            testsets.update_cases(session, test_set_id, rows)
+        ids = testsets.append_at_end(session, test_set_id, appended) if appended else []
         name = testsets.name_of(session, test_set_id)
-    return Changes(test_sets=frozenset({name}), value=count)
+    return Changes(test_sets=frozenset({name}), value=ids)
 
 
 def save_settings(workspace: Workspace, test_set_id: int, min_score: float | None,

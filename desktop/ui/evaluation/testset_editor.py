@@ -501,17 +501,22 @@ class TestSetEditor(QWidget):
     async def _save_cases(self, loaded) -> bool:
         """Only the edited cases when nothing was added, removed or moved (one row of 100,000
         is one UPDATE); otherwise every case's order and data."""
-        reshaped, edited = self.model.take_changes()
+        reshaped, edited, appended = self.model.take_changes()
         if not reshaped and all(row.case_id is not None for row in edited):
-            if not edited:
+            if not edited and not appended:
                 return True
             try:
-                await self.writer.run(testset_ops.save_edited_cases, self.workspace, loaded.id,
-                                      [(row.case_id, row.data()) for row in edited])
+                saved = await self.writer.run(
+                    testset_ops.save_edited_cases, self.workspace, loaded.id,
+                    [(row.case_id, row.data()) for row in edited],
+                    appended=[row.data() for row in appended])
             except TestSetError as exc:
                 self.model.changes_pending()
                 self.message.show_message("error", str(exc))
                 return False
+            if self.loaded is loaded and appended:
+                self.model.assign_ids({row.uid: case_id
+                                       for row, case_id in zip(appended, saved.value)})
             return True
         await self._read_all()
         rows = self.model.rows()

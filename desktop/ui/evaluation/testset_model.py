@@ -93,6 +93,7 @@ class TestSetModel(QAbstractTableModel):
         # were added, removed or moved (then the whole order must be saved).
         self._edited: set[int] = set()
         self._reshaped = False
+        self._appended: list[int] = []  # uids of rows added at the end (saved by appending)
 
     # -- content -------------------------------------------------------------------------
     @property
@@ -182,7 +183,7 @@ class TestSetModel(QAbstractTableModel):
         self._rows = list(rows)
         self._reader = reader
         self._defaults = set(defaults)
-        self._edited, self._reshaped = set(), False
+        self._edited, self._reshaped, self._appended = set(), False, []
         self.endResetModel()
         self.undo_stack.clear()
 
@@ -193,15 +194,19 @@ class TestSetModel(QAbstractTableModel):
         if new:
             self._set_variables(self._variables + new, reshape=False)
 
-    def take_changes(self) -> tuple[bool, list[CaseRow]]:
-        """(rows or columns were added, removed or moved; copies of the edited rows) since the
-        last call, which forgets them."""
-        reshaped, uids = self._reshaped, self._edited
-        self._edited, self._reshaped = set(), False
+    def take_changes(self) -> tuple[bool, list[CaseRow], list[CaseRow]]:
+        """Since the last call, which forgets them: (rows or columns were removed, moved or
+        added elsewhere than at the end; copies of the edited stored rows; copies of the rows
+        added at the end, in order). Reshaped means the whole order must be saved."""
+        reshaped, uids, appended = self._reshaped, self._edited, self._appended
+        self._edited, self._reshaped, self._appended = set(), False, []
         if reshaped:
-            return True, []
-        by_uid = {row.uid: row for row in self._loaded() if row.uid in uids}
-        return False, [by_uid[uid].copy() for uid in sorted(uids) if uid in by_uid]
+            return True, [], []
+        new = set(appended)
+        by_uid = {row.uid: row for row in self._loaded() if row.uid in uids or row.uid in new}
+        return (False, [by_uid[uid].copy() for uid in sorted(uids)
+                        if uid in by_uid and uid not in new],
+                [by_uid[uid].copy() for uid in appended if uid in by_uid])
 
     def changes_pending(self, reshaped: bool = True) -> None:
         """A save failed: save everything next time."""
@@ -363,8 +368,12 @@ class TestSetModel(QAbstractTableModel):
 
     def _insert(self, position: int, rows: list[CaseRow]) -> None:
         self.beginInsertRows(QModelIndex(), position, position + len(rows) - 1)
+        at_end = position == len(self._rows)
         self._rows[position:position] = rows
-        self._reshaped = True
+        if at_end and not self._reshaped:  # the stored order stays: append these
+            self._appended.extend(row.uid for row in rows)
+        else:
+            self._reshaped = True
         self.endInsertRows()
         self.changed.emit()
 

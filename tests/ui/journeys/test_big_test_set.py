@@ -185,3 +185,61 @@ def test_an_edit_typed_just_before_closing_the_window_is_saved(open_app):
     app.aio.wait(lambda: stored() == "שאלה אחרונה 🙂 ", what="the edit to be saved",
                  state=stored)
     app.aio.wait(lambda: not app.view.features.closing, what="the closed window to be deleted")
+
+
+def test_a_case_added_at_the_end_of_5000_is_saved_by_one_insert(open_app):
+    """Select the last case, Ctrl+Shift+N, type: the save appends that one case; it neither
+    reads the 5,000 nor rewrites their order."""
+    app = open_app(populate=_populate)
+    tab = open_from_list(app, "support/reply")
+    app.press("Ctrl+Shift+T", tab.messages.cards[0].editor)
+    window = app.wait_window(QDialog, "Test — support/reply")
+    editor = window.editor
+    app.aio.wait(lambda: editor.loaded is not None and editor.loaded.name == "big",
+                 what="the big test set to open")
+    writes: list[str] = []
+    reads: list[str] = []
+
+    def count(_conn, _cursor, statement, _parameters, _context, _executemany):
+        if statement.lstrip().upper().startswith("SELECT") and "test_cases.variables" in statement:
+            reads.append(statement)
+        if statement.lstrip().upper().startswith(("UPDATE TEST_CASES", "INSERT INTO TEST_CASES",
+                                                  "DELETE FROM TEST_CASES")):
+            writes.append(statement)
+
+    event.listen(app.workspace.engine, "before_cursor_execute", count)
+    try:
+        last = editor.model.index(CASES - 1, 0)
+        editor.table.scrollTo(last)
+        app.aio.wait(lambda: editor.table.visualRect(last).isValid(), what="the last row")
+        QTest.mouseClick(editor.table.viewport(), Qt.MouseButton.LeftButton,
+                         pos=editor.table.visualRect(last).center())
+        app.press("Ctrl+Shift+N", editor.table)
+        assert editor.model.rowCount() == CASES + 1
+        assert editor.table.currentIndex().row() == CASES
+        QTest.keyClick(editor.table, Qt.Key.Key_F2)
+        cell = editor.table.findChild(QPlainTextEdit, "cellEditor")
+        cell.insertPlainText("سؤال جديد في النهاية 🙂")
+        QTest.keyClick(cell, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+        app.aio.wait(lambda: "All changes saved" in editor.state_label.text(),
+                     what="the new case to be saved", state=editor.state_label.text)
+    finally:
+        event.remove(app.workspace.engine, "before_cursor_execute", count)
+    assert reads == [], reads
+    assert len(writes) == 1 and writes[0].lstrip().upper().startswith("INSERT INTO TEST_CASES")
+    with app.workspace.session() as s:
+        stored = testsets.cases(s, testsets.require_test_set(s, "big"))
+    assert len(stored) == CASES + 1
+    assert stored[-1].variables["question"] == "سؤال جديد في النهاية 🙂"
+    assert [c.position for c in stored] == list(range(CASES + 1))
+
+    # Edited again, it is one UPDATE of that case (it has its id now).
+    writes.clear()
+    event.listen(app.workspace.engine, "before_cursor_execute", count)
+    try:
+        editor.model.setData(editor.model.index(CASES, 1), "Arabic")
+        app.aio.wait(lambda: "All changes saved" in editor.state_label.text() and writes,
+                     what="the second save", state=editor.state_label.text)
+    finally:
+        event.remove(app.workspace.engine, "before_cursor_execute", count)
+    assert len(writes) == 1 and writes[0].lstrip().upper().startswith("UPDATE TEST_CASES")
