@@ -8,6 +8,7 @@ a widget. Work that ends within half a second never shows the window at all.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
@@ -62,6 +63,9 @@ class LongWork:
         self.timer.start()
         try:
             return await work(self.report, self.cancelled)
+        except asyncio.CancelledError:  # the window is closing: the thread stops too
+            self._cancel.set()
+            raise
         finally:
             self.timer.stop()
             self.dialog.canceled.disconnect(self.cancel)
