@@ -3,6 +3,8 @@ case of a 5,000-case set; the save writes that one case and nothing else, byte-e
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QDialog, QPlainTextEdit
@@ -24,31 +26,47 @@ def _populate(ws):
              else "English"}, f"It ships on day {i}") for i in range(CASES)])
 
 
-def test_editing_one_case_of_5000_saves_only_that_case(open_app):
-    app = open_app(populate=_populate)
-    tab = open_from_list(app, "support/reply")
+def _open_big(app, tab):
+    """Ctrl+Shift+T in the prompt's editor; the Test window once the set "big" is open."""
     app.press("Ctrl+Shift+T", tab.messages.cards[0].editor)
     window = app.wait_window(QDialog, "Test — support/reply")
     editor = window.editor
     app.aio.wait(lambda: editor.loaded is not None and editor.loaded.name == "big",
                  what="the big test set to open")
-    assert editor.model.rowCount() == CASES
-    with app.workspace.session() as s:
-        before = [testsets.CaseData.of(c) for c in
-                  testsets.cases(s, testsets.require_test_set(s, "big"))]
+    return window, editor
 
-    writes: list[tuple[str, object]] = []
+
+@contextmanager
+def _case_statements(engine):
+    """(reads of cases' variables, writes to test_cases as (statement, parameters)) while
+    the block runs."""
     reads: list[str] = []
+    writes: list[tuple[str, object]] = []
 
-    def count(_conn, _cursor, statement, parameters, _context, executemany):
+    def count(_conn, _cursor, statement, parameters, _context, _executemany):
         if statement.lstrip().upper().startswith("SELECT") and "test_cases.variables" in statement:
             reads.append(statement)
         if statement.lstrip().upper().startswith(("UPDATE TEST_CASES", "INSERT INTO TEST_CASES",
                                                   "DELETE FROM TEST_CASES")):
             writes.append((statement, parameters))
 
-    event.listen(app.workspace.engine, "before_cursor_execute", count)
+    event.listen(engine, "before_cursor_execute", count)
     try:
+        yield reads, writes
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def test_editing_one_case_of_5000_saves_only_that_case(open_app):
+    app = open_app(populate=_populate)
+    tab = open_from_list(app, "support/reply")
+    window, editor = _open_big(app, tab)
+    assert editor.model.rowCount() == CASES
+    with app.workspace.session() as s:
+        before = [testsets.CaseData.of(c) for c in
+                  testsets.cases(s, testsets.require_test_set(s, "big"))]
+
+    with _case_statements(app.workspace.engine) as (reads, writes):
         # Scroll far down, click the question of case 4,321, F2, and type a new one.
         index = editor.model.index(4320, 0)
         editor.table.scrollTo(index)
@@ -66,8 +84,6 @@ def test_editing_one_case_of_5000_saves_only_that_case(open_app):
         QTest.keyClick(cell, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
         app.aio.wait(lambda: "All changes saved" in editor.state_label.text(),
                      what="the edit to be saved", state=editor.state_label.text)
-    finally:
-        event.remove(app.workspace.engine, "before_cursor_execute", count)
     # The save neither read every case (only the edited one, by id) nor wrote any other.
     assert reads and all("test_cases.id IN" in r for r in reads), reads
     assert len(writes) == 1 and writes[0][0].lstrip().upper().startswith("UPDATE TEST_CASES")
@@ -103,11 +119,7 @@ def test_opening_5000_cases_reads_only_the_first_page_and_scrolls_to_the_last(op
 
     event.listen(app.workspace.engine, "before_cursor_execute", count)
     try:
-        app.press("Ctrl+Shift+T", tab.messages.cards[0].editor)
-        window = app.wait_window(QDialog, "Test — support/reply")
-        editor = window.editor
-        app.aio.wait(lambda: editor.loaded is not None and editor.loaded.name == "big",
-                     what="the big test set to open")
+        window, editor = _open_big(app, tab)
         assert editor.model.rowCount() == CASES
         assert editor.count_label.text() == "5,000 cases"
         # Opening read one page of cases (200 of 5,000), each read LIMITed; the scan for
@@ -162,11 +174,7 @@ def test_an_edit_typed_just_before_closing_the_window_is_saved(open_app):
     inside that moment still writes the edit."""
     app = open_app(populate=_populate)
     tab = open_from_list(app, "support/reply")
-    app.press("Ctrl+Shift+T", tab.messages.cards[0].editor)
-    window = app.wait_window(QDialog, "Test — support/reply")
-    editor = window.editor
-    app.aio.wait(lambda: editor.loaded is not None and editor.loaded.name == "big",
-                 what="the big test set to open")
+    window, editor = _open_big(app, tab)
     editor.save_timer.setInterval(60_000)  # the edit is still waiting when the window closes
     index = editor.model.index(7, 0)
     QTest.mouseClick(editor.table.viewport(), Qt.MouseButton.LeftButton,
@@ -192,23 +200,8 @@ def test_a_case_added_at_the_end_of_5000_is_saved_by_one_insert(open_app):
     reads the 5,000 nor rewrites their order."""
     app = open_app(populate=_populate)
     tab = open_from_list(app, "support/reply")
-    app.press("Ctrl+Shift+T", tab.messages.cards[0].editor)
-    window = app.wait_window(QDialog, "Test — support/reply")
-    editor = window.editor
-    app.aio.wait(lambda: editor.loaded is not None and editor.loaded.name == "big",
-                 what="the big test set to open")
-    writes: list[str] = []
-    reads: list[str] = []
-
-    def count(_conn, _cursor, statement, _parameters, _context, _executemany):
-        if statement.lstrip().upper().startswith("SELECT") and "test_cases.variables" in statement:
-            reads.append(statement)
-        if statement.lstrip().upper().startswith(("UPDATE TEST_CASES", "INSERT INTO TEST_CASES",
-                                                  "DELETE FROM TEST_CASES")):
-            writes.append(statement)
-
-    event.listen(app.workspace.engine, "before_cursor_execute", count)
-    try:
+    window, editor = _open_big(app, tab)
+    with _case_statements(app.workspace.engine) as (reads, writes):
         last = editor.model.index(CASES - 1, 0)
         editor.table.scrollTo(last)
         app.aio.wait(lambda: editor.table.visualRect(last).isValid(), what="the last row")
@@ -223,10 +216,8 @@ def test_a_case_added_at_the_end_of_5000_is_saved_by_one_insert(open_app):
         QTest.keyClick(cell, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
         app.aio.wait(lambda: "All changes saved" in editor.state_label.text(),
                      what="the new case to be saved", state=editor.state_label.text)
-    finally:
-        event.remove(app.workspace.engine, "before_cursor_execute", count)
     assert reads == [], reads
-    assert len(writes) == 1 and writes[0].lstrip().upper().startswith("INSERT INTO TEST_CASES")
+    assert len(writes) == 1 and writes[0][0].lstrip().upper().startswith("INSERT INTO TEST_CASES")
     with app.workspace.session() as s:
         stored = testsets.cases(s, testsets.require_test_set(s, "big"))
     assert len(stored) == CASES + 1
@@ -234,12 +225,8 @@ def test_a_case_added_at_the_end_of_5000_is_saved_by_one_insert(open_app):
     assert [c.position for c in stored] == list(range(CASES + 1))
 
     # Edited again, it is one UPDATE of that case (it has its id now).
-    writes.clear()
-    event.listen(app.workspace.engine, "before_cursor_execute", count)
-    try:
+    with _case_statements(app.workspace.engine) as (_reads, writes):
         editor.model.setData(editor.model.index(CASES, 1), "Arabic")
         app.aio.wait(lambda: "All changes saved" in editor.state_label.text() and writes,
                      what="the second save", state=editor.state_label.text)
-    finally:
-        event.remove(app.workspace.engine, "before_cursor_execute", count)
-    assert len(writes) == 1 and writes[0].lstrip().upper().startswith("UPDATE TEST_CASES")
+    assert len(writes) == 1 and writes[0][0].lstrip().upper().startswith("UPDATE TEST_CASES")
