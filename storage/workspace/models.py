@@ -100,7 +100,7 @@ class Version(Base):
         UniqueConstraint("prompt_id", "version_id"),
         Index("ix_versions_prompt_created", "prompt_id", "created_at"),
         Index("ix_versions_version_id", "version_id"),
-        Index("ix_versions_created", "created_at"),  # search walks versions newest first
+        Index("ix_versions_created_prompt", "created_at", "prompt_id"),  # search walks newest first
     )
     pk: Mapped[int] = mapped_column(primary_key=True)
     prompt_id: Mapped[int] = mapped_column(ForeignKey("prompts.id", ondelete="CASCADE"))

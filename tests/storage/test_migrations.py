@@ -133,10 +133,22 @@ def seed_0010_versions_created(con: sqlite3.Connection) -> dict[str, int]:
     return counts
 
 
+def seed_0011_search_notes(con: sqlite3.Connection) -> dict[str, int]:
+    counts = seed_0010_versions_created(con)
+    con.execute("INSERT INTO versions (pk, prompt_id, version_id, content, author, message, "
+                "created_at, parent_pk) VALUES (4, 1, 'ef01', ?, 'ann', 'warmer tone 🎉', "
+                "'2026-01-07 00:00:00', 3)", (_RTL_CONTENT,))
+    plan = con.execute("EXPLAIN QUERY PLAN SELECT prompt_id, pk FROM versions ORDER BY "
+                       "created_at DESC, pk DESC").fetchall()
+    assert any("COVERING INDEX ix_versions_created_prompt" in str(step) for step in plan), plan
+    return {**counts, "versions": 4}
+
+
 SEEDS = {"0001": seed_0001, "0002": seed_0002, "0003": seed_0003, "0004_logs": seed_0004_logs,
          "0005_batch": seed_0005_batch, "0007_monitors": seed_0007_monitors,
          "0008_search": seed_0008_search, "0009_grid": seed_0009_grid,
-         "0010_versions_created": seed_0010_versions_created}
+         "0010_versions_created": seed_0010_versions_created,
+         "0011_search_notes": seed_0011_search_notes}
 
 
 def test_every_revision_has_a_seed():
@@ -237,4 +249,36 @@ def test_version_search_index_is_back_filled_and_follows_writes(tmp_path):
     assert _fts_count(con, 'note : "مرحبا"') == 0
     assert _fts_count(con, 'note : "renamed"') == 1
     assert _fts_count(con, 'note : "second"') == 0
+    con.close()
+
+
+def _note_count(con, match: str) -> int:
+    return con.execute("SELECT count(*) FROM versions_note_fts WHERE versions_note_fts MATCH ?",
+                       (match,)).fetchone()[0]
+
+
+def test_note_search_index_is_back_filled_and_follows_writes(tmp_path):
+    """0011_search_notes fills versions_note_fts from the notes already there (message text is
+    not in it), and its triggers follow rows written by plain SQL afterwards."""
+    path = tmp_path / "old.promptpress"
+    upgrade_to(path, "0010_versions_created")
+    con = sqlite3.connect(path)
+    seed_0010_versions_created(con)
+    con.commit()
+    con.close()
+    Workspace.open(path).close()
+    con = sqlite3.connect(path)
+    assert _note_count(con, '"مرحبا"') == 1
+    assert _note_count(con, '"second"') == 1
+    assert _note_count(con, '"refund"') == 0  # in a message's text, not a note
+    con.execute("UPDATE versions SET message = 'renamed note' WHERE pk = 3")
+    con.execute("DELETE FROM versions WHERE pk = 2")
+    con.execute("INSERT INTO versions (pk, prompt_id, version_id, content, author, message, "
+                "created_at) VALUES (9, 1, 'ffff', '{}', 'ann', 'a fresh NOTE', "
+                "'2026-01-08 00:00:00')")
+    con.execute("INSERT INTO versions_note_fts(versions_note_fts) VALUES ('integrity-check')")
+    assert _note_count(con, '"مرحبا"') == 0
+    assert _note_count(con, '"renamed"') == 1
+    assert _note_count(con, '"second"') == 0
+    assert _note_count(con, '"fresh note"') == 1
     con.close()

@@ -51,7 +51,7 @@ def _hits(ws, query, limit):
                 for h in repo.search(s, query, limit=limit)]
 
 
-@pytest.mark.parametrize("limit", [3, 200])
+@pytest.mark.parametrize("limit", [3, 20, 200])
 @pytest.mark.parametrize("query", QUERIES)
 def test_index_walk_and_scan_agree(workspace, monkeypatch, query, limit):
     with monkeypatch.context() as m:  # the plain scan, as before the index

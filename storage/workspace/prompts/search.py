@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select, text
+from sqlalchemy import String, and_, bindparam, func, or_, select, text, type_coerce
 from sqlalchemy.orm import Session
 
 from ..models import Prompt, Version
@@ -92,25 +92,27 @@ def search(session: Session, query: str, *, limit: int = 200) -> list[SearchHit]
     return hits[:limit]
 
 
-SELECTIVE = 2_000  # candidates above which reading them by pk costs more than one scan
+SELECTIVE = 2_000  # candidates above which reading them by pk costs more than one walk
 
 
 def _indexed(session: Session, query: str, field: str):
-    """Versions whose `field` may contain `query`, from the trigram index (migration
-    0008_search): a superset of the LIKE matches, which the caller still applies. None when the
-    index does not narrow the search: a query shorter than a trigram, or one that many
-    versions contain (the caller then walks the versions newest first)."""
+    """Versions whose `field` may contain `query`, from a trigram index (message text:
+    `versions_fts`, 0008_search; notes: `versions_note_fts`, 0011_search_notes): a superset of
+    the LIKE matches, which the caller still applies. None when the index does not narrow the
+    search: a query shorter than a trigram, or one that many versions contain (the caller then
+    walks the versions newest first)."""
     if len(query) < 3:
         return None
-    match = f"{field} : " + '"' + query.replace('"', '""') + '"'
-    candidates = session.execute(text(
-        "SELECT count(*) FROM (SELECT rowid FROM versions_fts WHERE versions_fts MATCH :match "
-        "LIMIT :most)"), {"match": match, "most": SELECTIVE}).scalar_one()
-    if candidates >= SELECTIVE:
+    phrase = '"' + query.replace('"', '""') + '"'
+    table, match = (("versions_fts", f"text : {phrase}") if field == "text"
+                    else ("versions_note_fts", phrase))
+    pks = session.execute(text(
+        f"SELECT rowid FROM {table} WHERE {table} MATCH :match LIMIT :most"),
+        {"match": match, "most": SELECTIVE}).scalars().all()
+    if len(pks) >= SELECTIVE:
         return None
-    return text(
-        "versions.pk IN (SELECT rowid FROM versions_fts WHERE versions_fts MATCH :match)"
-    ).bindparams(match=match)
+    return text("versions.pk IN (SELECT value FROM json_each(:pks))").bindparams(
+        pks=json.dumps(pks))
 
 
 Row = tuple[int, int, str, datetime, int]  # prompt id, version pk, version id, created, matches
@@ -137,31 +139,51 @@ def _ranked(session: Session, condition, limit: int) -> list[Row]:
 
 
 def _newest_first(session: Session, condition, limit: int) -> list[Row]:
-    """The same rows as `_ranked` for a query many versions match: walk the versions newest
-    first (index ix_versions_created) and stop once `limit` prompts have their newest match;
-    then count the matches of just those prompts."""
-    deleted = set(session.scalars(select(Prompt.id).where(Prompt.deleted_at.is_not(None))))
-    found: dict[int, tuple[int, str, datetime]] = {}
-    walk = session.execute(
-        select(Version.prompt_id, Version.pk, Version.version_id, Version.created_at)
-        .with_hint(Version, "INDEXED BY ix_versions_created", "sqlite")
-        .where(condition).order_by(Version.created_at.desc(), Version.pk.desc())
-        .execution_options(yield_per=256))
+    """The same rows as `_ranked` for a query many versions match, without testing them all.
+
+    Walks versions newest first on the index (created_at, prompt_id): the first match met of a
+    prompt is its newest, so the walk stops once `limit` prompts have one. Each step asks for
+    the next matching version of a prompt not found yet, so the versions of prompts already
+    found are passed over on the index alone, never read nor tested. Then the matches of just
+    the prompts found are counted."""
+    created = type_coerce(Version.created_at, String)  # ISO text, which sorts as time does
+    found_json = func.json_each(bindparam("found", type_=String)).table_valued("value")
+    step = (
+        select(Version.prompt_id, created, Version.pk, Version.version_id)
+        .with_hint(Version, "INDEXED BY ix_versions_created_prompt", "sqlite")
+        .where(created <= bindparam("at", type_=String),
+               or_(created < bindparam("at", type_=String), Version.pk < bindparam("pk")),
+               Version.prompt_id.not_in(select(found_json.c.value)), condition)
+        .order_by(Version.created_at.desc(), Version.pk.desc()).limit(1))
+    skip = list(session.scalars(select(Prompt.id).where(Prompt.deleted_at.is_not(None))))
+    found: list[tuple[int, int, str]] = []  # prompt id, pk, version id: newest match first
+    # One statement, run once per prompt found: compiled once and run on the driver's cursor,
+    # since going through the session would cost more than the step itself.
+    compiled = step.compile(dialect=session.get_bind().dialect)
+    cursor = session.connection().connection.driver_connection.cursor()
+    at, pk = "\uffff", 2**63 - 1
     try:
-        for prompt_id, pk, vid, at in walk:
-            if prompt_id not in found and prompt_id not in deleted:
-                found[prompt_id] = (pk, vid, at)
-                if len(found) == limit:
-                    break
+        while len(found) < limit:
+            values = compiled.construct_params({"found": json.dumps(skip), "at": at, "pk": pk})
+            row = cursor.execute(compiled.string,
+                                 [values[name] for name in compiled.positiontup]).fetchone()
+            if row is None:
+                break
+            prompt_id, at, pk, vid = row
+            skip.append(prompt_id)
+            found.append((prompt_id, pk, vid))
     finally:
-        walk.close()
+        cursor.close()
     if not found:
         return []
+    times = dict(session.execute(
+        select(Version.pk, Version.created_at)
+        .where(Version.pk.in_([pk for _, pk, _ in found]))).tuples().all())
     counts = {pid: n for pid, n in session.execute(
-        select(Version.prompt_id, func.count()).where(Version.prompt_id.in_(list(found)),
-                                                      condition)
+        select(Version.prompt_id, func.count()).where(
+            Version.prompt_id.in_([pid for pid, _, _ in found]), condition)
         .group_by(Version.prompt_id)).all()}
-    return [(pid, pk, vid, at, counts[pid]) for pid, (pk, vid, at) in found.items()]
+    return [(pid, pk, vid, times[pk], counts[pid]) for pid, pk, vid in found]
 
 
 def _like_match(value: str, query: str) -> bool:
