@@ -9,6 +9,7 @@ taken, the result covers both texts exactly (the property tests check this).
 from __future__ import annotations
 
 import bisect
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
@@ -119,6 +120,11 @@ def _characters(
     cells = len(ca) * len(cb)
     if 1 < cells <= min(CHAR_CELLS, budget[0]):
         budget[0] -= cells
+        # No alignment can match more characters than the two share (difflib's quick_ratio):
+        # stretches too different for that are marked whole without aligning them.
+        shared = sum((Counter(ca) & Counter(cb)).values())
+        if 2 * shared < CHAR_SIMILARITY * (len(ca) + len(cb)):
+            return ((x1, x2, True),), ((y1, y2, True),)
         ops = SequenceMatcher(None, ca, cb, autojunk=False).get_opcodes()
         matched = sum(i2 - i1 for tag, i1, i2, _, _ in ops if tag == "equal")
         if 2 * matched >= CHAR_SIMILARITY * (len(ca) + len(cb)):
