@@ -136,7 +136,7 @@ def add_case(workspace: Workspace, name: str, variables: dict[str, str], expecte
         else:
             test_set = testsets.require_test_set(session, name)
         testsets.append_cases(session, test_set, [testsets.CaseData(dict(variables), expected)])
-        count = len(testsets.cases(session, test_set))
+        count = testsets.case_count(session, test_set.id)
     return Changes(f"Added case {count} to the test set “{name}”"
                    + (" with the answer as expected output." if expected is not None else "."),
                    test_sets=frozenset({name}), value=count)
