@@ -12,10 +12,22 @@ for _var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_prox
     os.environ.pop(_var, None)
 os.environ["NO_PROXY"] = "*"
 
+import sys
+
 import keyring
 import pytest
 
 from tests.support.keyring_backend import MemoryKeyring
+
+
+@pytest.fixture(autouse=True)
+def collect_garbage_when_due():
+    """Once a GUI test has turned automatic collection off in this worker (tests/ui/conftest.py
+    `gc_on_gui_thread`), collect after every test, on this thread, as the app's timer would."""
+    yield
+    garbage = sys.modules.get("desktop.ui.garbage")
+    if garbage is not None:
+        garbage.collect_due()
 
 
 @pytest.fixture(autouse=True)

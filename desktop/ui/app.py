@@ -34,7 +34,7 @@ def run_app(workspace: str | os.PathLike[str] | None = None) -> int:
 
     import qasync
 
-    from desktop.ui import crash
+    from desktop.ui import crash, garbage
     from desktop.ui.main_window import MainWindow
     from storage.workspace.location import default_workspace_path
 
@@ -43,6 +43,7 @@ def run_app(workspace: str | os.PathLike[str] | None = None) -> int:
     app.setOrganizationName("Promptpress")
     app.setApplicationDisplayName("Promptpress")
     crash.install()
+    collector = garbage.GuiThreadCollector(app)  # never destroy a Qt object off this thread
 
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
@@ -69,4 +70,5 @@ def run_app(workspace: str | os.PathLike[str] | None = None) -> int:
         app_close = asyncio.Event()
         app.aboutToQuit.connect(app_close.set)
         loop.run_until_complete(app_close.wait())
+    collector.stop()
     return 0

@@ -27,7 +27,7 @@ from PySide6.QtCore import QEventLoop as QtCoreEventLoop
 from PySide6.QtWidgets import QApplication
 
 from desktop.core import providers as core_providers
-from desktop.ui import crash
+from desktop.ui import crash, garbage
 from desktop.ui.app import configure_loop
 from storage.workspace.db import Workspace
 from tests.support.fake_provider import FakeProvider
@@ -50,6 +50,7 @@ class Aio:
         deadline = time.monotonic() + timeout
         while not done() and time.monotonic() < deadline:
             QCoreApplication.processEvents(QtCoreEventLoop.ProcessEventsFlag.AllEvents, 5)
+            garbage.collect_due()  # as the app's timer does, on this (the GUI) thread
             if not done():
                 time.sleep(0.001)
 
@@ -83,6 +84,16 @@ class Aio:
 
     def record(self, text: str) -> None:
         self.errors.append(text)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def gc_on_gui_thread(qapp):
+    """As the app does (desktop/ui/garbage.py): no automatic garbage collection, which could
+    destroy a Qt object in the writer or a worker thread; collection runs on this thread (while
+    the loop spins and after each test), for the rest of this worker's tests."""
+    garbage.take_over()
+    yield
+    garbage.give_back()
 
 
 @pytest.fixture(scope="session")
