@@ -28,6 +28,8 @@ from PySide6.QtWidgets import (
 )
 from desktop.core.ops.workspace import PromptEntry
 
+from .older_hits import OlderHits
+
 PathRole = Qt.ItemDataRole.UserRole + 1  # full name ("support/summarize-call") or folder path
 KindRole = Qt.ItemDataRole.UserRole + 2  # "folder" or "prompt"
 SearchRole = Qt.ItemDataRole.UserRole + 3  # lower-cased name and text, for the filter
@@ -210,6 +212,8 @@ class PromptBrowser(QWidget):
     rename_requested = Signal(str, str)  # path, "prompt" or "folder"
     delete_requested = Signal(str)  # prompt name
     logs_requested = Signal(str)  # prompt name
+    search_requested = Signal(str)  # a query for every version and note (`set_older_hits`)
+    version_requested = Signal(str, str)  # prompt name, version id: its history at that version
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -244,8 +248,11 @@ class PromptBrowser(QWidget):
         box.setSpacing(8)
         box.addWidget(title)
         box.addWidget(self.search)
-        box.addWidget(self.tree, 1)
+        self.older = OlderHits()
+        self.older.version_requested.connect(self.version_requested)
+        box.addWidget(self.tree, 3)
         box.addWidget(self.empty, 1)
+        box.addWidget(self.older, 2)
         box.addWidget(self.new_button)
         self.debounce = QTimer(self)
         self.debounce.setSingleShot(True)
@@ -324,9 +331,20 @@ class PromptBrowser(QWidget):
     def _apply_search(self) -> None:
         self.debounce.stop()
         self.proxy.set_query(self.search.text())
-        if self.search.text().strip():
+        query = self.search.text().strip()
+        if query:
             self.tree.expandAll()
+            if query != self.older.query:
+                self.search_requested.emit(query)
+        else:
+            self.older.clear()
         self._update_empty()
+
+    def set_older_hits(self, query: str, hits: list) -> None:
+        """What a search of every version and note found (SearchHits), if still the query."""
+        if query == self.search.text().strip():
+            self.older.show_hits(query, hits)
+            self._update_empty()
 
     def _update_empty(self) -> None:
         if not self.loaded:
@@ -334,6 +352,8 @@ class PromptBrowser(QWidget):
         elif self.model.rowCount() == 0:
             text = ("No prompts yet.\n\nCreate one with New prompt (Ctrl+N), or bring prompt "
                     "files in with File → Import Prompts.")
+        elif self.proxy.rowCount() == 0 and self.older.isVisible():
+            text = f"No current version matches “{self.search.text().strip()}”."
         elif self.proxy.rowCount() == 0:
             text = f"Nothing matches “{self.search.text().strip()}”."
         else:

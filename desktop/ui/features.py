@@ -59,6 +59,8 @@ class WorkspaceFeatures(QObject):
         self.a_prompt_logs = action("Logs of This P&rompt…", self.show_prompt_logs)
         self.a_pull_logs = action("P&ull Logs…", self.pull_logs)
         view.browser.logs_requested.connect(lambda name: self.open_logs(prompt=name))
+        view.browser.search_requested.connect(self.search_versions)
+        view.browser.version_requested.connect(self.show_history_at)
         self.a_monitors = action("&Monitors…", lambda: self.open_monitors(), "Ctrl+Alt+M")
         self.a_prompt_monitors = action("Monitors of This Pro&mpt…", self.show_prompt_monitors)
         self.a_finetune = action("Export &Fine-Tuning Data…", lambda: self.open_finetune())
@@ -129,14 +131,15 @@ class WorkspaceFeatures(QObject):
         return tab
 
     # -- versions --------------------------------------------------------------------------
-    def show_history(self) -> None:
+    def show_history(self):
+        """The History window of the current tab's prompt; its panel, or None."""
         tab = self._tab_or_say()
         if tab is None:
-            return
+            return None
         if not tab.base_version_id:
             asking.tell(self.view, "History", f"“{tab.name}” has no saved version yet. Save one "
                         "(Ctrl+S) and its history starts.", "info")
-            return
+            return None
         from .versions import HistoryPanel
 
         window = QDialog(self.view)
@@ -158,6 +161,35 @@ class WorkspaceFeatures(QObject):
             delete_when_done(window, panel.tasks.wait)))
         self._keep(window)
         window.show()
+        return panel
+
+    def search_versions(self, query: str) -> None:
+        """Every version and note, in a thread (a read; saves go on meanwhile)."""
+        self.view.tasks.spawn(self._search_versions(query))
+
+    async def _search_versions(self, query: str) -> None:
+        try:
+            hits = await asyncio.to_thread(prompt_ops.search, self.view.workspace, query)
+        except USER_ERRORS as exc:
+            log.warning("search of earlier versions failed: %s", exc)
+            return
+        self.view.browser.set_older_hits(query, hits)
+
+    def show_history_at(self, name: str, version_id: str) -> None:
+        self.view.tasks.spawn(self._show_history_at(name, version_id))
+
+    async def _show_history_at(self, name: str, version_id: str) -> None:
+        """Open the prompt, then its history with that version selected (and its diff shown)."""
+        await self.view.open_prompt_async(name)
+        panel = self.show_history()
+        if panel is None or not version_id:
+            return
+
+        def select_once() -> None:  # later reloads keep what the person selects
+            panel.loaded.disconnect(select_once)
+            panel.select_versions(version_id)
+
+        panel.loaded.connect(select_once)
 
     def open_version(self, version_pk: int) -> None:
         self.view.tasks.spawn(self._open_version(version_pk))

@@ -172,3 +172,10 @@ def _content(session, prompt, version_id: str) -> PromptContent:
     if version is None:
         raise repo.PromptError(f"The version {version_id[:12]} of {prompt.name!r} is gone.")
     return repo.content_of(version)
+
+
+def search(workspace: Workspace, query: str, *, limit: int = 200) -> list[repo.SearchHit]:
+    """Prompts whose name, description, message text of any version, or version notes contain
+    `query`: one hit per prompt and place, newest first. A read: safe in any thread."""
+    with workspace.session() as session:
+        return repo.search(session, query, limit=limit)

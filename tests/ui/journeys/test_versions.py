@@ -6,7 +6,8 @@ from PySide6.QtWidgets import QDialog, QLineEdit
 
 from storage.workspace import prompts as repo
 from tests.ui.conftest import save_prompt, type_text
-from tests.ui.real_app import click, click_button, click_row, open_from_list, snap, type_in_editor
+from tests.ui.real_app import (click, click_button, click_row, fill, open_from_list, snap,
+                                type_in_editor)
 
 FIRST = "Summarise the NDA for a manager.\n"
 RTL = "لخّص الاتفاقية في ثلاث جمل.  \n"  # Arabic, two trailing spaces kept
@@ -102,3 +103,75 @@ def test_compare_draft_with_saved_works_the_diff_out_off_the_gui_thread(open_app
     assert dialog.view.changes is not None and len(dialog.view.changes) > 0
     assert dialog.view.diff.messages  # the rewritten system message is in the diff
     dialog.close()
+
+
+def test_search_finds_words_in_earlier_versions_and_notes_and_opens_that_version(open_app):
+    """Journey 3b: the list's search box also looks through every earlier version and every
+    version note (in a thread); picking a hit opens the prompt's history at that version."""
+    from desktop.ui.versions import HistoryPanel
+    from storage.releases.content import Message, PromptContent
+
+    ids = {}
+
+    def populate(ws):
+        with ws.session() as session:
+            def save(name, text, note):
+                content = PromptContent(messages=(Message("user", text),))
+                return repo.save_version(session, name, content, message=note).version.version_id
+
+            ids["warm"] = save("support/refund-reply",
+                               "Reply with a warmer tone to the customer, and offer the refund.\n",
+                               "first draft")
+            ids["short"] = save("support/refund-reply", "Reply briefly to the customer.\n",
+                                "שלום: shorter for mobile 🎉")
+            for n in range(30):
+                save(f"team/prompt-{n:02}", f"Answer question {n} in two sentences"
+                     + (", in a friendly tone.\n" if n == 0 else ".\n"), "")
+            save("support/arabic-greeting", "مرحبا بالعميل، كيف يمكنني المساعدة؟\n",
+                 "first Arabic greeting, checked by the Cairo team for tone and length")
+
+    app = open_app(populate=populate)
+    browser = app.window.view.browser
+
+    # 1. Words only an earlier version has: the list is empty, the earlier version is found
+    fill(browser.search, "warmer tone")
+    app.aio.wait(lambda: browser.older.isVisible(), what="hits in earlier versions")
+    assert browser.proxy.rowCount() == 0
+    assert browser.empty.text() == "No current version matches “warmer tone”."
+    items = _hit_texts(browser)
+    assert [i.split("\n")[0] for i in items] == ["support/refund-reply"]
+    assert "earlier version" in items[0] and "warmer tone" in items[0]
+
+    # 2. A version note, in Hebrew with an emoji: found byte for byte
+    fill(browser.search, "שלום")
+    app.aio.wait(lambda: browser.older.query == "שלום" and browser.older.isVisible(),
+                 what="the note hit")
+    texts = _hit_texts(browser)
+    assert texts == [texts[0]] and "version note" in texts[0] and "🎉" in texts[0]
+    fill(browser.search, "tone")  # a current text (the tree), an earlier text and a note below
+    app.aio.wait(lambda: browser.older.query == "tone", what="the search for 'tone'")
+    assert browser.proxy.rowCount() > 0 and browser.older.list.count() == 2
+    snap(app.window, "journey3-search-earlier-versions")
+
+    # 3. Picking the earlier version opens the prompt and its history at that version
+    fill(browser.search, "warmer tone")
+    app.aio.wait(lambda: browser.older.query == "warmer tone" and browser.older.isVisible(),
+                 what="hits in earlier versions again")
+    click_row(browser.older.list, 0)
+    window = app.wait_window(QDialog, "History — support/refund-reply")
+    panel = window.findChild(HistoryPanel)
+    app.aio.wait(lambda: panel.selected_ids() == [ids["warm"]], what="the earlier version "
+                 "selected", state=panel.selected_ids)
+    assert app.window.view.current_tab().name == "support/refund-reply"
+    window.close()
+
+    # 4. Clearing the search hides the hits again
+    fill(browser.search, "")
+    app.aio.wait(lambda: not browser.older.isVisible(), what="the hits hidden")
+
+
+def _hit_texts(browser) -> list[str]:
+    from PySide6.QtCore import Qt
+
+    hits = browser.older.list
+    return [hits.item(r).data(Qt.ItemDataRole.AccessibleTextRole) for r in range(hits.count())]
