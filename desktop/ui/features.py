@@ -1,5 +1,8 @@
 """The menus around the playground: versions, files in and out, backups and releases.
 
+Over 500 lines on purpose: one QObject holds every menu action that needs the workspace view and
+its writer thread; each action is a short slot that opens a window built in its own package.
+
 Each action opens a window built elsewhere (`versions/`, `releases/`) and connects it to the
 workspace view; the work itself runs on the view's writer thread.
 """

@@ -1,6 +1,9 @@
 """The test-set editor: a table of cases (variables, expected output, notes, tags) with undo,
 import and export, the pass mark (gate) and the default evaluators.
 
+Over 500 lines on purpose: the editor owns the table's toolbar, gate, evaluators and the one
+save in flight, which share its state; the table model and its undo commands are in testset_model.py.
+
 Every change is saved a moment later on the workspace's writer thread, in place (cases keep
 their ids, so earlier runs still show them). One save is in flight at a time.
 """

@@ -2,6 +2,9 @@
 notes and tags. Every change is a QUndoCommand on the model's stack, naming rows by uid (so
 undoing a delete and then an edit before it works).
 
+Over 500 lines on purpose: the paged Qt table model and the undo commands that edit it belong
+together (each command calls the model's private row operations).
+
 Opening needs only how many cases there are: a row's contents are read a page (`PAGE` rows)
 at a time when the view first asks for one of them, so 100,000 cases open as fast as 100."""
 

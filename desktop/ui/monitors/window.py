@@ -20,6 +20,18 @@ CHECKS = ("is-json", "json-schema:", "regex:", "contains:", "not:contains:", "le
           "feedback:thumbs-down", "feedback:corrected", "judge:PROVIDER:RUBRIC")
 
 
+def _spin(box, low, high, value, *, step=None, name=""):
+    """Set up a spin box of the monitor form: its range, its start value, and optionally its step
+    and object name (for tests). Returns the box."""
+    if name:
+        box.setObjectName(name)
+    box.setRange(low, high)
+    if step is not None:
+        box.setSingleStep(step)
+    box.setValue(value)
+    return box
+
+
 class MonitorsWindow(QDialog):
     logs_requested = Signal(object)  # call pks an alert is about
     finetune_requested = Signal(str)  # a monitor's name
@@ -50,34 +62,20 @@ class MonitorsWindow(QDialog):
         self.check.setObjectName("monitorCheck")
         self.check.setEditable(True)
         self.check.addItems(CHECKS)
-        self.threshold = QDoubleSpinBox()
-        self.threshold.setRange(0, 1)
-        self.threshold.setSingleStep(0.05)
-        self.threshold.setValue(0.9)
-        self.margin = QDoubleSpinBox()
-        self.margin.setObjectName("monitorMargin")
-        self.margin.setRange(0, 0.5)
-        self.margin.setSingleStep(0.01)
-        self.margin.setValue(0.05)
+        self.threshold = _spin(QDoubleSpinBox(), 0, 1, 0.9, step=0.05)
+        self.margin = _spin(QDoubleSpinBox(), 0, 0.5, 0.05, step=0.01, name="monitorMargin")
         self.margin.setToolTip("An open alert closes only when the window is back above the "
                                "threshold plus this margin, so it does not flap on every call "
                                "near the threshold.")
         self.window_unit = QComboBox()
         self.window_unit.setObjectName("monitorWindowUnit")
         self.window_unit.addItems(["calls", "days"])
-        self.window_calls = QSpinBox()
-        self.window_calls.setRange(1, 1_000_000)
-        self.window_calls.setValue(100)
-        self.window_days = QDoubleSpinBox()
-        self.window_days.setObjectName("monitorWindowDays")
-        self.window_days.setRange(0.1, 3650)
+        self.window_calls = _spin(QSpinBox(), 1, 1_000_000, 100)
+        self.window_days = _spin(QDoubleSpinBox(), 0.1, 3650, 7, name="monitorWindowDays")
         self.window_days.setDecimals(1)
-        self.window_days.setValue(7)
         self.window_days.hide()
         self.window_unit.currentTextChanged.connect(self._unit_chosen)
-        self.min_samples = QSpinBox()
-        self.min_samples.setRange(1, 1_000_000)
-        self.min_samples.setValue(20)
+        self.min_samples = _spin(QSpinBox(), 1, 1_000_000, 20)
         self.min_samples.setToolTip("Below this many calls in the window the monitor says "
                                     "“not enough calls” instead of alerting.")
         self.sample_rate = QSpinBox()
