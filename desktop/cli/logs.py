@@ -98,14 +98,9 @@ def _configured_repository(workspace: Any, source: str) -> str | None:
 
 
 def _feedback_cell(row: Any) -> str:
-    parts = []
-    if row.positive:
-        parts.append(f"+{row.positive}")
-    if row.negative:
-        parts.append(f"-{row.negative}")
-    if row.corrected:
-        parts.append("corrected")
-    return " ".join(parts) or "-"
+    marks = ((row.positive, f"+{row.positive}"), (row.negative, f"-{row.negative}"),
+             (row.corrected, "corrected"))
+    return " ".join(text for count, text in marks if count) or "-"
 
 
 def cmd_list(args: argparse.Namespace) -> int:

@@ -171,18 +171,12 @@ def cmd_workspace_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+_PROMPT_ACTIONS = {"diff": cmd_diff, "export": cmd_export, "import": cmd_import,
+                   "restore": cmd_prompt_restore, "rename": cmd_rename, "move": cmd_move,
+                   "delete": cmd_delete, "undelete": cmd_undelete, "trash": cmd_trash,
+                   "search": cmd_search, "folder": cmd_folder}
+_WORKSPACE_ACTIONS = {"backup": cmd_workspace_backup, "restore": cmd_workspace_restore}
 HANDLERS: dict[tuple[str, str], Callable[[argparse.Namespace], int]] = {
-    ("prompt", "diff"): cmd_diff,
-    ("prompt", "export"): cmd_export,
-    ("prompt", "import"): cmd_import,
-    ("prompt", "restore"): cmd_prompt_restore,
-    ("prompt", "rename"): cmd_rename,
-    ("prompt", "move"): cmd_move,
-    ("prompt", "delete"): cmd_delete,
-    ("prompt", "undelete"): cmd_undelete,
-    ("prompt", "trash"): cmd_trash,
-    ("prompt", "search"): cmd_search,
-    ("prompt", "folder"): cmd_folder,
-    ("workspace", "backup"): cmd_workspace_backup,
-    ("workspace", "restore"): cmd_workspace_restore,
+    **{("prompt", action): handler for action, handler in _PROMPT_ACTIONS.items()},
+    **{("workspace", action): handler for action, handler in _WORKSPACE_ACTIONS.items()},
 }

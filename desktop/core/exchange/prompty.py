@@ -274,21 +274,31 @@ def _redacted(value: Any) -> str:
     return "..."
 
 
-def _inputs(front: dict, notes: Notes) -> list[Variable]:
-    spec = front.get("inputSchema", front.get("inputs"))
+def _named(spec: Any, notes: Notes, what: str) -> list[tuple[str, Any]] | None:
+    """The (name, entry) pairs of a set of inputs or outputs, given as a mapping (or a JSON
+    schema's `properties`) or as a list of entries with a `name`; None if it is neither."""
     if isinstance(spec, dict) and "properties" in spec:
         spec = spec["properties"]
-    items: list[tuple[str, Any]] = []
     if isinstance(spec, dict):
-        items = list(spec.items())
-    elif isinstance(spec, list):
-        for entry in spec:
-            if isinstance(entry, dict) and "name" in entry:
-                items.append((entry["name"], entry))
-            else:
-                notes.skip(f"inputs entry {short(entry)}: has no name")
-    elif spec is not None:
-        notes.skip(f"inputs ({short(spec)}): not a list or set of inputs")
+        return list(spec.items())
+    if not isinstance(spec, list):
+        return None
+    named = []
+    for entry in spec:
+        if isinstance(entry, dict) and entry.get("name") not in (None, ""):
+            named.append((entry["name"], entry))
+        else:
+            notes.skip(f"{what} entry {short(entry)}: has no name")
+    return named
+
+
+def _inputs(front: dict, notes: Notes) -> list[Variable]:
+    spec = front.get("inputSchema", front.get("inputs"))
+    items = _named(spec, notes, "inputs")
+    if items is None:
+        if spec is not None:
+            notes.skip(f"inputs ({short(spec)}): not a list or set of inputs")
+        items = []
     out: list[Variable] = []
     for name, value in items:
         name = str(name)
@@ -307,13 +317,7 @@ def _inputs(front: dict, notes: Notes) -> list[Variable]:
 
 
 def _output_schema(spec: Any, notes: Notes) -> dict | None:
-    if isinstance(spec, dict) and "properties" in spec:
-        spec = spec["properties"]
-    fields: list[tuple[str, Any]] = []
-    if isinstance(spec, dict):
-        fields = list(spec.items())
-    elif isinstance(spec, list):
-        fields = [(e.get("name"), e) for e in spec if isinstance(e, dict) and e.get("name")]
+    fields = _named(spec, notes, "outputs")
     if not fields:
         notes.skip(f"outputs ({short(spec)}): not a set of named fields")
         return None

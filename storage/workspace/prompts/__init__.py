@@ -29,18 +29,3 @@ from .versions import (PromptSummary, SaveOutcome, VersionHeader, VersionRecord,
                        is_ancestor, latest_version, list_prompts, live_prompts,
                        live_prompts_with_versions, newest_version, ref_of, require_prompt,
                        resolve, save_version, version_history, version_records, versions_by_pk)
-
-__all__ = [
-    "DeletedPrompt", "HEX", "HistoryRow", "PromptError", "PromptSummary", "RestoreOutcome",
-    "SaveOutcome", "SearchHit", "VersionHeader", "VersionRecord", "add_event", "content_of",
-    "create_folder", "create_prompt", "delete_folder", "delete_prompt", "ensure_folders",
-    "event_rows", "explicit_folders", "find_version", "folder_exists", "get_prompt", "history",
-    "history_rows", "import_version", "is_ancestor", "is_suggestion", "latest_version",
-    "list_deleted",
-    "list_folders", "list_prompts", "live_prompts", "live_prompts_with_versions",
-    "move_prompt", "newest_version", "purge_deleted", "ref_of", "rename_folder", "rename_prompt",
-    "require_prompt", "resolve", "restore_version", "save_suggestion", "save_version", "search",
-    "split_ref", "suggested_for", "suggestions_name",
-    "undelete_prompt", "validate_prompt_name", "version_history", "version_records",
-    "versions_by_pk",
-]

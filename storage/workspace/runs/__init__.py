@@ -41,20 +41,3 @@ from storage.workspace.runs.figures import (
 )
 from storage.workspace.runs.cache import cache_get_many, cache_put_many, clear_cache
 from storage.workspace.runs.writer import ResultWriter, WriterError
-
-__all__ = [
-    "BatchRecord", "CANCELLED", "Cancelled", "Progress", "filter_rows_stepwise", "sort_rows", "CaseDelta", "CaseFigures", "Cell", "CellView", "Column",
-    "ColumnTotals", "FINISHED", "GateOutcome", "GridRow", "HistoryPoint", "INTERRUPTED",
-    "PreferenceRecord", "RUNNING", "add_batch", "open_batches", "run_batches",
-    "runs_waiting_for_batches", "update_batch",
-    "ResultRecord", "ResultWriter", "RunError", "RunSummary", "ScorePoint", "ScoreRecord",
-    "ScoreView", "WriterError", "cache_get_many", "cache_put_many", "clear_cache",
-    "column_figures", "column_totals", "columns", "compare_columns", "create_run", "delete_human_score",
-    "errored_cells", "filter_rows", "finish_run", "finished_runs", "gate_outcome", "get_run",
-    "is_active", "list_preferences", "list_runs", "load_rows", "load_rows_at", "mark_active",
-    "mark_inactive", "missing_cells", "provider_latency", "read_run", "record_preference",
-    "refresh_figures", "reopen_run", "result_detail", "result_id", "result_scores", "row_count",
-    "runs_with_column", "save_human_score", "score_history", "score_trend", "set_result_score",
-    "status_of",
-    "version_scores",
-]
