@@ -143,6 +143,29 @@ def case_page(session: Session, test_set_id: int, start: int,
             for i, v, e, n, g in rows]
 
 
+def case_ids(session: Session, test_set_id: int) -> list[int]:
+    """Every case's id in the set's order, read from the (test set, position) index alone:
+    what the editor holds for the cases it has not read (100,000 ids, a few megabytes)."""
+    return list(session.execute(text(
+        "SELECT id FROM test_cases WHERE test_set_id = :s ORDER BY position"),
+        {"s": test_set_id}).scalars())
+
+
+def cases_data(session: Session, test_set_id: int,
+               ids: Sequence[int]) -> dict[int, CaseData]:
+    """The data of these cases of the set, by id (one query per 500); a case deleted meanwhile
+    is missing from the answer."""
+    statement = text("SELECT id, variables, expected, notes, tags FROM test_cases "
+                     "WHERE test_set_id = :s AND id IN :ids").bindparams(
+        bindparam("ids", expanding=True))
+    out: dict[int, CaseData] = {}
+    for i in range(0, len(ids), 500):
+        for case_id, v, e, n, g in session.execute(
+                statement, {"s": test_set_id, "ids": list(ids[i:i + 500])}):
+            out[case_id] = CaseData(json.loads(v or "{}"), e, n or "", tuple(json.loads(g or "[]")))
+    return out
+
+
 def case_variables(session: Session, case_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
     """The variables of these cases, by id: one light query per 500 ids (the compare view)."""
     ids = sorted(set(case_ids))
@@ -205,6 +228,90 @@ def sync_cases(session: Session, test_set_id: int,
     session.flush()
     test_set.updated_at = utcnow()
     return [case.id for case in cases]
+
+
+# One entry of `arrange_cases`: a stored case's id (it stays as it is, only its place may
+# change), or (its id or None, data): a case to write, added when it is not stored (new, or put
+# back by an undo after its delete was saved).
+Arranged = int | tuple[int | None, CaseData]
+
+
+def arrange_cases(session: Session, test_set_id: int,
+                  order: Sequence[Arranged]) -> list[int]:
+    """Make the set's cases `order`, in the caller's transaction, without reading the cases:
+    stored cases not in `order` are deleted, the data of the entries given with data is
+    written, and a case's position changes only where it moved (a stretch of cases that moved
+    together is one UPDATE, so an insert above 100,000 cases writes their positions in SQLite,
+    not one by one). A stored case another window deleted meanwhile stays deleted. Returns
+    the ids of the entries given with data, in order."""
+    test_set = session.get(TestSet, test_set_id)
+    if test_set is None:
+        raise TestSetError("This test set was deleted; nothing was saved.")
+    position_of: dict[int, int] = dict(session.execute(text(
+        "SELECT id, position FROM test_cases WHERE test_set_id = :s"), {"s": test_set_id}).all())
+    # An id no longer stored was deleted elsewhere (unread here, so unchanged): it stays gone.
+    kept = [item for item in order if isinstance(item, int)]
+    written = {item[0] for item in order if not isinstance(item, int) and item[0] is not None}
+    keep = set(kept) | written
+    gone = [case_id for case_id in position_of if case_id not in keep]
+    if gone:
+        session.execute(text("DELETE FROM test_cases WHERE id = :i"), [{"i": i} for i in gone])
+    # Data first (by id), then positions in raw SQL: the ORM never writes a position.
+    updates = [(item[0], item[1]) for item in order
+               if not isinstance(item, int) and item[0] in position_of]
+    if updates:
+        update_cases(session, test_set_id, updates)
+        session.flush()
+    _move(session, test_set_id, position_of, order)
+    new = [(p, item[1]) for p, item in enumerate(order)
+           if not isinstance(item, int) and item[0] not in position_of]
+    added = [TestCase(test_set_id=test_set_id, position=p, variables=dict(data.variables),
+                      expected=data.expected, notes=data.notes, tags=list(data.tags))
+             for p, data in new]
+    session.add_all(added)
+    session.flush()
+    ids = iter(case.id for case in added)
+    test_set.updated_at = utcnow()
+    return [item[0] if item[0] in position_of else next(ids)  # type: ignore[index]
+            for item in order if not isinstance(item, int)]
+
+
+def _move(session: Session, test_set_id: int, position_of: Mapping[int, int],
+          order: Sequence[Arranged]) -> None:
+    """Give every stored case in `order` its index as position. Cases go to `-1 - position`
+    first (below every real position, so no range read later matches a case already moved),
+    then all are flipped back in one UPDATE."""
+    moves: list[tuple[int, int]] = []  # (new position, case id) of each stored case that moved
+    for new, item in enumerate(order):
+        case_id = item if isinstance(item, int) else item[0]
+        if case_id in position_of and position_of[case_id] != new:
+            moves.append((new, case_id))
+    if not moves:
+        return
+    # Stretches that moved together: consecutive in `order`, consecutive stored positions.
+    unique = len(set(position_of.values())) == len(position_of)
+    stretches: list[list[tuple[int, int]]] = []
+    for new, case_id in moves:
+        last = stretches[-1][-1] if stretches else None
+        if (unique and last is not None and last[0] == new - 1
+                and position_of[last[1]] == position_of[case_id] - 1):
+            stretches[-1].append((new, case_id))
+        else:
+            stretches.append([(new, case_id)])
+    one_by_one = [{"p": -1 - new, "i": case_id}
+                  for stretch in stretches if len(stretch) < 16 for new, case_id in stretch]
+    if one_by_one:
+        session.execute(text("UPDATE test_cases SET position = :p WHERE id = :i"), one_by_one)
+    for stretch in stretches:
+        if len(stretch) >= 16:
+            first = position_of[stretch[0][1]]
+            session.execute(text(
+                "UPDATE test_cases SET position = -1 - (position + :d) WHERE test_set_id = :s "
+                "AND position BETWEEN :a AND :b"),
+                {"d": stretch[0][0] - first, "s": test_set_id, "a": first,
+                 "b": first + len(stretch) - 1})
+    session.execute(text("UPDATE test_cases SET position = -1 - position "
+                         "WHERE test_set_id = :s AND position < 0"), {"s": test_set_id})
 
 
 def update_cases(session: Session, test_set_id: int,

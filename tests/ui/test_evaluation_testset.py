@@ -228,7 +228,9 @@ def test_choosing_a_column_role_fixes_a_missing_variable(aio, editor, tmp_path):
 
 
 def test_paged_set_moves_deletes_adds_undoes_and_saves_every_case(aio, workspace, writer, tmp_path):
-    """1,000 cases read a page at a time: reshaping reads the rest only to save it whole."""
+    """1,000 cases read a page at a time: a delete, a move and an insert are saved as the new
+    order of ids, without reading the cases not shown; undoing them all puts back every case
+    (the deleted one under a new id, its data exactly)."""
     from desktop.ui.evaluation.testset_model import PAGE
 
     save_prompt(workspace, "support/reply", ("user", "Answer {{ question }}"))
@@ -255,6 +257,10 @@ def test_paged_set_moves_deletes_adds_undoes_and_saves_every_case(aio, workspace
         widget.add_empty_case()
         model.setData(model.index(900, 0), "new one")
         assert model.pages_read <= 5
+        widget.table.viewport().repaint()
+        widget.hide()  # nothing on screen reads a page while it saves
+        pages, unread = model.pages_read, model.unread()
+        assert len(unread) >= 200
         aio.run(widget.flush())
         with workspace.session() as s:
             stored = testsets.cases(s, testsets.require_test_set(s, "paged"))
@@ -266,8 +272,8 @@ def test_paged_set_moves_deletes_adds_undoes_and_saves_every_case(aio, workspace
         assert [c.id for c in stored if c.variables["question"] != "new one"] == \
             [ids[int(q[1:])] for q in expected if q != "new one"]  # kept in place
         assert stored[-1].expected == "e999"
-        # The whole save read the other 600 cases off the GUI thread, not page by page on it.
-        assert model.unread() == [] and model.pages_read <= 5
+        # The save read none of the cases not shown.
+        assert model.unread() == unread and model.pages_read == pages
         while widget.undo_stack.canUndo():
             widget.undo_stack.undo()
         aio.run(widget.flush())
@@ -275,6 +281,10 @@ def test_paged_set_moves_deletes_adds_undoes_and_saves_every_case(aio, workspace
             stored = testsets.cases(s, testsets.require_test_set(s, "paged"))
         assert [c.variables["question"] for c in stored] == [f"q{i}" for i in range(1000)]
         assert [c.expected for c in stored[::PAGE]] == [f"e{i}" for i in range(0, 1000, PAGE)]
+        assert stored[500].expected == "e500" and stored[500].id not in ids  # put back
+        assert [c.id for c in stored[:500] + stored[501:]] == ids[:500] + ids[501:]
+        assert [c.position for c in stored] == list(range(1000))
+        assert model.unread() == unread and model.pages_read == pages
         target = tmp_path / "all.jsonl"
         assert aio.run(widget.export_async(target))
         lines = target.read_text(encoding="utf-8").splitlines()

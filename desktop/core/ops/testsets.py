@@ -38,15 +38,19 @@ class LoadedSet:
     defaults: tuple[str, ...]  # variables with a default value (may have no column)
     min_score: float | None
     evaluators: tuple[str, ...]
-    case_count: int  # the editor reads the cases a page at a time
+    case_ids: tuple[int, ...]  # in order; the editor reads their data a page at a time
+
+    @property
+    def case_count(self) -> int:
+        return len(self.case_ids)
 
 
-def read_cases(workspace: Workspace, test_set_id: int, start: int,
-               count: int) -> list[tuple[int, testsets.CaseData]]:
-    """(case id, data) of `count` cases from the `start`th in order: a page of the editor, a
-    few milliseconds for 200 wherever it is, fine on the GUI thread."""
+def read_cases(workspace: Workspace, test_set_id: int,
+               ids: Sequence[int]) -> dict[int, testsets.CaseData]:
+    """The data of these cases, by id: a page of the editor, a few milliseconds for 200
+    wherever they are, fine on the GUI thread. A case deleted meanwhile is missing."""
     with workspace.session() as session:
-        return testsets.case_page(session, test_set_id, start, count)
+        return testsets.cases_data(session, test_set_id, ids)
 
 
 def choices(workspace: Workspace, prompt: str = "") -> list[SetChoice]:
@@ -78,7 +82,7 @@ def load(workspace: Workspace, name: str) -> LoadedSet:
         return LoadedSet(test_set.id, test_set.name, prompt.name if prompt else None,
                          tuple(seen), tuple(defaults), test_set.min_score,
                          tuple(test_set.evaluators or ()),
-                         testsets.case_count(session, test_set.id))
+                         tuple(testsets.case_ids(session, test_set.id)))
 
 
 def variable_names(workspace: Workspace, test_set_id: int) -> list[str]:
@@ -100,6 +104,17 @@ def save_cases(workspace: Workspace, test_set_id: int,
     that still exists keeps its id, so earlier runs still show it. `value`: the case ids."""
     with workspace.session() as session:
         ids = testsets.sync_cases(session, test_set_id, rows)
+        name = testsets.name_of(session, test_set_id)
+    return Changes(test_sets=frozenset({name}), value=ids)
+
+
+def arrange_cases(workspace: Workspace, test_set_id: int,
+                  order: Sequence[testsets.Arranged]) -> Changes:
+    """Make the stored cases `order` without reading them: a stored case's id where it only
+    kept or changed its place, (id or None, data) where its data is to be written (edited,
+    new, or put back). Cases left out are deleted. `value`: the written entries' ids."""
+    with workspace.session() as session:
+        ids = testsets.arrange_cases(session, test_set_id, order)
         name = testsets.name_of(session, test_set_id)
     return Changes(test_sets=frozenset({name}), value=ids)
 

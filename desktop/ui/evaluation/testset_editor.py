@@ -37,7 +37,7 @@ from ..widgets import MessageBar, on_click
 from .common import STYLE
 from .evaluator_picker import EvaluatorPicker
 from .import_dialog import ImportDialog
-from .testset_model import TestSetModel, new_row
+from .testset_model import CaseRow, TestSetModel, new_row
 from .text_delegate import MultiLineDelegate
 
 log = logging.getLogger(__name__)
@@ -268,7 +268,7 @@ class TestSetEditor(QWidget):
             self.message.show_message("error", str(exc))
             return
         self.loaded = loaded
-        self.model.load(loaded.variables, range(loaded.case_count), loaded.defaults,
+        self.model.load(loaded.variables, loaded.case_ids, loaded.defaults,
                         reader=functools.partial(testset_ops.read_cases, self.workspace,
                                                  loaded.id))
         self._loading_settings = True
@@ -420,8 +420,8 @@ class TestSetEditor(QWidget):
         """Read the cases not shown yet off the GUI thread (before a whole save or export)."""
         unread = self.model.unread()
         if unread:
-            self.state_label.setText(f"Reading {sum(n for _, n in unread):,} cases…")
-            self.model.fill(await asyncio.to_thread(self.model.read_runs, unread))
+            self.state_label.setText(f"Reading {len(unread):,} cases…")
+            self.model.fill(await asyncio.to_thread(self.model.read_stored, unread))
 
     async def export_async(self, path: str | Path) -> bool:
         await self._read_all()
@@ -502,36 +502,32 @@ class TestSetEditor(QWidget):
             self._idle.set()
 
     async def _save_cases(self, loaded) -> bool:
-        """Only the edited cases when nothing was added, removed or moved (one row of 100,000
-        is one UPDATE); otherwise every case's order and data."""
-        reshaped, edited, appended = self.model.take_changes()
-        if not reshaped and all(row.case_id is not None for row in edited):
-            if not edited and not appended:
+        """Only what changed: the edited cases and those added at the end (one edit in
+        100,000 is one UPDATE), or, after an insert, delete or move, the new order as case ids
+        with the rows to write; the cases not read stay unread."""
+        changes = self.model.take_changes()
+        if changes.order is None:
+            if not changes.edited and not changes.appended:
                 return True
-            try:
-                saved = await self.writer.run(
-                    testset_ops.save_edited_cases, self.workspace, loaded.id,
-                    [(row.case_id, row.data()) for row in edited],
-                    appended=[row.data() for row in appended])
-            except TestSetError as exc:
-                self.model.changes_pending()
-                self.message.show_message("error", str(exc))
-                return False
-            if self.loaded is loaded and appended:
-                self.model.assign_ids({row.uid: case_id
-                                       for row, case_id in zip(appended, saved.value)})
-            return True
-        await self._read_all()
-        rows = self.model.rows()
+            written = changes.appended
+            call = functools.partial(
+                testset_ops.save_edited_cases, self.workspace, loaded.id,
+                [(row.case_id, row.data()) for row in changes.edited],
+                appended=[row.data() for row in changes.appended])
+        else:
+            written = [item for item in changes.order if isinstance(item, CaseRow)]
+            call = functools.partial(
+                testset_ops.arrange_cases, self.workspace, loaded.id,
+                [item if isinstance(item, int) else (item.case_id, item.data())
+                 for item in changes.order])
         try:
-            saved = await self.writer.run(testset_ops.save_cases, self.workspace, loaded.id,
-                                          [(row.case_id, row.data()) for row in rows])
+            saved = await self.writer.run(call)
         except TestSetError as exc:
-            self.model.changes_pending()
+            self.model.changes_pending(changes)
             self.message.show_message("error", str(exc))
             return False
-        if self.loaded is loaded:
-            self.model.assign_ids({row.uid: case_id for row, case_id in zip(rows, saved.value)})
+        if self.loaded is loaded and written:
+            self.model.assign_ids({row.uid: case_id for row, case_id in zip(written, saved.value)})
         return True
 
     async def flush(self) -> None:

@@ -5,8 +5,10 @@ undoing a delete and then an edit before it works).
 Over 500 lines on purpose: the paged Qt table model and the undo commands that edit it belong
 together (each command calls the model's private row operations).
 
-Opening needs only how many cases there are: a row's contents are read a page (`PAGE` rows)
-at a time when the view first asks for one of them, so 100,000 cases open as fast as 100."""
+Opening needs only the cases' ids: a row's contents are read a page (`PAGE` rows) at a time
+when the view first asks for one of them, so 100,000 cases open as fast as 100. Saving writes
+what changed: the edited cases, the ones added at the end, or, after rows were inserted,
+deleted or moved, the new order as ids (`take_changes`), still without reading the others."""
 
 from __future__ import annotations
 
@@ -34,8 +36,8 @@ ROLE_TITLES = {EXPECTED: "Expected output", NOTES: "Notes", TAGS: "Tags"}
 _uids = itertools.count(1)
 PAGE = 200  # rows read together when the view first shows one of them
 
-# Reads `count` stored cases from the `start`th in the stored order: [(case id, data)].
-Reader = Callable[[int, int], Sequence[tuple[int, CaseData]]]
+# Reads these stored cases: {case id: data} (a case deleted meanwhile is left out).
+Reader = Callable[[Sequence[int]], Mapping[int, CaseData]]
 
 
 @dataclass(slots=True)
@@ -69,6 +71,18 @@ def _stored_row(case_id: int, data: CaseData) -> CaseRow:
     return new_row(data.variables, data.expected, data.notes, data.tags, case_id)
 
 
+@dataclass(slots=True)
+class CaseChanges:
+    """What to save (from `take_changes`). `order` is None while the stored order still holds
+    (then `edited` are the stored rows edited and `appended` the rows added at the end);
+    otherwise it is the whole new order: a stored case's id where only its place may have
+    changed, a copy of the row where its data must be written (edited, new or put back)."""
+
+    order: list[int | CaseRow] | None
+    edited: list[CaseRow]
+    appended: list[CaseRow]
+
+
 def preview_line(text: str, limit: int = 300) -> str:
     """What a cell shows: the text up to `limit` characters, line breaks as ⏎."""
     head = text[:limit]
@@ -76,10 +90,8 @@ def preview_line(text: str, limit: int = 300) -> str:
 
 
 class TestSetModel(QAbstractTableModel):
-    """Rows are `CaseRow`s, or, until a page of them is read, the stored case's rank in the
-    stored order (the editor's own saves never change that order while any is unread: a
-    reshaped set is read whole before it is saved). Edits go through `undo_stack`; `changed`
-    fires after each one."""
+    """Rows are `CaseRow`s or, until a page of them is read, the stored case's id. Edits go
+    through `undo_stack`; `changed` fires after each one."""
 
     __test__ = False
     changed = Signal()
@@ -88,7 +100,7 @@ class TestSetModel(QAbstractTableModel):
         super().__init__(parent)
         self.undo_stack = QUndoStack(self)
         self._variables: list[str] = []
-        self._rows: list[CaseRow | int] = []  # an int: the rank of a stored case not read yet
+        self._rows: list[CaseRow | int] = []  # an int: the id of a stored case not read yet
         self._reader: Reader | None = None
         self.pages_read = 0  # how many reads of stored cases (tests and benchmarks count them)
         self._defaults: set[str] = set()
@@ -97,6 +109,7 @@ class TestSetModel(QAbstractTableModel):
         self._edited: set[int] = set()
         self._reshaped = False
         self._appended: list[int] = []  # uids of rows added at the end (saved by appending)
+        self._inserted: set[int] = set()  # uids of rows put in since (new, or an undone delete)
 
     # -- content -------------------------------------------------------------------------
     @property
@@ -120,47 +133,32 @@ class TestSetModel(QAbstractTableModel):
         return self._rows  # type: ignore[return-value]
 
     def _read(self, start: int, stop: int) -> None:
-        """Read the stored cases at positions start..stop that are not read yet, one query per
-        run of consecutive ranks (one, unless rows were moved)."""
+        """Read the stored cases at positions start..stop that are not read yet: one query."""
         unread = [(p, r) for p in range(start, min(stop, len(self._rows)))
                   if isinstance(r := self._rows[p], int)]
-        runs: list[list[tuple[int, int]]] = []
-        for p, rank in unread:
-            if runs and runs[-1][-1][1] == rank - 1:
-                runs[-1].append((p, rank))
-            else:
-                runs.append([(p, rank)])
-        for run in runs:
-            found = self._reader(run[0][1], len(run)) if self._reader is not None else []
-            self.pages_read += 1
-            for i, (p, _rank) in enumerate(run):
-                # Past the end of `found`: deleted elsewhere since opening; a new, empty case.
-                self._rows[p] = _stored_row(*found[i]) if i < len(found) else new_row()
+        if not unread:
+            return
+        found = self._reader([case_id for _, case_id in unread]) if self._reader else {}
+        self.pages_read += 1
+        for p, case_id in unread:
+            data = found.get(case_id)
+            # Deleted elsewhere since opening: an empty new case takes its place.
+            self._rows[p] = _stored_row(case_id, data) if data is not None else new_row()
 
-    def unread(self) -> list[tuple[int, int]]:
-        """(first rank, count) of each run of stored cases not read yet."""
-        runs: list[list[int]] = []
-        for rank in sorted(r for r in self._rows if isinstance(r, int)):
-            if runs and sum(runs[-1]) == rank:
-                runs[-1][1] += 1
-            else:
-                runs.append([rank, 1])
-        return [(first, count) for first, count in runs]
+    def unread(self) -> list[int]:
+        """The ids of the stored cases not read yet, in the rows' order."""
+        return [r for r in self._rows if isinstance(r, int)]
 
-    def read_runs(self, runs: Sequence[tuple[int, int]]) -> dict[int, tuple[int, CaseData]]:
-        """The cases of these runs (from `unread()`), by rank, through the reader: safe on any
-        thread (the rows are not touched); `fill` puts them in."""
-        out: dict[int, tuple[int, CaseData]] = {}
-        for first, count in runs:
-            for i, item in enumerate(self._reader(first, count) if self._reader else []):
-                out[first + i] = item
-        return out
+    def read_stored(self, ids: Sequence[int]) -> dict[int, CaseData]:
+        """These stored cases (from `unread()`) through the reader, by id: safe on any thread
+        (the rows are not touched); `fill` puts them in."""
+        return dict(self._reader(ids)) if self._reader is not None and ids else {}
 
-    def fill(self, read: Mapping[int, tuple[int, CaseData]]) -> None:
-        """Rows read elsewhere (`read_runs`), by rank; rows read meanwhile are kept."""
-        for p, rank in enumerate(self._rows):
-            if isinstance(rank, int) and rank in read:
-                self._rows[p] = _stored_row(*read[rank])
+    def fill(self, read: Mapping[int, CaseData]) -> None:
+        """Rows read elsewhere (`read_stored`), by id; rows read meanwhile are kept."""
+        for p, case_id in enumerate(self._rows):
+            if isinstance(case_id, int) and case_id in read:
+                self._rows[p] = _stored_row(case_id, read[case_id])
 
     def _loaded(self) -> Iterable[CaseRow]:
         return (r for r in self._rows if not isinstance(r, int))
@@ -186,7 +184,7 @@ class TestSetModel(QAbstractTableModel):
         self._rows = list(rows)
         self._reader = reader
         self._defaults = set(defaults)
-        self._edited, self._reshaped, self._appended = set(), False, []
+        self._edited, self._reshaped, self._appended, self._inserted = set(), False, [], set()
         self.endResetModel()
         self.undo_stack.clear()
 
@@ -197,23 +195,37 @@ class TestSetModel(QAbstractTableModel):
         if new:
             self._set_variables(self._variables + new, reshape=False)
 
-    def take_changes(self) -> tuple[bool, list[CaseRow], list[CaseRow]]:
-        """Since the last call, which forgets them: (rows or columns were removed, moved or
-        added elsewhere than at the end; copies of the edited stored rows; copies of the rows
-        added at the end, in order). Reshaped means the whole order must be saved."""
+    def take_changes(self) -> CaseChanges:
+        """What changed since the last call, which forgets it (see `CaseChanges`). The new
+        order is taken when rows or columns were removed, moved or added elsewhere than at the
+        end, or an edited row has no stored case; the rows not read stay ids."""
         reshaped, uids, appended = self._reshaped, self._edited, self._appended
-        self._edited, self._reshaped, self._appended = set(), False, []
-        if reshaped:
-            return True, [], []
+        inserted = self._inserted
+        self._edited, self._reshaped, self._appended, self._inserted = set(), False, [], set()
         new = set(appended)
         by_uid = {row.uid: row for row in self._loaded() if row.uid in uids or row.uid in new}
-        return (False, [by_uid[uid].copy() for uid in sorted(uids)
-                        if uid in by_uid and uid not in new],
-                [by_uid[uid].copy() for uid in appended if uid in by_uid])
+        edited = [by_uid[uid].copy() for uid in sorted(uids) if uid in by_uid and uid not in new]
+        if not reshaped and all(row.case_id is not None for row in edited):
+            return CaseChanges(None, edited, [by_uid[uid].copy() for uid in appended
+                                              if uid in by_uid])
+        write = uids | inserted | new
+        order: list[int | CaseRow] = [
+            row if isinstance(row, int)
+            else row.case_id if row.case_id is not None and row.uid not in write
+            else row.copy()
+            for row in self._rows]
+        return CaseChanges(order, [], [])
 
-    def changes_pending(self, reshaped: bool = True) -> None:
-        """A save failed: save everything next time."""
-        self._reshaped = self._reshaped or reshaped
+    def changes_pending(self, changes: CaseChanges) -> None:
+        """Saving `changes` failed: save them again next time, with the whole order (where a
+        case deleted elsewhere is written again)."""
+        self._reshaped = True
+        if changes.order is not None:
+            self._edited.update(r.uid for r in changes.order if isinstance(r, CaseRow))
+        else:
+            self._edited.update(r.uid for r in changes.edited)
+            self._appended[:0] = [r.uid for r in changes.appended
+                                  if r.uid not in self._appended]
 
     def assign_ids(self, ids: Mapping[int, int]) -> None:
         """After a save: remember each row's stored case id (by uid)."""
@@ -373,6 +385,7 @@ class TestSetModel(QAbstractTableModel):
         self.beginInsertRows(QModelIndex(), position, position + len(rows) - 1)
         at_end = position == len(self._rows)
         self._rows[position:position] = rows
+        self._inserted.update(row.uid for row in rows)
         if at_end and not self._reshaped:  # the stored order stays: append these
             self._appended.extend(row.uid for row in rows)
         else:
@@ -428,6 +441,7 @@ class TestSetModel(QAbstractTableModel):
         self._variables = variables
         self._rows = rows
         self._reshaped = True
+        self._inserted.update(row.uid for row in rows if not isinstance(row, int))
         self.endResetModel()
         self.changed.emit()
 

@@ -129,7 +129,7 @@ def test_opening_5000_cases_reads_only_the_first_page_and_scrolls_to_the_last(op
                      what="the variables of every case")
         assert editor.model.pages_read == 1, reads
         case_reads = [r for r in reads if "json_each" not in r]
-        assert case_reads and all("LIMIT" in r or "position = ?" in r
+        assert case_reads and all("LIMIT" in r or "position = ?" in r or "id IN" in r
                                   for r in case_reads), case_reads
         assert len([r for r in reads if "json_each" in r]) == 1
         headers = [editor.model.headerData(c, Qt.Orientation.Horizontal)
@@ -230,3 +230,64 @@ def test_a_case_added_at_the_end_of_5000_is_saved_by_one_insert(open_app):
         app.aio.wait(lambda: "All changes saved" in editor.state_label.text() and writes,
                      what="the second save", state=editor.state_label.text)
     assert len(writes) == 1 and writes[0][0].lstrip().upper().startswith("UPDATE TEST_CASES")
+
+
+def test_inserting_deleting_and_moving_among_5000_cases_saves_the_order_without_reading_them(
+        open_app):
+    """Click the first case, add one below it, type; delete case 3; move case 10 down with
+    Alt+Down. Each save sends the new order as ids: the 5,000 cases are neither read nor
+    rewritten one by one, and undo brings the deleted one back, byte-exact."""
+    app = open_app(populate=_populate)
+    tab = open_from_list(app, "support/reply")
+    window, editor = _open_big(app, tab)
+    with app.workspace.session() as s:
+        ids = testsets.case_ids(s, testsets.require_test_set(s, "big").id)
+
+    def click(row: int) -> None:
+        index = editor.model.index(row, 0)
+        editor.table.scrollTo(index)
+        app.aio.wait(lambda: editor.table.visualRect(index).isValid(), what=f"row {row}")
+        QTest.mouseClick(editor.table.viewport(), Qt.MouseButton.LeftButton,
+                         pos=editor.table.visualRect(index).center())
+
+    def saved(what: str) -> None:
+        app.aio.wait(lambda: "All changes saved" in editor.state_label.text()
+                     and not editor.pending, what=what, state=editor.state_label.text)
+
+    with _case_statements(app.workspace.engine) as (reads, writes):
+        click(0)
+        app.press("Ctrl+Shift+N", editor.table)
+        assert editor.table.currentIndex().row() == 1
+        QTest.keyClick(editor.table, Qt.Key.Key_F2)
+        cell = editor.table.findChild(QPlainTextEdit, "cellEditor")
+        cell.insertPlainText("سؤال جديد  🙂")
+        QTest.keyClick(cell, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+        saved("the inserted case")
+        click(3)  # "Where is order 2?" now
+        app.press("Delete", editor.table)
+        click(10)  # "Where is order 10?"
+        app.press("Alt+Down", editor.table)
+        saved("the delete and the move")
+    assert reads == [], reads  # not one case's data read back
+    assert sum(len(p) if isinstance(p, list) else 1 for _, p in writes) < 40, writes
+    with app.workspace.session() as s:
+        stored = testsets.cases(s, testsets.require_test_set(s, "big"))
+    want = [f"Where is order {i}?" for i in range(CASES) if i != 2]
+    want[9], want[10] = want[10], want[9]
+    want.insert(1, "سؤال جديد  🙂")
+    assert [c.variables["question"] for c in stored] == want
+    assert [c.position for c in stored] == list(range(CASES))
+    kept = [c.id for c in stored if c.variables["question"] != "سؤال جديد  🙂"]
+    assert sorted(kept) == sorted(i for i in ids if i != ids[2])  # the others kept their ids
+    assert stored[-1].expected == f"It ships on day {CASES - 1}"
+    assert editor.model.pages_read <= 3
+
+    app.press("Ctrl+Z", editor.table)  # the move
+    app.press("Ctrl+Z", editor.table)  # the delete
+    saved("the undo")
+    with app.workspace.session() as s:
+        stored = testsets.cases(s, testsets.require_test_set(s, "big"))
+    assert [c.variables["question"] for c in stored][:4] == [
+        "Where is order 0?", "سؤال جديد  🙂", "Where is order 1?", "Where is order 2?"]
+    assert stored[3].expected == "It ships on day 2" and len(stored) == CASES + 1
+    snap(window, "journey9-big-test-set-reordered")
