@@ -7,7 +7,9 @@ Uses (or builds) make_big_workspace.py's test set "big". In this process, with t
   of cases it read, and the ratio to the figure before paging; scrolling to the last case;
 - save after editing one case: the editor's save now (only the edited case, by id) and the
   save it used before (every case's order and data, `save_cases`), timed in one run, and
-  their ratio; the memory the open set holds.
+  their ratio; the memory the open set holds;
+- save after inserting a case at the top, deleting one and moving one (the new order as case
+  ids, `arrange_cases`; no case read), against that same whole save.
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/testset_editor.py --big /tmp/big
 """
@@ -92,12 +94,32 @@ def measure(path: Path) -> None:
     run(editor.flush())
     new_ms = (time.perf_counter() - t0) * 1000
     print(f"save after editing one case (now: that case only): {new_ms:.1f} ms")
+
+    def timed_save(what: str) -> float:
+        editor.save_timer.stop()
+        started = time.perf_counter()
+        run(editor.flush())
+        ms = (time.perf_counter() - started) * 1000
+        print(f"save after {what} (now: the order as ids, no case read): {ms:.0f} ms "
+              f"({editor.model.pages_read - pages} page(s) read since opening)")
+        return ms
+
+    pages = editor.model.pages_read
+    editor.table.setCurrentIndex(editor.model.index(0, 0))
+    editor.add_empty_case()  # below the first case: every case after it moves down one
+    order_ms = [timed_save("inserting a case at the top")]
+    editor.model.remove_positions([n // 3])
+    order_ms.append(timed_save("deleting a case a third of the way down"))
+    editor.model.move(n // 2, 1)
+    order_ms.append(timed_save("moving a case in the middle down one"))
+    print(f"unread cases still unread: {len(editor.model.unread()):,} of {n + 1:,}")
     rows = [(r.case_id, r.data()) for r in editor.model.rows()]
     t0 = time.perf_counter()
     testset_ops.save_cases(workspace, editor.loaded.id, rows)
     old_ms = (time.perf_counter() - t0) * 1000
     print(f"save of the same edit as before (every case's order and data): {old_ms:.0f} ms")
-    print(f"save ratio before/now: {old_ms / new_ms:.0f}x")
+    print(f"save ratio before/now: {old_ms / new_ms:.0f}x (one edit); "
+          f"{old_ms / max(order_ms):.1f}x (insert, delete or move, the slowest)")
     editor.shutdown()
     writer.close()
     editor.close()

@@ -146,9 +146,16 @@ def case_page(session: Session, test_set_id: int, start: int,
 def case_ids(session: Session, test_set_id: int) -> list[int]:
     """Every case's id in the set's order, read from the (test set, position) index alone:
     what the editor holds for the cases it has not read (100,000 ids, a few megabytes)."""
-    return list(session.execute(text(
-        "SELECT id FROM test_cases WHERE test_set_id = :s ORDER BY position"),
-        {"s": test_set_id}).scalars())
+    cursor = _cursor(session)
+    cursor.execute("SELECT id FROM test_cases WHERE test_set_id = ? ORDER BY position",
+                   (test_set_id,))
+    return [case_id for (case_id,) in cursor.fetchall()]
+
+
+def _cursor(session: Session):
+    """A plain sqlite3 cursor in the session's transaction: 100,000 rows come back as tuples,
+    without building a result-row object for each."""
+    return session.connection().connection.driver_connection.cursor()
 
 
 def cases_data(session: Session, test_set_id: int,
@@ -247,8 +254,9 @@ def arrange_cases(session: Session, test_set_id: int,
     test_set = session.get(TestSet, test_set_id)
     if test_set is None:
         raise TestSetError("This test set was deleted; nothing was saved.")
-    position_of: dict[int, int] = dict(session.execute(text(
-        "SELECT id, position FROM test_cases WHERE test_set_id = :s"), {"s": test_set_id}).all())
+    cursor = _cursor(session)
+    cursor.execute("SELECT id, position FROM test_cases WHERE test_set_id = ?", (test_set_id,))
+    position_of: dict[int, int] = dict(cursor.fetchall())
     # An id no longer stored was deleted elsewhere (unread here, so unchanged): it stays gone.
     kept = [item for item in order if isinstance(item, int)]
     written = {item[0] for item in order if not isinstance(item, int) and item[0] is not None}
@@ -278,40 +286,44 @@ def arrange_cases(session: Session, test_set_id: int,
 
 def _move(session: Session, test_set_id: int, position_of: Mapping[int, int],
           order: Sequence[Arranged]) -> None:
-    """Give every stored case in `order` its index as position. Cases go to `-1 - position`
-    first (below every real position, so no range read later matches a case already moved),
-    then all are flipped back in one UPDATE."""
-    moves: list[tuple[int, int]] = []  # (new position, case id) of each stored case that moved
-    for new, item in enumerate(order):
-        case_id = item if isinstance(item, int) else item[0]
-        if case_id in position_of and position_of[case_id] != new:
-            moves.append((new, case_id))
+    """Give every stored case in `order` its index as position. A stretch of cases that moved
+    together (consecutive here and in the stored order) is one UPDATE of a range of positions;
+    with several stretches each goes to `-1 - position` first, below every real position, so
+    no range matches a case already moved, and one UPDATE flips them all back."""
+    in_order = [item if type(item) is int else item[0] for item in order]
+    moves = [(new, case_id) for new, case_id in enumerate(in_order)
+             if position_of.get(case_id, new) != new]  # type: ignore[arg-type]
     if not moves:
         return
-    # Stretches that moved together: consecutive in `order`, consecutive stored positions.
     unique = len(set(position_of.values())) == len(position_of)
-    stretches: list[list[tuple[int, int]]] = []
-    for new, case_id in moves:
-        last = stretches[-1][-1] if stretches else None
-        if (unique and last is not None and last[0] == new - 1
-                and position_of[last[1]] == position_of[case_id] - 1):
-            stretches[-1].append((new, case_id))
+    stretches: list[tuple[int, int, int]] = []  # (first new position, first old, length)
+    one_by_one: list[dict[str, int]] = []
+    start = 0
+    while start < len(moves):
+        end = start + 1
+        if unique:
+            delta = moves[start][0] - position_of[moves[start][1]]
+            while (end < len(moves) and moves[end][0] == moves[end - 1][0] + 1
+                   and moves[end][0] - position_of[moves[end][1]] == delta):
+                end += 1
+        if end - start >= 16:
+            first_new = moves[start][0]
+            stretches.append((first_new, first_new - delta, end - start))
         else:
-            stretches.append([(new, case_id)])
-    one_by_one = [{"p": -1 - new, "i": case_id}
-                  for stretch in stretches if len(stretch) < 16 for new, case_id in stretch]
-    if one_by_one:
-        session.execute(text("UPDATE test_cases SET position = :p WHERE id = :i"), one_by_one)
-    for stretch in stretches:
-        if len(stretch) >= 16:
-            first = position_of[stretch[0][1]]
-            session.execute(text(
-                "UPDATE test_cases SET position = -1 - (position + :d) WHERE test_set_id = :s "
-                "AND position BETWEEN :a AND :b"),
-                {"d": stretch[0][0] - first, "s": test_set_id, "a": first,
-                 "b": first + len(stretch) - 1})
-    session.execute(text("UPDATE test_cases SET position = -1 - position "
-                         "WHERE test_set_id = :s AND position < 0"), {"s": test_set_id})
+            one_by_one += [{"p": new, "i": case_id} for new, case_id in moves[start:end]]
+        start = end
+    cursor = _cursor(session)
+    flip = len(stretches) > 1
+    for new, old, length in stretches:
+        target = "-1 - (position + ?)" if flip else "position + ?"
+        cursor.execute(f"UPDATE test_cases SET position = {target} WHERE test_set_id = ? "
+                       "AND position BETWEEN ? AND ?", (new - old, test_set_id, old,
+                                                        old + length - 1))
+    if flip:
+        cursor.execute("UPDATE test_cases SET position = -1 - position "
+                       "WHERE test_set_id = ? AND position < 0", (test_set_id,))
+    if one_by_one:  # by id, to the final place: no range above can match them any more
+        cursor.executemany("UPDATE test_cases SET position = :p WHERE id = :i", one_by_one)
 
 
 def update_cases(session: Session, test_set_id: int,

@@ -248,6 +248,8 @@ def test_paged_set_moves_deletes_adds_undoes_and_saves_every_case(aio, workspace
         aio.run(widget.open_async("paged"))
         aio.run(widget.columns_task)
         model = widget.model
+        aio.run(widget.ids_task)
+        assert not model.by_rank  # the unread rows are ids now
         assert model.pages_read == 1 and model.rowCount() == 1000
         # Delete case 500 (a page not read yet), move case 700 up, add one after case 900.
         model.remove_positions([500])
@@ -294,3 +296,30 @@ def test_paged_set_moves_deletes_adds_undoes_and_saves_every_case(aio, workspace
         widget.shutdown()
         widget.close()
         widget.deleteLater()
+
+
+def test_unread_ranks_become_ids_wherever_the_rows_moved(qapp):
+    """Before the ids come, rows not read are ranks; rows moved meanwhile keep their case."""
+    from desktop.ui.evaluation.testset_model import TestSetModel
+
+    ids = [100 + 7 * i for i in range(1000)]  # ids unlike ranks
+    data = {case_id: testsets.CaseData({"q": f"q{i}"}) for i, case_id in enumerate(ids)}
+    ranks_read: list[tuple[int, int]] = []
+
+    def by_rank(start, count):
+        ranks_read.append((start, count))
+        return [(ids[r], data[ids[r]]) for r in range(start, min(start + count, len(ids)))]
+
+    model = TestSetModel()
+    model.load(["q"], range(1000), reader=lambda wanted: {i: data[i] for i in wanted},
+               rank_reader=by_rank)
+    assert model.by_rank
+    assert model.move(900, -1)  # reads the page of 800-999 by rank
+    assert ranks_read == [(800, 200)]
+    model.set_ids(ids)
+    assert not model.by_rank and model.unread()[:2] == [ids[0], ids[1]]
+    assert len(model.unread()) == 800
+    assert [model.index(p, 0).data() for p in (0, 799, 899, 900)] == ["q0", "q799", "q900",
+                                                                     "q899"]
+    changes = model.take_changes()
+    assert changes.order[:800] == ids[:800] and changes.order[899:901] == [ids[900], ids[899]]

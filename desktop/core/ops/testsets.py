@@ -38,11 +38,21 @@ class LoadedSet:
     defaults: tuple[str, ...]  # variables with a default value (may have no column)
     min_score: float | None
     evaluators: tuple[str, ...]
-    case_ids: tuple[int, ...]  # in order; the editor reads their data a page at a time
+    case_count: int  # the editor reads the cases a page at a time
 
-    @property
-    def case_count(self) -> int:
-        return len(self.case_ids)
+
+def read_page(workspace: Workspace, test_set_id: int, start: int,
+              count: int) -> list[tuple[int, testsets.CaseData]]:
+    """(case id, data) of `count` cases from the `start`th in order: a page of the editor
+    right after opening, a few milliseconds for 200 wherever it is."""
+    with workspace.session() as session:
+        return testsets.case_page(session, test_set_id, start, count)
+
+
+def case_ids(workspace: Workspace, test_set_id: int) -> list[int]:
+    """Every case's id in order (the editor asks right after opening, off the GUI thread)."""
+    with workspace.session() as session:
+        return testsets.case_ids(session, test_set_id)
 
 
 def read_cases(workspace: Workspace, test_set_id: int,
@@ -82,7 +92,7 @@ def load(workspace: Workspace, name: str) -> LoadedSet:
         return LoadedSet(test_set.id, test_set.name, prompt.name if prompt else None,
                          tuple(seen), tuple(defaults), test_set.min_score,
                          tuple(test_set.evaluators or ()),
-                         tuple(testsets.case_ids(session, test_set.id)))
+                         testsets.case_count(session, test_set.id))
 
 
 def variable_names(workspace: Workspace, test_set_id: int) -> list[str]:

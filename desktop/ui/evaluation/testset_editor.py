@@ -79,6 +79,7 @@ class TestSetEditor(QWidget):
         self.tasks = tasks if tasks is not None else TaskSet()
         self.loaded: testset_ops.LoadedSet | None = None
         self.columns_task: asyncio.Future | None = None  # finding every case's variables
+        self.ids_task: asyncio.Future | None = None  # reading every case's id
         self._saving = False
         self._dirty_cases = False
         self._dirty_settings = False
@@ -268,9 +269,11 @@ class TestSetEditor(QWidget):
             self.message.show_message("error", str(exc))
             return
         self.loaded = loaded
-        self.model.load(loaded.variables, loaded.case_ids, loaded.defaults,
+        self.model.load(loaded.variables, range(loaded.case_count), loaded.defaults,
                         reader=functools.partial(testset_ops.read_cases, self.workspace,
-                                                 loaded.id))
+                                                 loaded.id),
+                        rank_reader=functools.partial(testset_ops.read_page, self.workspace,
+                                                      loaded.id))
         self._loading_settings = True
         self.gate_check.setChecked(loaded.min_score is not None)
         if loaded.min_score is not None:
@@ -280,6 +283,7 @@ class TestSetEditor(QWidget):
         self._check_specs()
         self.state_label.setText(f"for prompt {loaded.prompt}" if loaded.prompt else "")
         self.columns_task = self.tasks.spawn(self._find_variables(loaded))
+        self.ids_task = self.columns_task  # it reads the ids after the variables
         await self.refresh_names(name)
         self._update_actions()
         self.opened.emit(name)
@@ -292,6 +296,24 @@ class TestSetEditor(QWidget):
         names = await asyncio.to_thread(testset_ops.variable_names, self.workspace, loaded.id)
         if shiboken6.isValid(self.model) and self.loaded is loaded:  # not closed meanwhile
             self.model.extend_variables(names)
+            await self._read_ids(loaded)
+
+    async def _read_ids(self, loaded: testset_ops.LoadedSet) -> None:
+        """After opening: the cases' ids in order, so that a save of a new order can name the
+        cases not read (100,000 ids: ~50 ms in a thread)."""
+        import shiboken6
+
+        ids = await asyncio.to_thread(testset_ops.case_ids, self.workspace, loaded.id)
+        if shiboken6.isValid(self.model) and self.loaded is loaded:
+            self.model.set_ids(ids)
+
+    async def _ids_known(self) -> None:
+        """Wait for the ids read after opening (or read them now, if that was cancelled)."""
+        if self.model.by_rank and self.ids_task is not None and not self.ids_task.done():
+            await asyncio.wait([self.ids_task])
+        if self.model.by_rank and self.loaded is not None:
+            self.model.set_ids(await asyncio.to_thread(testset_ops.case_ids, self.workspace,
+                                                       self.loaded.id))
 
     async def create_async(self, name: str, prompt: str | None = None) -> None:
         try:
@@ -417,7 +439,8 @@ class TestSetEditor(QWidget):
             await self.export_async(name)
 
     async def _read_all(self) -> None:
-        """Read the cases not shown yet off the GUI thread (before a whole save or export)."""
+        """Read the cases not shown yet off the GUI thread (before an export)."""
+        await self._ids_known()
         unread = self.model.unread()
         if unread:
             self.state_label.setText(f"Reading {len(unread):,} cases…")
@@ -505,6 +528,8 @@ class TestSetEditor(QWidget):
         """Only what changed: the edited cases and those added at the end (one edit in
         100,000 is one UPDATE), or, after an insert, delete or move, the new order as case ids
         with the rows to write; the cases not read stay unread."""
+        if self.model.reshaped:
+            await self._ids_known()
         changes = self.model.take_changes()
         if changes.order is None:
             if not changes.edited and not changes.appended:

@@ -5,10 +5,12 @@ undoing a delete and then an edit before it works).
 Over 500 lines on purpose: the paged Qt table model and the undo commands that edit it belong
 together (each command calls the model's private row operations).
 
-Opening needs only the cases' ids: a row's contents are read a page (`PAGE` rows) at a time
-when the view first asks for one of them, so 100,000 cases open as fast as 100. Saving writes
-what changed: the edited cases, the ones added at the end, or, after rows were inserted,
-deleted or moved, the new order as ids (`take_changes`), still without reading the others."""
+Opening needs only how many cases there are: a row's contents are read a page (`PAGE` rows)
+at a time when the view first asks for one of them, so 100,000 cases open as fast as 100.
+Unread rows are first the stored cases' ranks, then, once the editor has read their ids off
+the GUI thread (`set_ids`), the ids. Saving writes what changed: the edited cases, the ones
+added at the end, or, after rows were inserted, deleted or moved, the new order as ids
+(`take_changes`), still without reading the others."""
 
 from __future__ import annotations
 
@@ -38,6 +40,8 @@ PAGE = 200  # rows read together when the view first shows one of them
 
 # Reads these stored cases: {case id: data} (a case deleted meanwhile is left out).
 Reader = Callable[[Sequence[int]], Mapping[int, CaseData]]
+# Reads `count` stored cases from the `start`th in the stored order: [(case id, data)].
+RankReader = Callable[[int, int], Sequence[tuple[int, CaseData]]]
 
 
 @dataclass(slots=True)
@@ -90,8 +94,8 @@ def preview_line(text: str, limit: int = 300) -> str:
 
 
 class TestSetModel(QAbstractTableModel):
-    """Rows are `CaseRow`s or, until a page of them is read, the stored case's id. Edits go
-    through `undo_stack`; `changed` fires after each one."""
+    """Rows are `CaseRow`s or, until a page of them is read, the stored case's rank (before
+    `set_ids`) or id. Edits go through `undo_stack`; `changed` fires after each one."""
 
     __test__ = False
     changed = Signal()
@@ -100,8 +104,9 @@ class TestSetModel(QAbstractTableModel):
         super().__init__(parent)
         self.undo_stack = QUndoStack(self)
         self._variables: list[str] = []
-        self._rows: list[CaseRow | int] = []  # an int: the id of a stored case not read yet
+        self._rows: list[CaseRow | int] = []  # an int: a stored case not read yet
         self._reader: Reader | None = None
+        self._rank_reader: RankReader | None = None  # while the ints are ranks
         self.pages_read = 0  # how many reads of stored cases (tests and benchmarks count them)
         self._defaults: set[str] = set()
         # What changed since the last save: edited rows (by uid), and whether rows or columns
@@ -132,11 +137,28 @@ class TestSetModel(QAbstractTableModel):
             self._read(0, len(self._rows))
         return self._rows  # type: ignore[return-value]
 
+    @property
+    def by_rank(self) -> bool:
+        """Whether rows not read yet are still ranks (`set_ids` has not come)."""
+        return self._rank_reader is not None
+
+    def set_ids(self, ids: Sequence[int]) -> None:
+        """The stored cases' ids in the stored order: the unread rows become ids."""
+        if self._rank_reader is None:
+            return
+        self._rows = [ids[r] if isinstance(r, int) and r < len(ids)
+                      else new_row() if isinstance(r, int) else r for r in self._rows]
+        self._rank_reader = None
+
     def _read(self, start: int, stop: int) -> None:
-        """Read the stored cases at positions start..stop that are not read yet: one query."""
+        """Read the stored cases at positions start..stop that are not read yet: one query
+        (one per run of consecutive ranks, before `set_ids`)."""
         unread = [(p, r) for p in range(start, min(stop, len(self._rows)))
                   if isinstance(r := self._rows[p], int)]
         if not unread:
+            return
+        if self._rank_reader is not None:
+            self._read_ranks(unread)
             return
         found = self._reader([case_id for _, case_id in unread]) if self._reader else {}
         self.pages_read += 1
@@ -145,8 +167,22 @@ class TestSetModel(QAbstractTableModel):
             # Deleted elsewhere since opening: an empty new case takes its place.
             self._rows[p] = _stored_row(case_id, data) if data is not None else new_row()
 
+    def _read_ranks(self, unread: list[tuple[int, int]]) -> None:
+        runs: list[list[tuple[int, int]]] = []
+        for p, rank in unread:
+            if runs and runs[-1][-1][1] == rank - 1:
+                runs[-1].append((p, rank))
+            else:
+                runs.append([(p, rank)])
+        for run in runs:
+            found = self._rank_reader(run[0][1], len(run))  # type: ignore[misc]
+            self.pages_read += 1
+            for i, (p, _rank) in enumerate(run):
+                self._rows[p] = _stored_row(*found[i]) if i < len(found) else new_row()
+
     def unread(self) -> list[int]:
-        """The ids of the stored cases not read yet, in the rows' order."""
+        """The ids of the stored cases not read yet, in the rows' order (after `set_ids`)."""
+        assert self._rank_reader is None, "set_ids first"
         return [r for r in self._rows if isinstance(r, int)]
 
     def read_stored(self, ids: Sequence[int]) -> dict[int, CaseData]:
@@ -176,13 +212,16 @@ class TestSetModel(QAbstractTableModel):
         return self.fields()[column]
 
     def load(self, variables: Sequence[str], rows: Sequence[CaseRow | int],
-             defaults: Iterable[str] = (), reader: Reader | None = None) -> None:
+             defaults: Iterable[str] = (), reader: Reader | None = None,
+             rank_reader: RankReader | None = None) -> None:
         """Show a stored test set; clears undo history. `rows` may be stored case ids, read
-        through `reader` a page at a time as they are shown."""
+        through `reader` a page at a time as they are shown, or, with `rank_reader`, ranks in
+        the stored order until `set_ids`."""
         self.beginResetModel()
         self._variables = list(dict.fromkeys(variables))
         self._rows = list(rows)
         self._reader = reader
+        self._rank_reader = rank_reader
         self._defaults = set(defaults)
         self._edited, self._reshaped, self._appended, self._inserted = set(), False, [], set()
         self.endResetModel()
@@ -194,6 +233,13 @@ class TestSetModel(QAbstractTableModel):
         new = [n for n in dict.fromkeys(names) if n not in self._variables]
         if new:
             self._set_variables(self._variables + new, reshape=False)
+
+    @property
+    def reshaped(self) -> bool:
+        """Whether the next save is a new order (see `take_changes`)."""
+        return self._reshaped or any(
+            row.case_id is None for row in self._loaded() if row.uid in self._edited
+            and row.uid not in self._appended)
 
     def take_changes(self) -> CaseChanges:
         """What changed since the last call, which forgets it (see `CaseChanges`). The new
@@ -208,6 +254,7 @@ class TestSetModel(QAbstractTableModel):
         if not reshaped and all(row.case_id is not None for row in edited):
             return CaseChanges(None, edited, [by_uid[uid].copy() for uid in appended
                                               if uid in by_uid])
+        assert self._rank_reader is None, "set_ids before saving a new order"
         write = uids | inserted | new
         order: list[int | CaseRow] = [
             row if isinstance(row, int)
