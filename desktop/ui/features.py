@@ -21,7 +21,7 @@ from desktop.core.errors import USER_ERRORS
 from desktop.core.ops import prompts as prompt_ops
 from desktop.core.ops import workspace as workspace_ops
 
-from . import asking
+from . import asking, older_hits
 from .tasks import delete_when_done
 from .widgets import make_action, menu, resize_within
 
@@ -172,7 +172,8 @@ class WorkspaceFeatures(QObject):
 
     async def _search_versions(self, query: str) -> None:
         try:
-            hits = await asyncio.to_thread(prompt_ops.search, self.view.workspace, query)
+            hits = await asyncio.to_thread(prompt_ops.search, self.view.workspace, query,
+                                           limit=older_hits.LIMIT)
         except USER_ERRORS as exc:
             log.warning("search of earlier versions failed: %s", exc)
             return

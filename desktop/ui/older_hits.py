@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout,
 from storage.workspace.prompts import SearchHit
 
 HitRole = Qt.ItemDataRole.UserRole + 1  # (prompt name, version id)
+LIMIT = 200  # hits per place the search is asked for (`ops.prompts.search`'s default)
 
 
 def worth_showing(hit: SearchHit) -> bool:
@@ -84,8 +85,9 @@ class OlderHits(QWidget):
             self.list.addItem(item)
             self.list.setItemWidget(item, label)
         self._fit_rows()
+        full = any(sum(h.field == field for h in hits) >= LIMIT for field in ("text", "note"))
         self.title.setText(f"In earlier versions and notes · {len(shown):,}"
-                           + (" or more" if len(hits) >= 200 else ""))
+                           + (" or more" if full else ""))
         self.setVisible(bool(shown))
         return len(shown)
 

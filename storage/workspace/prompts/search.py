@@ -40,7 +40,9 @@ def _snippet(haystack: str, needle: str, width: int = 40) -> str:
 
 def search(session: Session, query: str, *, limit: int = 200) -> list[SearchHit]:
     """Prompts whose name, description, message text (any version) or version notes contain
-    `query` (case-insensitive for ASCII letters). One hit per prompt and field, newest first."""
+    `query` (case-insensitive for ASCII letters). One hit per prompt and field, newest first;
+    at most `limit` names and descriptions, `limit` texts and `limit` notes (so common words
+    in the texts never crowd out the notes)."""
     if not query:
         return []
     q = _like(query)
@@ -58,6 +60,7 @@ def search(session: Session, query: str, *, limit: int = 200) -> list[SearchHit]
             hits.append(SearchHit(name, "name", name))
         if description and _like_match(description, query):
             hits.append(SearchHit(name, "description", _snippet(description, query)))
+    del hits[limit:]
 
     in_text = text(
         "EXISTS (SELECT 1 FROM json_each(versions.content, '$.messages') AS m "
@@ -89,7 +92,7 @@ def search(session: Session, query: str, *, limit: int = 200) -> list[SearchHit]
                               if _like_match(m["content"], query)), "")
             hits.append(SearchHit(names[prompt_id], field, _snippet(value, query), vid, at,
                                   current.get(prompt_id) == pk, n))
-    return hits[:limit]
+    return hits
 
 
 SELECTIVE = 2_000  # candidates above which reading them by pk costs more than one walk
