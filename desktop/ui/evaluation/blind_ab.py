@@ -26,7 +26,7 @@ from storage.workspace.runs import CellView, Column
 
 from ..tasks import TaskSet
 from ..widgets import MessageBar
-from .common import STYLE, show_text
+from .common import EvaluationScreen, show_text
 from .grid_model import case_summary
 
 CHOICES = (("left", "◀  Left is better", "1"), ("tie", "About the same", "T"),
@@ -58,7 +58,7 @@ class OutputCard(QFrame):
         self.setStyleSheet("")
 
 
-class BlindABView(QWidget):
+class BlindABView(EvaluationScreen):
     """`start_async(run_id, a, b)` with a and b two column keys (version_pk, provider)."""
 
     preference_recorded = Signal(object)  # storage.workspace.runs.PreferenceRecord
@@ -66,11 +66,7 @@ class BlindABView(QWidget):
 
     def __init__(self, workspace: Workspace, tasks: TaskSet | None = None,
                  parent: QWidget | None = None, *, rater: str | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("blindAB")
-        self.setStyleSheet(STYLE)
-        self.workspace = workspace
-        self.tasks = tasks if tasks is not None else TaskSet()
+        super().__init__("blindAB", workspace, tasks, parent)
         self.rater = author_name() if rater is None else rater
         self.run_id: int | None = None
         self.columns: list[Column] = []

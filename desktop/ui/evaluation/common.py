@@ -6,17 +6,18 @@ import unicodedata
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QWidget
 
+from storage.workspace.db import Workspace
+
+from ..tasks import TaskSet
 from ..theme import ACCENT
 
-PASS = QColor("#067647")
-PASS_BG = QColor("#ecfdf3")
-FAIL = QColor("#b42318")
-FAIL_BG = QColor("#fef3f2")
-ERROR = QColor("#b54708")
-ERROR_BG = QColor("#fffaeb")
-PENDING = QColor("#9ca3af")
-PENDING_BG = QColor("#f9fafb")
+# Each outcome of a cell: its text colour and its background.
+PASS, PASS_BG = QColor("#067647"), QColor("#ecfdf3")
+FAIL, FAIL_BG = QColor("#b42318"), QColor("#fef3f2")
+ERROR, ERROR_BG = QColor("#b54708"), QColor("#fffaeb")
+PENDING, PENDING_BG = QColor("#9ca3af"), QColor("#f9fafb")
 NEUTRAL_BG = QColor("#ffffff")
 MUTED = QColor("#6b7280")
 TEXT = QColor("#1f2937")
@@ -59,6 +60,19 @@ QProgressBar {{ border: 1px solid #d0d5dd; border-radius: 5px; background: white
     height: 14px; text-align: center; }}
 QProgressBar::chunk {{ background: {ACCENT}; border-radius: 4px; }}
 """
+
+
+class EvaluationScreen(QWidget):
+    """A screen of the evaluation area: named (the style sheet and tests find it by its name),
+    in the area's look, over a workspace, running its work in `tasks`."""
+
+    def __init__(self, name: str, workspace: Workspace, tasks: TaskSet | None,
+                 parent: QWidget | None) -> None:
+        super().__init__(parent)
+        self.setObjectName(name)
+        self.setStyleSheet(STYLE)
+        self.workspace = workspace
+        self.tasks = tasks if tasks is not None else TaskSet()
 
 
 _thumbs: tuple[str, str] | None = None

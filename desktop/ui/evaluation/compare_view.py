@@ -22,7 +22,8 @@ from storage.workspace.runs import ScorePoint
 
 from ..tasks import TaskSet
 from ..widgets import MessageBar
-from .common import ERROR, FAIL, FAIL_BG, MUTED, PASS, PASS_BG, STYLE, fmt_score, one_line
+from .common import (ERROR, FAIL, FAIL_BG, MUTED, PASS, PASS_BG, EvaluationScreen, fmt_score,
+                     one_line)
 
 Index = QModelIndex | QPersistentModelIndex
 SortRole = Qt.ItemDataRole.UserRole + 1
@@ -148,7 +149,7 @@ class ChangesProxy(QSortFilterProxyModel):
         return delta is not None and delta.change != "same"
 
 
-class CompareView(QWidget):
+class CompareView(EvaluationScreen):
     """`load_async(prompt, new_run_id)` offers the prompt's runs; choosing a baseline and a
     new column compares them."""
 
@@ -156,11 +157,7 @@ class CompareView(QWidget):
 
     def __init__(self, workspace: Workspace, tasks: TaskSet | None = None,
                  parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("compareView")
-        self.setStyleSheet(STYLE)
-        self.workspace = workspace
-        self.tasks = tasks if tasks is not None else TaskSet()
+        super().__init__("compareView", workspace, tasks, parent)
         self.prompt: str | None = None
         self.choices: list[ColumnChoice] = []
         self.comparison: RunComparison | None = None

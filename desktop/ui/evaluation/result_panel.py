@@ -24,23 +24,20 @@ from storage.workspace.runs import CellView, Column, GridRow
 
 from .. import words
 from ..tasks import TaskSet
-from .common import STYLE, error_title, fmt_cost, fmt_ms, fmt_score, show_text, thumbs
+from .common import (EvaluationScreen, error_title, fmt_cost, fmt_ms, fmt_score, show_text,
+                     thumbs)
 
 NO_SCORE = -0.05
 
 
-class ResultPanel(QWidget):
+class ResultPanel(EvaluationScreen):
     """Shows what `show_cell` is given; `rated` fires after a rating was stored."""
 
     rated = Signal(int, object)  # result id, CaseScore (the result's new combined score)
 
     def __init__(self, workspace: Workspace, tasks: TaskSet | None = None,
                  parent: QWidget | None = None, *, rater: str | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("resultPanel")
-        self.setStyleSheet(STYLE)
-        self.workspace = workspace
-        self.tasks = tasks if tasks is not None else TaskSet()
+        super().__init__("resultPanel", workspace, tasks, parent)
         self.rater = author_name() if rater is None else rater
         self.result_id: int | None = None
         self.cell: CellView | None = None

@@ -21,7 +21,7 @@ from storage.workspace.db import Workspace
 from storage.workspace.runs import Cancelled, ResultRecord
 
 from ..tasks import TaskSet
-from .common import STYLE, fmt_count, thumbs
+from .common import EvaluationScreen, fmt_count, thumbs
 from .frozen_table import FrozenColumnTable
 from .grid_delegate import ROW_HEIGHT, ResultCellDelegate, TotalsHeader
 from .grid_model import RunGridModel
@@ -35,7 +35,7 @@ STATUS_WORDS = {"running": "running", "finished": "finished", "cancelled": "canc
                 "interrupted": "interrupted — resume it from the Run panel"}
 
 
-class RunGridView(QWidget):
+class RunGridView(EvaluationScreen):
     """Shows one run at a time (`open_run`)."""
 
     rated = Signal(int)  # a result id, after a rating changed its score
@@ -44,11 +44,7 @@ class RunGridView(QWidget):
 
     def __init__(self, workspace: Workspace, tasks: TaskSet | None = None,
                  parent: QWidget | None = None, *, rater: str | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("evaluationPane")
-        self.setStyleSheet(STYLE)
-        self.workspace = workspace
-        self.tasks = tasks if tasks is not None else TaskSet()
+        super().__init__("evaluationPane", workspace, tasks, parent)
         self.model: RunGridModel | None = None
         self._filter: str | None = None
         self._filter_ticket = 0

@@ -27,7 +27,7 @@ from storage.workspace.runs import WriterError
 from .. import words
 from ..tasks import TaskSet
 from ..widgets import MessageBar
-from .common import STYLE, fmt_cost, fmt_count, fmt_score
+from .common import EvaluationScreen, fmt_cost, fmt_count, fmt_score
 from .evaluator_picker import EvaluatorPicker
 from .testset_editor import check_specs
 
@@ -49,7 +49,7 @@ def _checked(widget: QListWidget) -> list:
             if widget.item(i).checkState() == Qt.CheckState.Checked]
 
 
-class RunPanel(QWidget):
+class RunPanel(EvaluationScreen):
     """`set_prompt(name)` (async: `load_async`) fills the choices; Start runs them."""
 
     started = Signal(int)  # run id (new or resumed): open it in the grid
@@ -62,11 +62,7 @@ class RunPanel(QWidget):
 
     def __init__(self, workspace: Workspace, tasks: TaskSet | None = None,
                  parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("runPanel")
-        self.setStyleSheet(STYLE)
-        self.workspace = workspace
-        self.tasks = tasks if tasks is not None else TaskSet()
+        super().__init__("runPanel", workspace, tasks, parent)
         self.prompt: str | None = None
         self.choices: run_ops.RunChoices | None = None
         self.runner = None  # the Runner while a run goes on
