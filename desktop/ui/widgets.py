@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, Qt, SignalInstance
+from PySide6.QtCore import QObject, Qt, QTimer, SignalInstance
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QBoxLayout, QFrame, QHBoxLayout, QLabel, QLayout, QMenu,
                                QPushButton, QSplitter, QToolButton, QVBoxLayout, QWidget)
@@ -94,6 +94,17 @@ def resize_within(window: QWidget, width: int, height: int) -> None:
         outer = parent.window().size()
         width, height = min(width, outer.width()), min(height, outer.height())
     window.resize(width, height)
+
+
+def single_shot(parent: QObject, name: str, ms: int, slot: Callable[[], object]) -> QTimer:
+    """A named timer that calls `slot` once, `ms` after its latest `start()` (to wait for typing
+    to pause, or to gather many changes into one refresh)."""
+    timer = QTimer(parent)
+    timer.setObjectName(name)
+    timer.setSingleShot(True)
+    timer.setInterval(ms)
+    timer.timeout.connect(slot)
+    return timer
 
 
 # -- layouts in one line ------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup, QDoubleSpinBox, QFrame, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit,
-    QPushButton, QScrollArea, QToolButton, QVBoxLayout, QWidget,
+    QScrollArea, QToolButton, QWidget,
 )
 
 from desktop.core.evaluators import HumanRating
@@ -24,6 +24,7 @@ from storage.workspace.runs import CellView, Column, GridRow
 
 from .. import words
 from ..tasks import TaskSet
+from ..widgets import button, hbox, holder, label, vbox
 from .common import (EvaluationScreen, error_title, fmt_cost, fmt_ms, fmt_score, show_text,
                      thumbs)
 
@@ -43,27 +44,17 @@ class ResultPanel(EvaluationScreen):
         self.cell: CellView | None = None
         self._ticket = 0
 
-        self.title = QLabel("Select a result")
-        self.title.setObjectName("outputLabel")
-        self.title.setWordWrap(True)
-        self.chip = QLabel("")
-        self.chip.setObjectName("chip")
+        self.title = label("Select a result", "outputLabel", wrap=True)
+        self.chip = label("", "chip")
         self.chip.hide()
-        self.case_label = QLabel("")
-        self.case_label.setWordWrap(True)
-        self.case_label.setObjectName("summary")
-        self.case_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.case_label = label("", "summary", wrap=True, selectable=True)
         self.output = QPlainTextEdit()
         self.output.setObjectName("fullOutput")
         self.output.setReadOnly(True)
         self.output.setPlaceholderText("The whole output of the selected cell shows here.")
-        self.facts = QLabel("")
-        self.facts.setObjectName("hint")
-        self.facts.setWordWrap(True)
-        self.scores = QLabel("")
-        self.scores.setWordWrap(True)
+        self.facts = label("", "hint", wrap=True)
+        self.scores = label(wrap=True, selectable=True)
         self.scores.setTextFormat(Qt.TextFormat.RichText)
-        self.scores.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         # -- rating ---------------------------------------------------------------------------
         self.up = QToolButton()
@@ -90,63 +81,30 @@ class ResultPanel(EvaluationScreen):
                                    "to give one")
         self.comment = QLineEdit()
         self.comment.setPlaceholderText("Why? (optional)")
-        self.save_button = QPushButton("Save rating")
-        self.save_button.setObjectName("primary")
-        self.save_button.clicked.connect(self.save_rating)
-        self.clear_button = QPushButton("Remove my rating")
-        self.clear_button.clicked.connect(self.clear_rating)
-        self.rating_note = QLabel("")
-        self.rating_note.setObjectName("hint")
-        self.rating_note.setWordWrap(True)
+        self.save_button = button("Save rating", self.save_rating, name="primary")
+        self.clear_button = button("Remove my rating", self.clear_rating)
+        self.rating_note = label("", "hint", wrap=True)
         rating = QFrame()
         rating.setObjectName("card")
-        box = QVBoxLayout(rating)
-        heading = QLabel("YOUR RATING")
-        heading.setObjectName("sideTitle")
-        box.addWidget(heading)
-        row = QHBoxLayout()
-        row.addWidget(self.up)
-        row.addWidget(self.down)
-        row.addSpacing(8)
-        row.addWidget(QLabel("Score"))
-        row.addWidget(self.score_spin)
-        row.addStretch(1)
-        box.addLayout(row)
-        box.addWidget(self.comment)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.save_button)
-        buttons.addWidget(self.clear_button)
-        buttons.addStretch(1)
-        box.addLayout(buttons)
-        box.addWidget(self.rating_note)
+        vbox(label("YOUR RATING", "sideTitle"),
+             hbox(self.up, self.down, 8, QLabel("Score"), self.score_spin, None),
+             self.comment,
+             hbox(self.save_button, self.clear_button, None),
+             self.rating_note, parent=rating)
         self.rating_box = rating
 
         head = QHBoxLayout()
         head.addWidget(self.title, 1)
         head.addWidget(self.chip, 0, Qt.AlignmentFlag.AlignTop)
-        inner = QWidget()
-        layout = QVBoxLayout(inner)
-        layout.setContentsMargins(12, 12, 12, 12)
-        layout.addLayout(head)
-        layout.addWidget(self.case_label)
-        out_title = QLabel("OUTPUT")
-        out_title.setObjectName("sideTitle")
-        layout.addWidget(out_title)
-        layout.addWidget(self.output, 1)
-        layout.addWidget(self.facts)
-        score_title = QLabel("SCORES")
-        score_title.setObjectName("sideTitle")
-        layout.addWidget(score_title)
-        layout.addWidget(self.scores)
-        layout.addWidget(rating)
+        inner = holder(vbox(head, self.case_label, label("OUTPUT", "sideTitle"), (self.output, 1),
+                            self.facts, label("SCORES", "sideTitle"), self.scores, rating,
+                            margins=12))
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(inner)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
+        vbox(scroll, margins=0, parent=self)
         self._enable_rating(False)
 
     def _enable_rating(self, on: bool) -> None:
