@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Collection
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
@@ -159,6 +160,15 @@ ERROR_WORDS = {
     "internal_error": "Unexpected error", "context_too_long": "Input too long",
     "unknown_model": "Unknown model", "invalid_request": "Request refused",
 }
+
+
+def new_set_problem(name: str, taken: Collection[str]) -> str:
+    """What keeps `name` from naming a new test set ("" when nothing does)."""
+    if not name:
+        return "Give the new test set a name."
+    if name in taken:
+        return f"A test set named “{name}” exists already: pick it in the list above."
+    return ""
 
 
 def error_title(kind: str | None) -> str:
