@@ -7,7 +7,7 @@ from collections.abc import Collection
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QDoubleSpinBox, QWidget
 
 from storage.workspace.db import Workspace
 
@@ -76,6 +76,22 @@ class EvaluationScreen(QWidget):
         self.tasks = tasks if tasks is not None else TaskSet()
 
 
+UNSET = -0.05  # a number box's value just below its range, shown as a word ("default")
+
+
+def number_box(high: float, step: float, *, unset: str = "",
+               value: float = 0.0) -> QDoubleSpinBox:
+    """A number from 0 to `high` with two decimals. With `unset` the box starts at UNSET, which
+    reads as that word ("no score", "default") until a number is chosen."""
+    box = QDoubleSpinBox()
+    box.setDecimals(2)
+    box.setSingleStep(step)
+    box.setRange(UNSET if unset else 0.0, high)
+    box.setSpecialValueText(unset)
+    box.setValue(UNSET if unset else value)
+    return box
+
+
 _thumbs: tuple[str, str] | None = None
 
 
@@ -123,9 +139,7 @@ def fmt_cost(cost: float | None) -> str:
         return "cost ?"
     if cost == 0:
         return "$0"
-    if cost < 0.01:
-        return f"${cost:.4f}"
-    return f"${cost:,.2f}"
+    return f"${cost:.4f}" if cost < 0.01 else f"${cost:,.2f}"  # four decimals under a cent
 
 
 def fmt_ms(ms: float | None) -> str:

@@ -9,13 +9,14 @@ from collections.abc import Sequence
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDoubleSpinBox, QFrame, QGridLayout, QLabel, QLineEdit, QPlainTextEdit,
+    QCheckBox, QComboBox, QFrame, QGridLayout, QLabel, QLineEdit, QPlainTextEdit,
     QSizePolicy, QStackedWidget, QToolButton, QWidget,
 )
 
 from desktop.core.evaluators import KINDS, SpecError, SpecParts, join_spec, parse_spec, split_spec
 
 from ..widgets import button, hbox, holder, label, on_click, vbox
+from .common import UNSET, number_box
 
 # The checks on text, each with a twin that ignores case (its kind with an "i" in front):
 # words, example, and the twin's example. The twin's words drop the parenthesis.
@@ -45,7 +46,6 @@ for _kind, (_words, _example, _any_case_example) in _TEXT_CHECKS.items():
     KIND_WORDS[_kind] = (_words, _example)
     KIND_WORDS["i" + _kind] = (_words.split(" (")[0] + ", any case", _any_case_example)
 assert set(KIND_WORDS) == set(KINDS), "every evaluator kind has words in the picker"
-DEFAULT = -0.05  # the spin boxes' lowest value reads "default"
 
 
 class EvaluatorRow(QFrame):
@@ -65,10 +65,12 @@ class EvaluatorRow(QFrame):
         self.value.setObjectName("evaluatorValue")
         self.value.setToolTip("Written exactly as typed: spaces count. {{ expected }} is the "
                               "case's expected answer, {{ name }} one of its values.")
-        self.threshold = _spin("default", 0.0, 1.0, 0.05)
+        self.threshold = number_box(1.0, 0.05, unset="default")
+        self.threshold.setMinimumWidth(78)
         self.threshold.setToolTip("The score at which a case passes, from 0 to 1 ("
                                   "“default”: 1 for checks, 0.5 for scores and judges)")
-        self.weight = _spin("1", 0.0, 10.0, 0.5)
+        self.weight = number_box(10.0, 0.5, value=1.0)
+        self.weight.setMinimumWidth(78)
         self.weight.setToolTip("Its share of the case's score; 0 records it without counting it")
         self.invert = QCheckBox("Not")
         self.invert.setToolTip("Pass when the check fails (e.g. not contains “as an AI”)")
@@ -107,7 +109,7 @@ class EvaluatorRow(QFrame):
         self._kind_changed()
         self.value.setText(parts.value or "")
         self.threshold.setValue(float(parts.threshold) if parts.threshold is not None
-                                else DEFAULT)
+                                else UNSET)
         self.weight.setValue(float(parts.weight) if parts.weight is not None else 1.0)
         self.invert.setChecked(parts.negate)
         self._options = parts.options
@@ -126,7 +128,7 @@ class EvaluatorRow(QFrame):
         threshold = self.threshold.value()
         weight = self.weight.value()
         return SpecParts(kind, value,
-                         None if threshold <= DEFAULT / 2 else _number(threshold),
+                         None if threshold <= UNSET / 2 else _number(threshold),
                          self.invert.isChecked(),
                          None if weight == 1.0 else _number(weight), self._options)
 
@@ -303,21 +305,6 @@ class EvaluatorPicker(QWidget):
         else:
             for row in self.rows:
                 row.check()
-
-
-def _spin(special: str, low: float, high: float, step: float) -> QDoubleSpinBox:
-    spin = QDoubleSpinBox()
-    spin.setDecimals(2)
-    spin.setSingleStep(step)
-    if special == "default":
-        spin.setRange(DEFAULT, high)
-        spin.setSpecialValueText("default")
-        spin.setValue(DEFAULT)
-    else:
-        spin.setRange(low, high)
-        spin.setValue(float(special))
-    spin.setMinimumWidth(78)
-    return spin
 
 
 def _number(value: float) -> str:

@@ -9,8 +9,8 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QButtonGroup, QDoubleSpinBox, QFrame, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit,
-    QScrollArea, QToolButton, QWidget,
+    QButtonGroup, QFrame, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QScrollArea,
+    QToolButton, QWidget,
 )
 
 from desktop.core.evaluators import HumanRating
@@ -25,11 +25,8 @@ from storage.workspace.runs import CellView, Column, GridRow
 from .. import words
 from ..tasks import TaskSet
 from ..widgets import button, hbox, holder, label, vbox
-from .common import (EvaluationScreen, error_title, fmt_cost, fmt_ms, fmt_score, show_text,
-                     thumbs)
-
-NO_SCORE = -0.05
-
+from .common import (UNSET, EvaluationScreen, error_title, fmt_cost, fmt_ms, fmt_score,
+                     number_box, show_text, thumbs)
 
 class ResultPanel(EvaluationScreen):
     """Shows what `show_cell` is given; `rated` fires after a rating was stored."""
@@ -71,12 +68,7 @@ class ResultPanel(EvaluationScreen):
         thumb_group.addButton(self.down)
         self.up.toggled.connect(lambda on: on and self.down.setChecked(False))
         self.down.toggled.connect(lambda on: on and self.up.setChecked(False))
-        self.score_spin = QDoubleSpinBox()
-        self.score_spin.setRange(NO_SCORE, 1.0)
-        self.score_spin.setSingleStep(0.1)
-        self.score_spin.setDecimals(2)
-        self.score_spin.setSpecialValueText("no score")
-        self.score_spin.setValue(NO_SCORE)
+        self.score_spin = number_box(1.0, 0.1, unset="no score")
         self.score_spin.setToolTip("Your score from 0 (useless) to 1 (perfect), if you want "
                                    "to give one")
         self.comment = QLineEdit()
@@ -215,7 +207,7 @@ class ResultPanel(EvaluationScreen):
         self.up.setChecked(thumb == "up")
         self.down.setChecked(thumb == "down")
         score = details.get("score") if details else None
-        self.score_spin.setValue(NO_SCORE if score is None else float(score))
+        self.score_spin.setValue(UNSET if score is None else float(score))
         self.comment.setText(details.get("comment", "") if details else "")
         self.rating_note.setText(f"You rated this ({mine.reason})." if mine is not None else "")
 
@@ -231,7 +223,7 @@ class ResultPanel(EvaluationScreen):
     # -- rating --------------------------------------------------------------------------
     def rating(self) -> HumanRating:
         thumb = "up" if self.up.isChecked() else "down" if self.down.isChecked() else None
-        score = None if self.score_spin.value() <= NO_SCORE + 1e-9 else \
+        score = None if self.score_spin.value() <= UNSET + 1e-9 else \
             round(self.score_spin.value(), 4)
         return HumanRating(thumb=thumb, score=score, comment=self.comment.text().strip(),
                            rater=self.rater)
