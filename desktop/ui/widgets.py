@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, Qt, SignalInstance
+from PySide6.QtCore import QObject, Qt, QTimer, SignalInstance
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QBoxLayout, QFrame, QHBoxLayout, QLabel, QLayout, QMenu,
-                               QPushButton, QSplitter, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QBoxLayout, QFrame, QHBoxLayout, QLabel,
+                               QLayout, QMenu, QPushButton, QSplitter, QTableView, QToolButton,
+                               QVBoxLayout, QWidget)
 
 
 def on_click(signal: SignalInstance, slot: Callable[[], object]) -> None:
@@ -94,6 +95,32 @@ def resize_within(window: QWidget, width: int, height: int) -> None:
         outer = parent.window().size()
         width, height = min(width, outer.width()), min(height, outer.height())
     window.resize(width, height)
+
+
+def single_shot(parent: QObject, name: str, ms: int, slot: Callable[[], object]) -> QTimer:
+    """A named timer that calls `slot` once, `ms` after its latest `start()` (to wait for typing
+    to pause, or to gather many changes into one refresh)."""
+    timer = QTimer(parent)
+    timer.setObjectName(name)
+    timer.setSingleShot(True)
+    timer.setInterval(ms)
+    timer.timeout.connect(slot)
+    return timer
+
+
+def rows_table(model, name: str = "", *, several: bool = False) -> QTableView:
+    """A table of `model` that selects whole rows (`several`: more than one, with Shift or
+    Ctrl), with no row numbers and no wrapped text."""
+    view = QTableView()
+    if name:
+        view.setObjectName(name)
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection if several
+                          else QAbstractItemView.SelectionMode.SingleSelection)
+    view.verticalHeader().hide()
+    view.setWordWrap(False)
+    return view
 
 
 # -- layouts in one line ------------------------------------------------------------------------

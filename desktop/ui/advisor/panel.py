@@ -17,9 +17,8 @@ import asyncio
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QComboBox, QDialog, QDoubleSpinBox, QGridLayout, QHBoxLayout, QLabel, QListWidget,
-    QListWidgetItem, QProgressBar, QPushButton, QScrollArea, QSplitter, QTabWidget,
-    QVBoxLayout, QWidget,
+    QComboBox, QDialog, QDoubleSpinBox, QGridLayout, QLabel, QListWidget, QListWidgetItem,
+    QProgressBar, QScrollArea, QTabWidget, QWidget,
 )
 
 from desktop.core.advisor import Advice, AdviceProgress, AdviceRequest, Proposal
@@ -30,7 +29,8 @@ from desktop.core.ops import runs as run_ops
 
 from ..evaluation.common import STYLE
 from ..tasks import TaskSet
-from ..widgets import MessageBar, resize_within
+from ..widgets import (MessageBar, button, hbox, holder, label, resize_within, splitter,
+                       vbox)
 from .cards import CostScoreChart, VerdictCard
 
 NO_REWRITE = "(no shorter instructions)"
@@ -100,45 +100,31 @@ class SuggestionsDialog(QDialog):
         self.margin.setValue(2.0)
         self.margin.setToolTip("A candidate scores “the same” when its 95% interval stays above "
                                "minus this many points of the current score")
-        self.estimate_button = QPushButton("Estimate cost")
-        self.estimate_button.clicked.connect(self.estimate)
+        self.estimate_button = button("Estimate cost", self.estimate)
 
         self.candidates = QListWidget()
         self.candidates.setObjectName("suggestCandidates")
         self.candidates.setMaximumHeight(200)
         self.candidates.itemChanged.connect(self._update_plan)
         self.candidates.currentRowChanged.connect(self._show_diff)
-        self.estimate_label = QLabel("Ask for the estimate: nothing is spent before you run.")
-        self.estimate_label.setObjectName("summary")
-        self.estimate_label.setWordWrap(True)
+        self.estimate_label = label("Ask for the estimate: nothing is spent before you run.",
+                                    "summary", wrap=True)
         from ..versions import DiffView
 
         self.diff = DiffView(titles=("Your prompt", "Suggested rewrite"))
         self.diff.set_message("Pick a shorter-prompt suggestion to see what it changes.")
-        self.run_button = QPushButton("Run")
-        self.run_button.setObjectName("primary")
-        self.run_button.clicked.connect(self.run)
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.clicked.connect(self.cancel)
+        self.run_button = button("Run", self.run, name="primary")
+        self.cancel_button = button("Cancel", self.cancel)
         self.progress = QProgressBar()
         self.progress.setTextVisible(False)
         self.progress.setRange(0, 1)
-        self.progress_label = QLabel("")
-        self.progress_label.setObjectName("summary")
-        self.progress_label.setWordWrap(True)
+        self.progress_label = label("", "summary", wrap=True)
 
-        self.headline = QLabel("")
-        self.headline.setObjectName("paneTitle")
-        self.headline.setWordWrap(True)
-        self.cards_box = QVBoxLayout()
-        cards_page = QWidget()
-        cards_layout = QVBoxLayout(cards_page)
-        cards_layout.addWidget(self.headline)
-        cards_layout.addLayout(self.cards_box)
-        cards_layout.addStretch(1)
+        self.headline = label("", "paneTitle", wrap=True)
+        self.cards_box = vbox()
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
-        scroll.setWidget(cards_page)
+        scroll.setWidget(holder(vbox(self.headline, self.cards_box, None)))
         self.chart = CostScoreChart()
         self.results = QTabWidget()
         self.results.setDocumentMode(True)
@@ -157,38 +143,18 @@ class SuggestionsDialog(QDialog):
         form.addWidget(self.rewrite_box, 1, 1)
         form.addWidget(self.estimate_button, 1, 5)
         form.setColumnStretch(1, 1)
-        models_title = QLabel("MODELS TO TRY (all ticked: every cheaper or faster one)")
-        models_title.setObjectName("sideTitle")
-        suggestions_title = QLabel("SUGGESTIONS TO RUN (untick any)")
-        suggestions_title.setObjectName("sideTitle")
-        run_row = QHBoxLayout()
-        run_row.addWidget(self.run_button)
-        run_row.addWidget(self.progress, 1)
-        run_row.addWidget(self.cancel_button)
-
-        setup = QWidget()
-        left = QVBoxLayout(setup)
-        left.addWidget(self.message)
-        left.addLayout(form)
-        left.addWidget(models_title)
-        left.addWidget(self.models)
-        left.addWidget(suggestions_title)
-        left.addWidget(self.candidates)
-        left.addWidget(self.estimate_label)
-        left.addLayout(run_row)
-        left.addWidget(self.progress_label)
-        left.addStretch(1)
-        right = QTabWidget()
-        right.setDocumentMode(True)
-        right.addTab(self.results, "Results")
-        right.addTab(self.diff, "Rewrite diff")
-        self.right = right
-        split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(setup)
-        split.addWidget(right)
-        split.setSizes([520, 780])
-        box = QVBoxLayout(self)
-        box.addWidget(split)
+        setup = vbox(self.message, form,
+                     label("MODELS TO TRY (all ticked: every cheaper or faster one)", "sideTitle"),
+                     self.models,
+                     label("SUGGESTIONS TO RUN (untick any)", "sideTitle"),
+                     self.candidates, self.estimate_label,
+                     hbox(self.run_button, (self.progress, 1), self.cancel_button),
+                     self.progress_label, None)
+        self.right = QTabWidget()
+        self.right.setDocumentMode(True)
+        self.right.addTab(self.results, "Results")
+        self.right.addTab(self.diff, "Rewrite diff")
+        vbox(splitter(setup, self.right, sizes=[520, 780], collapsible=True), parent=self)
         self.finished.connect(lambda _r: self.shutdown())
         self._update_buttons()
 

@@ -18,6 +18,8 @@ from PySide6.QtWidgets import (
 
 from desktop.core.ops.testsets import SetChoice
 
+from .common import new_set_problem
+
 NEW = "__new__"
 
 
@@ -102,13 +104,8 @@ class AddCaseDialog(QDialog):
     def _check(self) -> None:
         new = self.set_box.currentData() == NEW
         self.new_name.setVisible(new)
-        name = self.new_name.text().strip()
-        problem = ""
-        if new and not name:
-            problem = "Give the new test set a name."
-        elif new and name in self.taken:
-            problem = f"A test set named “{name}” exists already: pick it in the list above."
-        self.problem.setText(problem if new and self.new_name.text() else "")
+        problem = new_set_problem(self.new_name.text().strip(), self.taken) if new else ""
+        self.problem.setText(problem if self.new_name.text() else "")
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(not problem)
 
     def choice(self) -> tuple[str, bool, str | None]:

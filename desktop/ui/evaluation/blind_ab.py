@@ -12,8 +12,7 @@ import html
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QComboBox, QFrame, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QPushButton,
-    QVBoxLayout, QWidget,
+    QComboBox, QFrame, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QWidget,
 )
 
 from desktop.core.evaluators import BlindPair
@@ -25,8 +24,8 @@ from storage.workspace.db import Workspace
 from storage.workspace.runs import CellView, Column
 
 from ..tasks import TaskSet
-from ..widgets import MessageBar
-from .common import STYLE, show_text
+from ..widgets import MessageBar, button, hbox, label, vbox
+from .common import EvaluationScreen, show_text
 from .grid_model import case_summary
 
 CHOICES = (("left", "◀  Left is better", "1"), ("tie", "About the same", "T"),
@@ -37,20 +36,11 @@ class OutputCard(QFrame):
     def __init__(self, side: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("card")
-        self.side = QLabel(side)
-        self.side.setObjectName("outputLabel")
-        self.reveal = QLabel("")
-        self.reveal.setObjectName("hint")
-        self.reveal.setWordWrap(True)
+        self.side = label(side, "outputLabel")
+        self.reveal = label("", "hint", wrap=True)
         self.text = QPlainTextEdit()
         self.text.setReadOnly(True)
-        layout = QVBoxLayout(self)
-        head = QHBoxLayout()
-        head.addWidget(self.side)
-        head.addStretch(1)
-        head.addWidget(self.reveal)
-        layout.addLayout(head)
-        layout.addWidget(self.text, 1)
+        vbox(hbox(self.side, None, self.reveal), (self.text, 1), parent=self)
 
     def show_output(self, cell: CellView) -> None:
         show_text(self.text, cell.output or "")
@@ -58,7 +48,7 @@ class OutputCard(QFrame):
         self.setStyleSheet("")
 
 
-class BlindABView(QWidget):
+class BlindABView(EvaluationScreen):
     """`start_async(run_id, a, b)` with a and b two column keys (version_pk, provider)."""
 
     preference_recorded = Signal(object)  # storage.workspace.runs.PreferenceRecord
@@ -66,11 +56,7 @@ class BlindABView(QWidget):
 
     def __init__(self, workspace: Workspace, tasks: TaskSet | None = None,
                  parent: QWidget | None = None, *, rater: str | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("blindAB")
-        self.setStyleSheet(STYLE)
-        self.workspace = workspace
-        self.tasks = tasks if tasks is not None else TaskSet()
+        super().__init__("blindAB", workspace, tasks, parent)
         self.rater = author_name() if rater is None else rater
         self.run_id: int | None = None
         self.columns: list[Column] = []
@@ -81,23 +67,15 @@ class BlindABView(QWidget):
         self.a: tuple[int, str] | None = None
         self.b: tuple[int, str] | None = None
 
-        title = QLabel("Blind comparison")
-        title.setObjectName("paneTitle")
-        self.subtitle = QLabel("Pick two columns. You will see their outputs for each case "
-                               "without knowing which is which.")
-        self.subtitle.setObjectName("hint")
-        self.subtitle.setWordWrap(True)
+        title = label("Blind comparison", "paneTitle")
+        self.subtitle = label("Pick two columns. You will see their outputs for each case "
+                              "without knowing which is which.", "hint", wrap=True)
         self.a_box = QComboBox()
         self.b_box = QComboBox()
-        self.start_button = QPushButton("Start")
-        self.start_button.setObjectName("primary")
-        self.start_button.clicked.connect(self._start_clicked)
-        self.counter = QLabel("")
-        self.counter.setObjectName("chip")
+        self.start_button = button("Start", self._start_clicked, name="primary")
+        self.counter = label("", "chip")
         self.message = MessageBar()
-        self.case_label = QLabel("")
-        self.case_label.setObjectName("summary")
-        self.case_label.setWordWrap(True)
+        self.case_label = label("", "summary", wrap=True)
         self.left = OutputCard("Left")
         self.right = OutputCard("Right")
         self.comment = QLineEdit()
@@ -105,47 +83,19 @@ class BlindABView(QWidget):
         self.choice_buttons: dict[str, QPushButton] = {}
         choices = QHBoxLayout()
         for choice, text, key in CHOICES:
-            button = QPushButton(f"{text}   [{key}]")
-            button.setObjectName("choice")
-            button.clicked.connect(lambda _=False, c=choice: self.choose(c))
+            self.choice_buttons[choice] = button(f"{text}   [{key}]",
+                                                 lambda c=choice: self.choose(c), name="choice")
             QShortcut(QKeySequence(key), self, activated=lambda c=choice: self.choose(c))
-            self.choice_buttons[choice] = button
-            choices.addWidget(button)
-        self.next_button = QPushButton("Next case  ▸   [Enter]")
-        self.next_button.setObjectName("primary")
-        self.next_button.clicked.connect(self.next_pair)
+            choices.addWidget(self.choice_buttons[choice])
+        self.next_button = button("Next case  ▸   [Enter]", self.next_pair, name="primary")
         QShortcut(QKeySequence(Qt.Key.Key_Return), self, activated=self._enter)
-        self.result_label = QLabel("")
-        self.result_label.setObjectName("summary")
-        self.result_label.setWordWrap(True)
+        self.result_label = label("", "summary", wrap=True)
 
-        pick = QHBoxLayout()
-        pick.addWidget(QLabel("A"))
-        pick.addWidget(self.a_box, 1)
-        pick.addWidget(QLabel("B"))
-        pick.addWidget(self.b_box, 1)
-        pick.addWidget(self.start_button)
-        head = QHBoxLayout()
-        head.addWidget(title)
-        head.addStretch(1)
-        head.addWidget(self.counter)
-        outputs = QHBoxLayout()
-        outputs.addWidget(self.left, 1)
-        outputs.addWidget(self.right, 1)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(12, 12, 12, 12)
-        layout.addLayout(head)
-        layout.addWidget(self.subtitle)
-        layout.addLayout(pick)
-        layout.addWidget(self.message)
-        layout.addWidget(self.case_label)
-        layout.addLayout(outputs, 1)
-        layout.addWidget(self.comment)
-        layout.addLayout(choices)
-        bottom = QHBoxLayout()
-        bottom.addWidget(self.result_label, 1)
-        bottom.addWidget(self.next_button)
-        layout.addLayout(bottom)
+        pick = hbox(QLabel("A"), (self.a_box, 1), QLabel("B"), (self.b_box, 1),
+                    self.start_button)
+        vbox(hbox(title, None, self.counter), self.subtitle, pick, self.message, self.case_label,
+             (hbox((self.left, 1), (self.right, 1)), 1), self.comment, choices,
+             hbox((self.result_label, 1), self.next_button), margins=12, parent=self)
         self._set_stage("idle")
 
     def _set_stage(self, stage: str) -> None:
@@ -256,8 +206,8 @@ class BlindABView(QWidget):
         left_is_a = pair.a_on_left
         names = {True: ("A", self.labels.get(self.a, "")), False: ("B", self.labels.get(self.b, ""))}
         for card, is_a in ((self.left, left_is_a), (self.right, not left_is_a)):
-            letter, label = names[is_a]
-            card.reveal.setText(f"was {letter}: {label}")
+            letter, name = names[is_a]
+            card.reveal.setText(f"was {letter}: {name}")
         winner_card = {"left": self.left, "right": self.right}.get(choice)
         if winner_card is not None:
             winner_card.setStyleSheet("#card { border: 2px solid #2f5fd0; }")

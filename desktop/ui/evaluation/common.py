@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Collection
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QDoubleSpinBox, QWidget
 
+from storage.workspace.db import Workspace
+
+from ..tasks import TaskSet
 from ..theme import ACCENT
 
-PASS = QColor("#067647")
-PASS_BG = QColor("#ecfdf3")
-FAIL = QColor("#b42318")
-FAIL_BG = QColor("#fef3f2")
-ERROR = QColor("#b54708")
-ERROR_BG = QColor("#fffaeb")
-PENDING = QColor("#9ca3af")
-PENDING_BG = QColor("#f9fafb")
+# Each outcome of a cell: its text colour and its background.
+PASS, PASS_BG = QColor("#067647"), QColor("#ecfdf3")
+FAIL, FAIL_BG = QColor("#b42318"), QColor("#fef3f2")
+ERROR, ERROR_BG = QColor("#b54708"), QColor("#fffaeb")
+PENDING, PENDING_BG = QColor("#9ca3af"), QColor("#f9fafb")
 NEUTRAL_BG = QColor("#ffffff")
 MUTED = QColor("#6b7280")
 TEXT = QColor("#1f2937")
@@ -59,6 +61,35 @@ QProgressBar {{ border: 1px solid #d0d5dd; border-radius: 5px; background: white
     height: 14px; text-align: center; }}
 QProgressBar::chunk {{ background: {ACCENT}; border-radius: 4px; }}
 """
+
+
+class EvaluationScreen(QWidget):
+    """A screen of the evaluation area: named (the style sheet and tests find it by its name),
+    in the area's look, over a workspace, running its work in `tasks`."""
+
+    def __init__(self, name: str, workspace: Workspace, tasks: TaskSet | None,
+                 parent: QWidget | None) -> None:
+        super().__init__(parent)
+        self.setObjectName(name)
+        self.setStyleSheet(STYLE)
+        self.workspace = workspace
+        self.tasks = tasks if tasks is not None else TaskSet()
+
+
+UNSET = -0.05  # a number box's value just below its range, shown as a word ("default")
+
+
+def number_box(high: float, step: float, *, unset: str = "",
+               value: float = 0.0) -> QDoubleSpinBox:
+    """A number from 0 to `high` with two decimals. With `unset` the box starts at UNSET, which
+    reads as that word ("no score", "default") until a number is chosen."""
+    box = QDoubleSpinBox()
+    box.setDecimals(2)
+    box.setSingleStep(step)
+    box.setRange(UNSET if unset else 0.0, high)
+    box.setSpecialValueText(unset)
+    box.setValue(UNSET if unset else value)
+    return box
 
 
 _thumbs: tuple[str, str] | None = None
@@ -108,9 +139,7 @@ def fmt_cost(cost: float | None) -> str:
         return "cost ?"
     if cost == 0:
         return "$0"
-    if cost < 0.01:
-        return f"${cost:.4f}"
-    return f"${cost:,.2f}"
+    return f"${cost:.4f}" if cost < 0.01 else f"${cost:,.2f}"  # four decimals under a cent
 
 
 def fmt_ms(ms: float | None) -> str:
@@ -145,6 +174,15 @@ ERROR_WORDS = {
     "internal_error": "Unexpected error", "context_too_long": "Input too long",
     "unknown_model": "Unknown model", "invalid_request": "Request refused",
 }
+
+
+def new_set_problem(name: str, taken: Collection[str]) -> str:
+    """What keeps `name` from naming a new test set ("" when nothing does)."""
+    if not name:
+        return "Give the new test set a name."
+    if name in taken:
+        return f"A test set named “{name}” exists already: pick it in the list above."
+    return ""
 
 
 def error_title(kind: str | None) -> str:

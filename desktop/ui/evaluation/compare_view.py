@@ -11,8 +11,7 @@ from typing import Any
 from PySide6.QtCore import (QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt,
                             QSortFilterProxyModel, Signal)
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QFrame, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QSplitter,
-    QTableView, QVBoxLayout, QWidget,
+    QCheckBox, QComboBox, QFrame, QGridLayout, QHeaderView, QLabel, QTableView, QWidget,
 )
 from desktop.core.ops import runs as run_ops
 from desktop.core.ops.runs import ColumnChoice, RunComparison
@@ -21,8 +20,9 @@ from storage.workspace import runs as run_repo
 from storage.workspace.runs import ScorePoint
 
 from ..tasks import TaskSet
-from ..widgets import MessageBar
-from .common import ERROR, FAIL, FAIL_BG, MUTED, PASS, PASS_BG, STYLE, fmt_score, one_line
+from ..widgets import MessageBar, hbox, label, splitter, vbox
+from .common import (ERROR, FAIL, FAIL_BG, MUTED, PASS, PASS_BG, EvaluationScreen, fmt_score,
+                     one_line)
 
 Index = QModelIndex | QPersistentModelIndex
 SortRole = Qt.ItemDataRole.UserRole + 1
@@ -78,9 +78,9 @@ class DeltaModel(QAbstractTableModel):
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None
         d = self._rows[index.row()]
-        column = index.column()
         if role == DeltaRole:
             return d
+        column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             if column == 0:
                 return str(d.row + 1)
@@ -148,7 +148,7 @@ class ChangesProxy(QSortFilterProxyModel):
         return delta is not None and delta.change != "same"
 
 
-class CompareView(QWidget):
+class CompareView(EvaluationScreen):
     """`load_async(prompt, new_run_id)` offers the prompt's runs; choosing a baseline and a
     new column compares them."""
 
@@ -156,26 +156,20 @@ class CompareView(QWidget):
 
     def __init__(self, workspace: Workspace, tasks: TaskSet | None = None,
                  parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("compareView")
-        self.setStyleSheet(STYLE)
-        self.workspace = workspace
-        self.tasks = tasks if tasks is not None else TaskSet()
+        super().__init__("compareView", workspace, tasks, parent)
         self.prompt: str | None = None
         self.choices: list[ColumnChoice] = []
         self.comparison: RunComparison | None = None
         self.plot = None
 
-        title = QLabel("Compare with a baseline")
-        title.setObjectName("paneTitle")
+        title = label("Compare with a baseline", "paneTitle")
         self.base_box = QComboBox()
         self.new_box = QComboBox()
         for box in (self.base_box, self.new_box):
             box.setMinimumWidth(380)
             box.currentIndexChanged.connect(self._choice_changed)
         self.only_changes = QCheckBox("Only cases that changed")
-        self.summary = QLabel("")
-        self.summary.setObjectName("summary")
+        self.summary = label("", "summary")
         self.summary.setTextFormat(Qt.TextFormat.RichText)
         self.message = MessageBar()
 
@@ -199,11 +193,8 @@ class CompareView(QWidget):
 
         self.chart_box = QFrame()
         self.chart_box.setObjectName("card")
-        chart_layout = QVBoxLayout(self.chart_box)
-        chart_title = QLabel("MEAN SCORE ACROSS VERSIONS")
-        chart_title.setObjectName("sideTitle")
-        chart_layout.addWidget(chart_title)
-        self.chart_layout = chart_layout
+        self.chart_layout = vbox(label("MEAN SCORE ACROSS VERSIONS", "sideTitle"),
+                                 parent=self.chart_box)
 
         picks = QGridLayout()
         picks.addWidget(QLabel("Baseline"), 0, 0)
@@ -211,22 +202,11 @@ class CompareView(QWidget):
         picks.addWidget(QLabel("Compared with"), 1, 0)
         picks.addWidget(self.new_box, 1, 1)
         picks.setColumnStretch(1, 1)
-        top = QHBoxLayout()
-        top.addLayout(picks, 1)
-        top.addSpacing(12)
+        top = hbox((picks, 1), 12)
         top.addWidget(self.only_changes, 0, Qt.AlignmentFlag.AlignBottom)
-        split = QSplitter(Qt.Orientation.Vertical)
-        split.addWidget(self.table)
-        split.addWidget(self.chart_box)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(12, 12, 12, 12)
-        layout.addWidget(title)
-        layout.addLayout(top)
-        layout.addWidget(self.message)
-        layout.addWidget(self.summary)
-        layout.addWidget(split, 1)
+        split = splitter(self.table, self.chart_box, stretch=(3, 2), vertical=True,
+                         collapsible=True)
+        vbox(title, top, self.message, self.summary, (split, 1), margins=12, parent=self)
 
     # -- choices -------------------------------------------------------------------------
     async def load_async(self, prompt: str, new_run_id: int | None = None) -> None:

@@ -9,41 +9,29 @@ from collections.abc import Sequence
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
-    QDoubleSpinBox,
-    QFrame,
-    QGridLayout,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QPlainTextEdit,
-    QPushButton,
-    QSizePolicy,
-    QStackedWidget,
-    QToolButton,
-    QVBoxLayout,
-    QWidget,
+    QCheckBox, QComboBox, QFrame, QGridLayout, QLabel, QLineEdit, QPlainTextEdit,
+    QSizePolicy, QStackedWidget, QToolButton, QWidget,
 )
 
 from desktop.core.evaluators import KINDS, SpecError, SpecParts, join_spec, parse_spec, split_spec
 
-from ..widgets import on_click
+from ..widgets import button, hbox, holder, label, on_click, vbox
+from .common import UNSET, number_box
 
+# The checks on text, each with a twin that ignores case (its kind with an "i" in front):
+# words, example, and the twin's example. The twin's words drop the parenthesis.
+_TEXT_CHECKS: dict[str, tuple[str, str, str]] = {
+    "contains": ("Contains the text", "refund", "refund"),
+    "equals": ("Is exactly", "{{ expected }}", "{{ expected }}"),
+    "starts-with": ("Starts with", "Dear", "dear"),
+    "ends-with": ("Ends with", ".", "regards"),
+    "contains-any": ("Contains one of (comma-separated)", "refund, money back",
+                     "refund, money back"),
+    "contains-all": ("Contains all of (comma-separated)", "order number, date",
+                     "order number, date"),
+}
 # What each kind checks, in words, and an example value (None: the kind takes no value).
 KIND_WORDS: dict[str, tuple[str, str | None]] = {
-    "contains": ("Contains the text", "refund"),
-    "icontains": ("Contains the text, any case", "refund"),
-    "equals": ("Is exactly", "{{ expected }}"),
-    "iequals": ("Is exactly, any case", "{{ expected }}"),
-    "starts-with": ("Starts with", "Dear"),
-    "istarts-with": ("Starts with, any case", "dear"),
-    "ends-with": ("Ends with", "."),
-    "iends-with": ("Ends with, any case", "regards"),
-    "contains-any": ("Contains one of (comma-separated)", "refund, money back"),
-    "icontains-any": ("Contains one of, any case", "refund, money back"),
-    "contains-all": ("Contains all of (comma-separated)", "order number, date"),
-    "icontains-all": ("Contains all of, any case", "order number, date"),
     "regex": ("Matches a pattern (regular expression)", r"^\d{4}-\d{2}-\d{2}$"),
     "length": ("Length in characters (min..max)", "..280"),
     "is-json": ("Is valid JSON", None),
@@ -54,8 +42,10 @@ KIND_WORDS: dict[str, tuple[str, str | None]] = {
     "rouge-l": ("ROUGE-L score against the expected answer", ""),
     "judge": ("A model grades it (model:rubric)", "openai/gpt-4o-mini:Is the answer polite?"),
 }
+for _kind, (_words, _example, _any_case_example) in _TEXT_CHECKS.items():
+    KIND_WORDS[_kind] = (_words, _example)
+    KIND_WORDS["i" + _kind] = (_words.split(" (")[0] + ", any case", _any_case_example)
 assert set(KIND_WORDS) == set(KINDS), "every evaluator kind has words in the picker"
-DEFAULT = -0.05  # the spin boxes' lowest value reads "default"
 
 
 class EvaluatorRow(QFrame):
@@ -75,10 +65,12 @@ class EvaluatorRow(QFrame):
         self.value.setObjectName("evaluatorValue")
         self.value.setToolTip("Written exactly as typed: spaces count. {{ expected }} is the "
                               "case's expected answer, {{ name }} one of its values.")
-        self.threshold = _spin("default", 0.0, 1.0, 0.05)
+        self.threshold = number_box(1.0, 0.05, unset="default")
+        self.threshold.setMinimumWidth(78)
         self.threshold.setToolTip("The score at which a case passes, from 0 to 1 ("
                                   "“default”: 1 for checks, 0.5 for scores and judges)")
-        self.weight = _spin("1", 0.0, 10.0, 0.5)
+        self.weight = number_box(10.0, 0.5, value=1.0)
+        self.weight.setMinimumWidth(78)
         self.weight.setToolTip("Its share of the case's score; 0 records it without counting it")
         self.invert = QCheckBox("Not")
         self.invert.setToolTip("Pass when the check fails (e.g. not contains “as an AI”)")
@@ -87,9 +79,7 @@ class EvaluatorRow(QFrame):
         remove.setAutoRaise(True)
         remove.setToolTip("Remove this evaluator")
         on_click(remove.clicked, lambda: self.remove_requested.emit(self))
-        self.problem = QLabel()
-        self.problem.setObjectName("fieldProblem")
-        self.problem.setWordWrap(True)
+        self.problem = label("", "fieldProblem", wrap=True)
         self.problem.hide()
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 2, 0, 2)
@@ -119,7 +109,7 @@ class EvaluatorRow(QFrame):
         self._kind_changed()
         self.value.setText(parts.value or "")
         self.threshold.setValue(float(parts.threshold) if parts.threshold is not None
-                                else DEFAULT)
+                                else UNSET)
         self.weight.setValue(float(parts.weight) if parts.weight is not None else 1.0)
         self.invert.setChecked(parts.negate)
         self._options = parts.options
@@ -138,7 +128,7 @@ class EvaluatorRow(QFrame):
         threshold = self.threshold.value()
         weight = self.weight.value()
         return SpecParts(kind, value,
-                         None if threshold <= DEFAULT / 2 else _number(threshold),
+                         None if threshold <= UNSET / 2 else _number(threshold),
                          self.invert.isChecked(),
                          None if weight == 1.0 else _number(weight), self._options)
 
@@ -167,13 +157,9 @@ class EvaluatorPicker(QWidget):
         self.setObjectName("evaluatorPicker")
         self.rows: list[EvaluatorRow] = []
         self._quiet = False
-        self.rows_box = QVBoxLayout()
-        self.rows_box.setContentsMargins(0, 0, 0, 0)
-        self.rows_box.setSpacing(2)
-        self.empty = QLabel(empty_hint or "No evaluators: cases are run, not scored.")
-        self.empty.setObjectName("hint")
-        self.add_button = QPushButton("+ Add evaluator")
-        on_click(self.add_button.clicked, lambda: self.add())
+        self.rows_box = vbox(margins=0, spacing=2)
+        self.empty = label(empty_hint or "No evaluators: cases are run, not scored.", "hint")
+        self.add_button = button("+ Add evaluator", self.add)
         self.as_text = QToolButton()
         self.as_text.setText("Edit as text")
         self.as_text.setCheckable(True)
@@ -187,32 +173,13 @@ class EvaluatorPicker(QWidget):
         self.editor.setToolTip("Kinds: " + ", ".join(KINDS))
         self.editor.setFixedHeight(86)
         self.editor.textChanged.connect(self._text_edited)
-        self.text_problems = QLabel()
-        self.text_problems.setObjectName("fieldProblem")
-        self.text_problems.setWordWrap(True)
+        self.text_problems = label("", "fieldProblem", wrap=True)
         self.text_problems.hide()
 
-        form = QWidget()
-        form_box = QVBoxLayout(form)
-        form_box.setContentsMargins(0, 0, 0, 0)
-        form_box.addLayout(self.rows_box)
-        form_box.addWidget(self.empty)
-        text = QWidget()
-        text_box = QVBoxLayout(text)
-        text_box.setContentsMargins(0, 0, 0, 0)
-        text_box.addWidget(self.editor)
-        text_box.addWidget(self.text_problems)
         self.pages = QStackedWidget()
-        self.pages.addWidget(form)
-        self.pages.addWidget(text)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.add_button)
-        buttons.addStretch(1)
-        buttons.addWidget(self.as_text)
-        box = QVBoxLayout(self)
-        box.setContentsMargins(0, 0, 0, 0)
-        box.addWidget(self.pages)
-        box.addLayout(buttons)
+        self.pages.addWidget(holder(vbox(self.rows_box, self.empty, margins=0)))
+        self.pages.addWidget(holder(vbox(self.editor, self.text_problems, margins=0)))
+        vbox(self.pages, hbox(self.add_button, None, self.as_text), margins=0, parent=self)
         self._update()
 
     # -- the specs ------------------------------------------------------------------------
@@ -338,21 +305,6 @@ class EvaluatorPicker(QWidget):
         else:
             for row in self.rows:
                 row.check()
-
-
-def _spin(special: str, low: float, high: float, step: float) -> QDoubleSpinBox:
-    spin = QDoubleSpinBox()
-    spin.setDecimals(2)
-    spin.setSingleStep(step)
-    if special == "default":
-        spin.setRange(DEFAULT, high)
-        spin.setSpecialValueText("default")
-        spin.setValue(DEFAULT)
-    else:
-        spin.setRange(low, high)
-        spin.setValue(float(special))
-    spin.setMinimumWidth(78)
-    return spin
 
 
 def _number(value: float) -> str:

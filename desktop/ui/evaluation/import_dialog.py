@@ -17,16 +17,15 @@ from PySide6.QtCore import (QAbstractTableModel, QModelIndex, QPersistentModelIn
 from PySide6.QtGui import QColor
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
-    QButtonGroup, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout,
-    QHeaderView, QLabel, QLineEdit, QListWidget, QListWidgetItem, QMenu, QPushButton,
-    QRadioButton, QSplitter, QTableView, QVBoxLayout, QWidget,
+    QButtonGroup, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHeaderView, QLabel,
+    QLineEdit, QListWidget, QListWidgetItem, QMenu, QRadioButton, QTableView, QWidget,
 )
 
 from desktop.core.testsets import ImportPreview, preview_import
 
 from ..tasks import TaskSet
+from ..widgets import button, hbox, label, resize_within, splitter, vbox
 from .common import FAIL, FAIL_BG, STYLE, one_line
-from ..widgets import resize_within
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -154,21 +153,18 @@ class ImportDialog(QDialog):
         self.path_edit = QLineEdit()
         self.path_edit.setReadOnly(True)
         self.path_edit.setPlaceholderText("No file chosen")
-        choose = QPushButton("Choose file…")
-        choose.clicked.connect(self.choose_file)
+        choose = button("Choose file…", self.choose_file)
         self.format_box = QComboBox()
-        for label, value in FORMATS:
-            self.format_box.addItem(label, value)
+        for text, value in FORMATS:
+            self.format_box.addItem(text, value)
         self.encoding_box = QComboBox()
-        for label, value in ENCODINGS:
-            self.encoding_box.addItem(label, value)
+        for text, value in ENCODINGS:
+            self.encoding_box.addItem(text, value)
         self.encoding_box.setToolTip("If accents or letters look wrong in the preview, choose "
                                      "the encoding the file was saved in")
         self.format_box.currentIndexChanged.connect(self._reload)
         self.encoding_box.currentIndexChanged.connect(self._reload)
-        self.detected = QLabel("")
-        self.detected.setObjectName("hint")
-        self.detected.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.detected = label("", "hint", selectable=True)
 
         self.replace_button = QRadioButton("Replace the cases in this test set")
         self.append_button = QRadioButton("Add them after the existing cases")
@@ -177,25 +173,12 @@ class ImportDialog(QDialog):
         mode.addButton(self.replace_button)
         mode.addButton(self.append_button)
 
-        file_row = QHBoxLayout()
-        file_row.addWidget(self.path_edit, 1)
-        file_row.addWidget(choose)
         form = QFormLayout()
-        form.addRow("File", file_row)
-        options = QHBoxLayout()
-        options.addWidget(QLabel("Format"))
-        options.addWidget(self.format_box)
-        options.addSpacing(16)
-        options.addWidget(QLabel("Encoding"))
-        options.addWidget(self.encoding_box)
-        options.addStretch(1)
-        form.addRow("", options)
+        form.addRow("File", hbox((self.path_edit, 1), choose))
+        form.addRow("", hbox(QLabel("Format"), self.format_box, 16, QLabel("Encoding"),
+                             self.encoding_box, None))
         form.addRow("", self.detected)
-        modes = QHBoxLayout()
-        modes.addWidget(self.replace_button)
-        modes.addWidget(self.append_button)
-        modes.addStretch(1)
-        form.addRow("Cases", modes)
+        form.addRow("Cases", hbox(self.replace_button, self.append_button, None))
 
         self.model = PreviewModel(self)
         self.table = QTableView()
@@ -209,24 +192,17 @@ class ImportDialog(QDialog):
         self.table.horizontalHeader().setToolTip("Click a column's header to choose what it "
                                                  "fills")
         self.table.horizontalHeader().sectionClicked.connect(self._choose_role)
-        self.roles_hint = QLabel("Click a column's header to choose what it fills.")
-        self.roles_hint.setObjectName("hint")
+        self.roles_hint = label("Click a column's header to choose what it fills.", "hint")
 
-        self.status = QLabel("Choose a CSV, JSON Lines or Excel file. Nothing is imported "
-                             "until you confirm.")
-        self.status.setObjectName("summary")
-        self.status.setWordWrap(True)
+        self.status = label("Choose a CSV, JSON Lines or Excel file. Nothing is imported "
+                            "until you confirm.", "summary", wrap=True)
         self.problems = QListWidget()
         self.problems.setObjectName("problems")
         self.problems.setWordWrap(True)
         self.problems.hide()
 
-        split = QSplitter(Qt.Orientation.Vertical)
-        split.addWidget(self.table)
-        split.addWidget(self.problems)
-        split.setStretchFactor(0, 4)
-        split.setStretchFactor(1, 1)
-        split.setSizes([560, 120])
+        split = splitter(self.table, self.problems, stretch=(4, 1), sizes=[560, 120],
+                         vertical=True, collapsible=True)
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.import_button = self.buttons.addButton("Import", QDialogButtonBox.ButtonRole.AcceptRole)
@@ -235,12 +211,7 @@ class ImportDialog(QDialog):
         self.buttons.accepted.connect(self._accept)
         self.buttons.rejected.connect(self.reject)
 
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.roles_hint)
-        layout.addWidget(split, 1)
-        layout.addWidget(self.status)
-        layout.addWidget(self.buttons)
+        vbox(form, self.roles_hint, (split, 1), self.status, self.buttons, parent=self)
         if path is not None:
             self.load(path)
 

@@ -9,8 +9,8 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QButtonGroup, QDoubleSpinBox, QFrame, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit,
-    QPushButton, QScrollArea, QToolButton, QVBoxLayout, QWidget,
+    QButtonGroup, QFrame, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QScrollArea,
+    QToolButton, QWidget,
 )
 
 from desktop.core.evaluators import HumanRating
@@ -24,49 +24,34 @@ from storage.workspace.runs import CellView, Column, GridRow
 
 from .. import words
 from ..tasks import TaskSet
-from .common import STYLE, error_title, fmt_cost, fmt_ms, fmt_score, show_text, thumbs
+from ..widgets import button, hbox, holder, label, vbox
+from .common import (UNSET, EvaluationScreen, error_title, fmt_cost, fmt_ms, fmt_score,
+                     number_box, show_text, thumbs)
 
-NO_SCORE = -0.05
-
-
-class ResultPanel(QWidget):
+class ResultPanel(EvaluationScreen):
     """Shows what `show_cell` is given; `rated` fires after a rating was stored."""
 
     rated = Signal(int, object)  # result id, CaseScore (the result's new combined score)
 
     def __init__(self, workspace: Workspace, tasks: TaskSet | None = None,
                  parent: QWidget | None = None, *, rater: str | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("resultPanel")
-        self.setStyleSheet(STYLE)
-        self.workspace = workspace
-        self.tasks = tasks if tasks is not None else TaskSet()
+        super().__init__("resultPanel", workspace, tasks, parent)
         self.rater = author_name() if rater is None else rater
         self.result_id: int | None = None
         self.cell: CellView | None = None
         self._ticket = 0
 
-        self.title = QLabel("Select a result")
-        self.title.setObjectName("outputLabel")
-        self.title.setWordWrap(True)
-        self.chip = QLabel("")
-        self.chip.setObjectName("chip")
+        self.title = label("Select a result", "outputLabel", wrap=True)
+        self.chip = label("", "chip")
         self.chip.hide()
-        self.case_label = QLabel("")
-        self.case_label.setWordWrap(True)
-        self.case_label.setObjectName("summary")
-        self.case_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.case_label = label("", "summary", wrap=True, selectable=True)
         self.output = QPlainTextEdit()
         self.output.setObjectName("fullOutput")
         self.output.setReadOnly(True)
         self.output.setPlaceholderText("The whole output of the selected cell shows here.")
-        self.facts = QLabel("")
-        self.facts.setObjectName("hint")
-        self.facts.setWordWrap(True)
-        self.scores = QLabel("")
-        self.scores.setWordWrap(True)
+        self.facts = label("", "hint", wrap=True)
+        self.scores = label(wrap=True, selectable=True)
         self.scores.setTextFormat(Qt.TextFormat.RichText)
-        self.scores.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         # -- rating ---------------------------------------------------------------------------
         self.up = QToolButton()
@@ -83,73 +68,35 @@ class ResultPanel(QWidget):
         thumb_group.addButton(self.down)
         self.up.toggled.connect(lambda on: on and self.down.setChecked(False))
         self.down.toggled.connect(lambda on: on and self.up.setChecked(False))
-        self.score_spin = QDoubleSpinBox()
-        self.score_spin.setRange(NO_SCORE, 1.0)
-        self.score_spin.setSingleStep(0.1)
-        self.score_spin.setDecimals(2)
-        self.score_spin.setSpecialValueText("no score")
-        self.score_spin.setValue(NO_SCORE)
+        self.score_spin = number_box(1.0, 0.1, unset="no score")
         self.score_spin.setToolTip("Your score from 0 (useless) to 1 (perfect), if you want "
                                    "to give one")
         self.comment = QLineEdit()
         self.comment.setPlaceholderText("Why? (optional)")
-        self.save_button = QPushButton("Save rating")
-        self.save_button.setObjectName("primary")
-        self.save_button.clicked.connect(self.save_rating)
-        self.clear_button = QPushButton("Remove my rating")
-        self.clear_button.clicked.connect(self.clear_rating)
-        self.rating_note = QLabel("")
-        self.rating_note.setObjectName("hint")
-        self.rating_note.setWordWrap(True)
+        self.save_button = button("Save rating", self.save_rating, name="primary")
+        self.clear_button = button("Remove my rating", self.clear_rating)
+        self.rating_note = label("", "hint", wrap=True)
         rating = QFrame()
         rating.setObjectName("card")
-        box = QVBoxLayout(rating)
-        heading = QLabel("YOUR RATING")
-        heading.setObjectName("sideTitle")
-        box.addWidget(heading)
-        row = QHBoxLayout()
-        row.addWidget(self.up)
-        row.addWidget(self.down)
-        row.addSpacing(8)
-        row.addWidget(QLabel("Score"))
-        row.addWidget(self.score_spin)
-        row.addStretch(1)
-        box.addLayout(row)
-        box.addWidget(self.comment)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.save_button)
-        buttons.addWidget(self.clear_button)
-        buttons.addStretch(1)
-        box.addLayout(buttons)
-        box.addWidget(self.rating_note)
+        vbox(label("YOUR RATING", "sideTitle"),
+             hbox(self.up, self.down, 8, QLabel("Score"), self.score_spin, None),
+             self.comment,
+             hbox(self.save_button, self.clear_button, None),
+             self.rating_note, parent=rating)
         self.rating_box = rating
 
         head = QHBoxLayout()
         head.addWidget(self.title, 1)
         head.addWidget(self.chip, 0, Qt.AlignmentFlag.AlignTop)
-        inner = QWidget()
-        layout = QVBoxLayout(inner)
-        layout.setContentsMargins(12, 12, 12, 12)
-        layout.addLayout(head)
-        layout.addWidget(self.case_label)
-        out_title = QLabel("OUTPUT")
-        out_title.setObjectName("sideTitle")
-        layout.addWidget(out_title)
-        layout.addWidget(self.output, 1)
-        layout.addWidget(self.facts)
-        score_title = QLabel("SCORES")
-        score_title.setObjectName("sideTitle")
-        layout.addWidget(score_title)
-        layout.addWidget(self.scores)
-        layout.addWidget(rating)
+        inner = holder(vbox(head, self.case_label, label("OUTPUT", "sideTitle"), (self.output, 1),
+                            self.facts, label("SCORES", "sideTitle"), self.scores, rating,
+                            margins=12))
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(inner)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
+        vbox(scroll, margins=0, parent=self)
         self._enable_rating(False)
 
     def _enable_rating(self, on: bool) -> None:
@@ -260,7 +207,7 @@ class ResultPanel(QWidget):
         self.up.setChecked(thumb == "up")
         self.down.setChecked(thumb == "down")
         score = details.get("score") if details else None
-        self.score_spin.setValue(NO_SCORE if score is None else float(score))
+        self.score_spin.setValue(UNSET if score is None else float(score))
         self.comment.setText(details.get("comment", "") if details else "")
         self.rating_note.setText(f"You rated this ({mine.reason})." if mine is not None else "")
 
@@ -276,7 +223,7 @@ class ResultPanel(QWidget):
     # -- rating --------------------------------------------------------------------------
     def rating(self) -> HumanRating:
         thumb = "up" if self.up.isChecked() else "down" if self.down.isChecked() else None
-        score = None if self.score_spin.value() <= NO_SCORE + 1e-9 else \
+        score = None if self.score_spin.value() <= UNSET + 1e-9 else \
             round(self.score_spin.value(), 4)
         return HumanRating(thumb=thumb, score=score, comment=self.comment.text().strip(),
                            rater=self.rater)

@@ -9,11 +9,11 @@ from __future__ import annotations
 import asyncio
 import threading
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import (
-    QAbstractItemView, QButtonGroup, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMenu,
-    QProgressBar, QPushButton, QSplitter, QToolButton, QVBoxLayout, QWidget,
+    QAbstractItemView, QButtonGroup, QHBoxLayout, QHeaderView, QLineEdit, QMenu, QProgressBar,
+    QToolButton, QWidget,
 )
 
 from desktop.core.evaluators import HumanRating
@@ -21,7 +21,8 @@ from storage.workspace.db import Workspace
 from storage.workspace.runs import Cancelled, ResultRecord
 
 from ..tasks import TaskSet
-from .common import STYLE, fmt_count, thumbs
+from ..widgets import button, hbox, label, single_shot, splitter, vbox
+from .common import EvaluationScreen, fmt_count, thumbs
 from .frozen_table import FrozenColumnTable
 from .grid_delegate import ROW_HEIGHT, ResultCellDelegate, TotalsHeader
 from .grid_model import RunGridModel
@@ -35,7 +36,7 @@ STATUS_WORDS = {"running": "running", "finished": "finished", "cancelled": "canc
                 "interrupted": "interrupted — resume it from the Run panel"}
 
 
-class RunGridView(QWidget):
+class RunGridView(EvaluationScreen):
     """Shows one run at a time (`open_run`)."""
 
     rated = Signal(int)  # a result id, after a rating changed its score
@@ -44,70 +45,53 @@ class RunGridView(QWidget):
 
     def __init__(self, workspace: Workspace, tasks: TaskSet | None = None,
                  parent: QWidget | None = None, *, rater: str | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("evaluationPane")
-        self.setStyleSheet(STYLE)
-        self.workspace = workspace
-        self.tasks = tasks if tasks is not None else TaskSet()
+        super().__init__("evaluationPane", workspace, tasks, parent)
         self.model: RunGridModel | None = None
         self._filter: str | None = None
         self._filter_ticket = 0
         self._sort: tuple[tuple[int, str], bool] | None = None  # (column key, descending)
         self._cancel = threading.Event()
 
-        self.title = QLabel("No run open")
-        self.title.setObjectName("paneTitle")
-        self.subtitle = QLabel("")
-        self.subtitle.setObjectName("hint")
+        self.title = label("No run open", "paneTitle")
+        self.subtitle = label("", "hint")
         self.filter_group = QButtonGroup(self)
         self.filter_group.setExclusive(True)
         filters = QHBoxLayout()
         filters.setSpacing(0)
         self.filter_buttons: dict[str | None, QToolButton] = {}
-        for label, kind in FILTERS:
-            button = QToolButton()
-            button.setObjectName("segment")
-            button.setText(label)
-            button.setCheckable(True)
-            button.setChecked(kind is None)
-            button.clicked.connect(lambda _=False, k=kind: self.set_filter(k))
-            self.filter_group.addButton(button)
-            self.filter_buttons[kind] = button
-            filters.addWidget(button)
+        for text, kind in FILTERS:
+            segment = QToolButton()
+            segment.setObjectName("segment")
+            segment.setText(text)
+            segment.setCheckable(True)
+            segment.setChecked(kind is None)
+            segment.clicked.connect(lambda _=False, k=kind: self.set_filter(k))
+            self.filter_group.addButton(segment)
+            self.filter_buttons[kind] = segment
+            filters.addWidget(segment)
         self.search = QLineEdit()
         self.search.setObjectName("gridSearch")
         self.search.setPlaceholderText("Search outputs, errors, variables, expected…")
         self.search.setClearButtonEnabled(True)
         self.search.setMinimumWidth(260)
-        self.search_timer = QTimer(self)
-        self.search_timer.setObjectName("gridSearchDelay")
-        self.search_timer.setSingleShot(True)
-        self.search_timer.setInterval(SEARCH_DELAY_MS)
-        self.search_timer.timeout.connect(self.refilter)
+        self.search_timer = single_shot(self, "gridSearchDelay", SEARCH_DELAY_MS, self.refilter)
         self.search.textChanged.connect(lambda _: self.search_timer.start())
-        self.count_label = QLabel("")
-        self.count_label.setObjectName("hint")
-        self.blind_button = QPushButton("Blind A/B…")
-        self.blind_button.setToolTip("Compare two columns' outputs case by case without "
-                                     "knowing which is which")
-        self.blind_button.clicked.connect(lambda: self.model and
-                                          self.blind_requested.emit(self.model.run_id))
-        self.compare_button = QPushButton("Compare…")
-        self.compare_button.setToolTip("Compare this run with an earlier one")
-        self.compare_button.clicked.connect(lambda: self.model and
-                                            self.compare_requested.emit(self.model.run_id))
+        self.count_label = label("", "hint")
+        self.blind_button = button(
+            "Blind A/B…", lambda: self.model and self.blind_requested.emit(self.model.run_id),
+            tip="Compare two columns' outputs case by case without knowing which is which")
+        self.compare_button = button(
+            "Compare…", lambda: self.model and self.compare_requested.emit(self.model.run_id),
+            tip="Compare this run with an earlier one")
 
         self.progress = QProgressBar()
         self.progress.setObjectName("gridProgress")
         self.progress.setRange(0, 1000)
         self.progress.setMaximumWidth(220)
         self.progress.setFormat("%p%")
-        self.progress_label = QLabel("")
-        self.progress_label.setObjectName("hint")
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setObjectName("gridCancel")
-        self.cancel_button.setToolTip("Stop sorting or filtering; the grid stays as it was")
-        self.cancel_button.clicked.connect(lambda: self.cancel_arrange())
+        self.progress_label = label("", "hint")
+        self.cancel_button = button("Cancel", self.cancel_arrange, name="gridCancel",
+                                    tip="Stop sorting or filtering; the grid stays as it was")
         for widget in (self.progress, self.progress_label, self.cancel_button):
             widget.hide()
 
@@ -140,39 +124,14 @@ class RunGridView(QWidget):
         self.panel.rated.connect(self._rated)
         self.panel.setMinimumWidth(320)
 
-        self.totals_timer = QTimer(self)
-        self.totals_timer.setObjectName("gridTotals")
-        self.totals_timer.setSingleShot(True)
-        self.totals_timer.setInterval(TOTALS_EVERY_MS)
-        self.totals_timer.timeout.connect(self.refresh_totals)
+        self.totals_timer = single_shot(self, "gridTotals", TOTALS_EVERY_MS, self.refresh_totals)
 
-        bar = QHBoxLayout()
-        bar.addLayout(filters)
-        bar.addSpacing(10)
-        bar.addWidget(self.search, 1)
-        bar.addWidget(self.count_label)
-        bar.addWidget(self.progress_label)
-        bar.addWidget(self.progress)
-        bar.addWidget(self.cancel_button)
-        bar.addSpacing(10)
-        bar.addWidget(self.blind_button)
-        bar.addWidget(self.compare_button)
-        titles = QVBoxLayout()
-        titles.setSpacing(0)
-        titles.addWidget(self.title)
-        titles.addWidget(self.subtitle)
-        split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(self.table)
-        split.addWidget(self.panel)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 1)
-        split.setSizes([1000, 380])
-        self.splitter = split
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(12, 12, 12, 12)
-        layout.addLayout(titles)
-        layout.addLayout(bar)
-        layout.addWidget(split, 1)
+        bar = hbox(filters, 10, (self.search, 1), self.count_label, self.progress_label,
+                   self.progress, self.cancel_button, 10, self.blind_button, self.compare_button)
+        titles = vbox(self.title, self.subtitle, spacing=0)
+        self.splitter = splitter(self.table, self.panel, stretch=(3, 1), sizes=[1000, 380],
+                                 collapsible=True)
+        vbox(titles, bar, (self.splitter, 1), margins=12, parent=self)
         self._enable(False)
 
     def _enable(self, on: bool) -> None:
@@ -231,11 +190,11 @@ class RunGridView(QWidget):
             self.count_label.setText("")
             return
         shown = model.rowCount()
-        label = (f"{fmt_count(shown)} of {fmt_count(model.total_rows)} cases"
-                 if shown != model.total_rows else f"{fmt_count(shown)} cases")
+        text = (f"{fmt_count(shown)} of {fmt_count(model.total_rows)} cases"
+                if shown != model.total_rows else f"{fmt_count(shown)} cases")
         if self._sort is not None:
-            label += " · by score, " + ("highest" if self._sort[1] else "lowest") + " first"
-        self.count_label.setText(label)
+            text += " · by score, " + ("highest" if self._sort[1] else "lowest") + " first"
+        self.count_label.setText(text)
 
     # -- live ----------------------------------------------------------------------------
     def apply_result(self, record: ResultRecord) -> None:

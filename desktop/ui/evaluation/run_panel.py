@@ -11,8 +11,8 @@ import asyncio
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QFrame, QGridLayout, QHBoxLayout, QLabel, QListWidget,
-    QListWidgetItem, QProgressBar, QPushButton, QSpinBox, QVBoxLayout, QWidget,
+    QCheckBox, QComboBox, QFrame, QGridLayout, QLabel, QListWidget, QListWidgetItem, QProgressBar,
+    QSpinBox, QWidget,
 )
 
 from desktop.core.errors import USER_ERRORS
@@ -26,8 +26,8 @@ from storage.workspace.runs import WriterError
 
 from .. import words
 from ..tasks import TaskSet
-from ..widgets import MessageBar
-from .common import STYLE, fmt_cost, fmt_count, fmt_score
+from ..widgets import MessageBar, button, hbox, label, vbox
+from .common import EvaluationScreen, fmt_cost, fmt_count, fmt_score
 from .evaluator_picker import EvaluatorPicker
 from .testset_editor import check_specs
 
@@ -49,7 +49,7 @@ def _checked(widget: QListWidget) -> list:
             if widget.item(i).checkState() == Qt.CheckState.Checked]
 
 
-class RunPanel(QWidget):
+class RunPanel(EvaluationScreen):
     """`set_prompt(name)` (async: `load_async`) fills the choices; Start runs them."""
 
     started = Signal(int)  # run id (new or resumed): open it in the grid
@@ -62,11 +62,7 @@ class RunPanel(QWidget):
 
     def __init__(self, workspace: Workspace, tasks: TaskSet | None = None,
                  parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("runPanel")
-        self.setStyleSheet(STYLE)
-        self.workspace = workspace
-        self.tasks = tasks if tasks is not None else TaskSet()
+        super().__init__("runPanel", workspace, tasks, parent)
         self.prompt: str | None = None
         self.choices: run_ops.RunChoices | None = None
         self.runner = None  # the Runner while a run goes on
@@ -79,10 +75,8 @@ class RunPanel(QWidget):
         self._loads = 0  # only the latest load fills the lists
         self._spec_problems: list[str] = []
 
-        title = QLabel("Run a test set")
-        title.setObjectName("paneTitle")
-        self.prompt_label = QLabel("")
-        self.prompt_label.setObjectName("hint")
+        title = label("Run a test set", "paneTitle")
+        self.prompt_label = label("", "hint")
         self.message = MessageBar()
 
         self.versions = QListWidget()
@@ -107,20 +101,15 @@ class RunPanel(QWidget):
                                "provider's batch API; you can close the window or the app "
                                "meanwhile and resume the run to collect the answers")
         self.batch.setObjectName("runAsBatch")
-        self.start_button = QPushButton("Start run")
-        self.start_button.setObjectName("primary")
-        self.start_button.clicked.connect(self.start)
+        self.start_button = button("Start run", self.start, name="primary")
 
         self.progress = QProgressBar()
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
         self.progress.setTextVisible(False)
-        self.progress_label = QLabel("")
-        self.progress_label.setObjectName("summary")
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setToolTip("Stop now: results so far are kept, and the run can be "
-                                      "resumed later")
-        self.cancel_button.clicked.connect(self.cancel)
+        self.progress_label = label("", "summary")
+        self.cancel_button = button("Cancel", self.cancel, tip="Stop now: results so far are "
+                                    "kept, and the run can be resumed later")
         self.cancel_button.setEnabled(False)
         self.progress_timer = QTimer(self)
         self.progress_timer.setObjectName("runProgress")
@@ -130,21 +119,15 @@ class RunPanel(QWidget):
         self.resumable = QListWidget()
         self.resumable.setObjectName("resumableRuns")
         self.resumable.setMaximumHeight(90)
-        self.resume_button = QPushButton("Resume")
-        self.resume_button.setToolTip("Run only the cells that have no result yet")
-        self.resume_button.clicked.connect(self._resume_selected)
+        self.resume_button = button("Resume", self._resume_selected,
+                                    tip="Run only the cells that have no result yet")
         self.resumable.currentRowChanged.connect(
             lambda row: self.resume_button.setEnabled(row >= 0 and not self._busy))
         self.resume_box = QFrame()
         self.resume_box.setObjectName("card")
-        resume_layout = QVBoxLayout(self.resume_box)
-        resume_title = QLabel("STOPPED BEFORE THE END")
-        resume_title.setObjectName("sideTitle")
-        resume_layout.addWidget(resume_title)
-        resume_row = QHBoxLayout()
-        resume_row.addWidget(self.resumable, 1)
+        resume_row = hbox((self.resumable, 1))
         resume_row.addWidget(self.resume_button, 0, Qt.AlignmentFlag.AlignTop)
-        resume_layout.addLayout(resume_row)
+        vbox(label("STOPPED BEFORE THE END", "sideTitle"), resume_row, parent=self.resume_box)
         self.resume_box.hide()
 
         for widget in (self.versions, self.providers):
@@ -153,9 +136,7 @@ class RunPanel(QWidget):
         grid.setHorizontalSpacing(16)
         for column, (text, widget) in enumerate((("VERSIONS OF THE PROMPT", self.versions),
                                                  ("PROVIDERS", self.providers))):
-            label = QLabel(text)
-            label.setObjectName("sideTitle")
-            grid.addWidget(label, 0, column)
+            grid.addWidget(label(text, "sideTitle"), 0, column)
             grid.addWidget(widget, 1, column)
         settings = QGridLayout()
         settings.addWidget(QLabel("Test set"), 0, 0)
@@ -165,31 +146,11 @@ class RunPanel(QWidget):
         settings.addWidget(parallel, 0, 2)
         settings.addWidget(self.concurrency, 0, 3)
         settings.setColumnStretch(1, 1)
-        specs_label = QLabel("EVALUATORS")
-        specs_label.setObjectName("sideTitle")
 
-        start_row = QHBoxLayout()
-        start_row.addWidget(self.start_button)
-        start_row.addWidget(self.progress, 1)
-        start_row.addWidget(self.cancel_button)
-
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(12, 12, 12, 12)
-        head = QHBoxLayout()
-        head.addWidget(title)
-        head.addWidget(self.prompt_label, 1)
-        layout.addLayout(head)
-        layout.addWidget(self.message)
-        layout.addLayout(grid)
-        layout.addLayout(settings)
-        layout.addWidget(specs_label)
-        layout.addWidget(self.specs)
-        layout.addWidget(self.cache)
-        layout.addWidget(self.batch)
-        layout.addLayout(start_row)
-        layout.addWidget(self.progress_label)
-        layout.addWidget(self.resume_box)
-        layout.addStretch(1)
+        vbox(hbox(title, (self.prompt_label, 1)), self.message, grid, settings,
+             label("EVALUATORS", "sideTitle"), self.specs, self.cache, self.batch,
+             hbox(self.start_button, (self.progress, 1), self.cancel_button),
+             self.progress_label, self.resume_box, None, margins=12, parent=self)
         self._update_buttons()
 
     # -- choices -------------------------------------------------------------------------

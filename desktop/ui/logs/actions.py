@@ -16,6 +16,7 @@ from desktop.core.ops.testsets import SetChoice
 from storage.workspace.logs import CallRow
 
 from .. import asking
+from ..evaluation.common import new_set_problem
 from ..widgets import label, vbox
 
 NEW = "__new__"
@@ -85,12 +86,7 @@ class AddToTestSetDialog(QDialog):
     def _check(self) -> None:
         new = self.set_box.currentData() == NEW
         self.new_name.setEnabled(new)
-        name = self.new_name.text().strip()
-        problem = ""
-        if new and not name:
-            problem = "Name the new test set."
-        elif new and name in self.taken:
-            problem = f"There is a test set “{name}” already: choose it in the list above."
+        problem = new_set_problem(self.new_name.text().strip(), self.taken) if new else ""
         self.problem.setText(problem)
         self.ok.setEnabled(not problem)
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta, timezone
 
-from PySide6.QtCore import QDate, QTimer, Signal
+from PySide6.QtCore import QDate, Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDateEdit, QLineEdit, QWidget
 
 from storage.workspace.logs import CallFilter, LogFacets
 
-from ..widgets import hbox, label
+from ..widgets import hbox, label, single_shot
 
 DEBOUNCE_MS = 300
 FEEDBACK = (("Any feedback or none", None), ("Negative feedback", "negative"),
@@ -71,11 +71,7 @@ class FilterBar(QWidget):
         self.search.setMinimumWidth(240)
         self.only = label("", "onlyThese")
         self.only.setVisible(False)
-        self.debounce = QTimer(self)
-        self.debounce.setObjectName("logSearchDebounce")
-        self.debounce.setSingleShot(True)
-        self.debounce.setInterval(DEBOUNCE_MS)
-        self.debounce.timeout.connect(self._emit)
+        self.debounce = single_shot(self, "logSearchDebounce", DEBOUNCE_MS, self._emit)
         self.search.textChanged.connect(lambda _t: self.debounce.start())
         self.search.returnPressed.connect(self._emit_now)
         for box in (self.prompt, self.release, self.version, self.feedback):

@@ -28,17 +28,12 @@ _GOOD = QColor("#067647")
 
 
 def feedback_text(row: CallRow) -> str:
-    parts = []
-    if row.negative:
-        parts.append(f"👎 {row.negative}")
-    if row.positive:
-        parts.append(f"👍 {row.positive}")
     others = row.feedback - row.negative - row.positive
-    if others:
-        parts.append(f"{others} note{'s' if others != 1 else ''}")
-    if row.corrected:
-        parts.append("corrected")
-    return "  ".join(parts)
+    parts = (f"👎 {row.negative}" if row.negative else "",
+             f"👍 {row.positive}" if row.positive else "",
+             f"{others} note{'s' if others != 1 else ''}" if others else "",
+             "corrected" if row.corrected else "")
+    return "  ".join(part for part in parts if part)
 
 
 def cell(row: CallRow, column: str) -> str:

@@ -156,22 +156,19 @@ class PullDialog(QDialog):
             self.status.setText("Name the release repository first: the folder or address "
                                 "its releases are published to.")
             return
-        try:
-            changes = await self.writer.run(log_ops.add_sink, self.workspace, repository,
-                                            location)
-        except USER_ERRORS as exc:
-            self.status.setText(str(exc))
-            return
-        self.status.setText(changes.message)
-        await self._show_sinks()
+        await self._change_sinks(log_ops.add_sink, repository, location)
 
     async def _remove(self) -> None:
         item = self.sinks.currentItem()
         if item is None:
             return
+        await self._change_sinks(log_ops.remove_sink, self.repository.currentText().strip(),
+                                 item.data(256))
+
+    async def _change_sinks(self, op, *args) -> None:
+        """Add or remove a sink with `op`, say what changed, and list the sinks again."""
         try:
-            changes = await self.writer.run(log_ops.remove_sink, self.workspace,
-                                            self.repository.currentText().strip(), item.data(256))
+            changes = await self.writer.run(op, self.workspace, *args)
         except USER_ERRORS as exc:
             self.status.setText(str(exc))
             return

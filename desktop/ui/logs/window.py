@@ -11,14 +11,15 @@ from __future__ import annotations
 import asyncio
 
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
-from PySide6.QtWidgets import QAbstractItemView, QDialog, QHeaderView, QMenu, QTableView, QWidget
+from PySide6.QtWidgets import QDialog, QHeaderView, QMenu, QWidget
 
 from desktop.core.errors import USER_ERRORS
 from desktop.core.logs import views
 from storage.workspace.logs import CallFilter, CallRow
 
 from ..tasks import TaskSet, Writer
-from ..widgets import MessageBar, button, hbox, label, make_action, resize_within, splitter, vbox
+from ..widgets import (MessageBar, button, hbox, label, make_action, resize_within, rows_table,
+                       splitter, vbox)
 from .detail import DetailPane
 from .filters import FilterBar
 from .model import COLUMNS, CallsModel, RowRole
@@ -52,14 +53,8 @@ class LogsWindow(QDialog):
         self.model = CallsModel(workspace, self.tasks, self)
         self.model.reloaded.connect(self._reloaded)
         self.model.fetched.connect(self._show_count)
-        self.table = QTableView()
-        self.table.setObjectName("logCalls")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.table.setWordWrap(False)
+        self.table = rows_table(self.model, "logCalls", several=True)
         self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(24)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
