@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.orm import Session
 
+from .db import raw_cursor
 from .models import Prompt, TestCase, TestSet, utcnow
 
 
@@ -139,23 +140,23 @@ def case_page(session: Session, test_set_id: int, start: int,
     rows = session.execute(text(
         "SELECT id, variables, expected, notes, tags FROM test_cases WHERE test_set_id = :s "
         "ORDER BY position LIMIT :n OFFSET :o"), {"s": test_set_id, "n": count, "o": start})
-    return [(i, CaseData(json.loads(v or "{}"), e, n or "", tuple(json.loads(g or "[]"))))
-            for i, v, e, n, g in rows]
+    return [(i, _decoded(v, e, n, g)) for i, v, e, n, g in rows]
+
+
+def _decoded(variables: str | None, expected: str | None, notes: str | None,
+             tags: str | None) -> CaseData:
+    """A case from its stored columns, read as text (JSON decoded here, no ORM objects)."""
+    return CaseData(json.loads(variables or "{}"), expected, notes or "",
+                    tuple(json.loads(tags or "[]")))
 
 
 def case_ids(session: Session, test_set_id: int) -> list[int]:
     """Every case's id in the set's order, read from the (test set, position) index alone:
     what the editor holds for the cases it has not read (100,000 ids, a few megabytes)."""
-    cursor = _cursor(session)
+    cursor = raw_cursor(session)
     cursor.execute("SELECT id FROM test_cases WHERE test_set_id = ? ORDER BY position",
                    (test_set_id,))
     return [case_id for (case_id,) in cursor.fetchall()]
-
-
-def _cursor(session: Session):
-    """A plain sqlite3 cursor in the session's transaction: 100,000 rows come back as tuples,
-    without building a result-row object for each."""
-    return session.connection().connection.driver_connection.cursor()
 
 
 def cases_data(session: Session, test_set_id: int,
@@ -169,7 +170,7 @@ def cases_data(session: Session, test_set_id: int,
     for i in range(0, len(ids), 500):
         for case_id, v, e, n, g in session.execute(
                 statement, {"s": test_set_id, "ids": list(ids[i:i + 500])}):
-            out[case_id] = CaseData(json.loads(v or "{}"), e, n or "", tuple(json.loads(g or "[]")))
+            out[case_id] = _decoded(v, e, n, g)
     return out
 
 
@@ -254,7 +255,7 @@ def arrange_cases(session: Session, test_set_id: int,
     test_set = session.get(TestSet, test_set_id)
     if test_set is None:
         raise TestSetError("This test set was deleted; nothing was saved.")
-    cursor = _cursor(session)
+    cursor = raw_cursor(session)
     cursor.execute("SELECT id, position FROM test_cases WHERE test_set_id = ?", (test_set_id,))
     position_of: dict[int, int] = dict(cursor.fetchall())
     # An id no longer stored was deleted elsewhere (unread here, so unchanged): it stays gone.
@@ -312,7 +313,7 @@ def _move(session: Session, test_set_id: int, position_of: Mapping[int, int],
         else:
             one_by_one += [{"p": new, "i": case_id} for new, case_id in moves[start:end]]
         start = end
-    cursor = _cursor(session)
+    cursor = raw_cursor(session)
     flip = len(stretches) > 1
     for new, old, length in stretches:
         target = "-1 - (position + ?)" if flip else "position + ?"

@@ -312,8 +312,7 @@ class TestSetEditor(QWidget):
         if self.model.by_rank and self.ids_task is not None and not self.ids_task.done():
             await asyncio.wait([self.ids_task])
         if self.model.by_rank and self.loaded is not None:
-            self.model.set_ids(await asyncio.to_thread(testset_ops.case_ids, self.workspace,
-                                                       self.loaded.id))
+            await self._read_ids(self.loaded)
 
     async def create_async(self, name: str, prompt: str | None = None) -> None:
         try:

@@ -245,13 +245,13 @@ class TestSetModel(QAbstractTableModel):
         """What changed since the last call, which forgets it (see `CaseChanges`). The new
         order is taken when rows or columns were removed, moved or added elsewhere than at the
         end, or an edited row has no stored case; the rows not read stay ids."""
-        reshaped, uids, appended = self._reshaped, self._edited, self._appended
+        reshaped, uids, appended = self.reshaped, self._edited, self._appended
         inserted = self._inserted
         self._edited, self._reshaped, self._appended, self._inserted = set(), False, [], set()
         new = set(appended)
         by_uid = {row.uid: row for row in self._loaded() if row.uid in uids or row.uid in new}
         edited = [by_uid[uid].copy() for uid in sorted(uids) if uid in by_uid and uid not in new]
-        if not reshaped and all(row.case_id is not None for row in edited):
+        if not reshaped:
             return CaseChanges(None, edited, [by_uid[uid].copy() for uid in appended
                                               if uid in by_uid])
         assert self._rank_reader is None, "set_ids before saving a new order"

@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import String, and_, bindparam, func, or_, select, text, type_coerce
 from sqlalchemy.orm import Session
 
+from ..db import raw_cursor
 from ..models import Prompt, Version
 
 
@@ -163,7 +164,7 @@ def _newest_first(session: Session, condition, limit: int) -> list[Row]:
     # One statement, run once per prompt found: compiled once and run on the driver's cursor,
     # since going through the session would cost more than the step itself.
     compiled = step.compile(dialect=session.get_bind().dialect)
-    cursor = session.connection().connection.driver_connection.cursor()
+    cursor = raw_cursor(session)
     at, pk = "\uffff", 2**63 - 1
     try:
         while len(found) < limit:

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from storage.workspace.db import raw_cursor
 from storage.workspace.models import Run
 from storage.workspace.runs.layout import as_run, row_count
 
@@ -41,12 +42,6 @@ class Cancelled(Exception):
     """The person cancelled a filter or a sort; nothing was changed."""
 
 
-def _cursor(session: Session):
-    """A plain sqlite3 cursor in the session's transaction: rows come back as tuples, without
-    the cost of building 100,000 result-row objects."""
-    return session.connection().connection.driver_connection.cursor()
-
-
 def _keep_going(progress: Progress | None, done: int, total: int) -> None:
     if progress is not None and progress(done, total) is False:
         raise Cancelled()
@@ -61,7 +56,7 @@ def filter_rows_stepwise(session: Session, run: Run | int, kind: str, *,
     if condition is None:
         raise ValueError(f"unknown filter {kind!r}")
     n = row_count(run)
-    cursor = _cursor(session)
+    cursor = raw_cursor(session)
     out: list[int] = []
     _keep_going(progress, 0, n)
     for lo in range(0, n, step_rows):
@@ -83,7 +78,7 @@ def sort_rows(session: Session, run: Run | int, column: tuple[int, str], *,
     run = as_run(session, run)
     n = row_count(run)
     keep: set[int] | None = None if rows is None else set(rows)
-    result = _cursor(session).execute(
+    result = raw_cursor(session).execute(
         "SELECT score, row FROM results INDEXED BY ix_results_run_column_score WHERE "
         "run_id = :run AND version_pk = :pk AND provider = :p AND score IS NOT NULL "
         "ORDER BY score, row", {"run": run.id, "pk": column[0], "p": column[1]})
