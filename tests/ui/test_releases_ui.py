@@ -5,6 +5,8 @@ and restore, and without a keychain. Uses tests/ui/conftest.py (aio loop, leak c
 
 from __future__ import annotations
 
+import asyncio
+
 import keyring
 import pytest
 from keyring.backends import fail
@@ -324,6 +326,51 @@ def test_review_a_two_signature_release_then_co_sign_or_reject(ui, workspace, tm
     assert ui.aio.run(dialog.reject_pending())
     assert "Rejected release 2" in dialog.bar.text()
     assert Reader(dest, root).release == 1
+
+
+def test_review_shows_the_repository_read_last_even_when_an_earlier_read_ends_later(
+        ui, workspace, tmp_path, author_key, monkeypatch):
+    """The dialog opens its recent repository while the person types another and presses
+    Enter: the earlier read, ending later, must not replace what the later one shows, and
+    nothing can be co-signed while a read is under way."""
+    import threading
+
+    from desktop.ui.releases import review_dialog
+
+    reviewer = keys.generate("Rami, reviewer")
+    wanted, other = str(tmp_path / "wanted"), str(tmp_path / "other")
+    for dest in (wanted, other):
+        core.create_repository(dest, "acme", channels=[("staging", 1), ("production", 2)],
+                               reviewers=[keys.read_public_key(reviewer.fingerprint)])
+    save(workspace, "greet", "Hello {{ name }}")
+    with workspace.session() as session:
+        chosen = core.contents(core.choose(session, ["greet"]))
+    assert core.publish(wanted, chosen, channel="production").result.pending
+    dialog = ui.open(ReviewDialog)
+    release = threading.Event()
+    real = core.repository_info
+
+    def slow_for_other(destination):
+        if destination == other:
+            assert release.wait(10)
+        return real(destination)
+
+    monkeypatch.setattr(review_dialog.core, "repository_info", slow_for_other)
+    first = dialog.work.spawn(dialog.open_destination(other))
+    ui.aio.run(dialog.open_destination(wanted))
+    assert "waits for your approval on production" in dialog.summary.text()
+    assert dialog.approve_button.isEnabled()
+    release.set()
+    ui.aio.run(first)
+    assert dialog.info.destination == wanted
+    assert "waits for your approval on production" in dialog.summary.text()
+    assert dialog.review is not None and dialog.approve_button.isEnabled()
+    # Reading again empties the dialog until the read ends: no co-signing what is not shown.
+    again = dialog.work.spawn(dialog.open_destination(wanted))
+    ui.aio.run(asyncio.sleep(0))
+    assert dialog.review is None and not dialog.approve_button.isEnabled()
+    ui.aio.run(again)
+    assert dialog.approve_button.isEnabled()
 
 
 def test_keys_create_back_up_restore_and_share(ui, tmp_path, test_keyring):

@@ -42,6 +42,7 @@ class ReviewDialog(ReleaseDialog):
         self.info: core.RepositoryInfo | None = None
         self.review: core.Review | None = None
         self.busy = False
+        self._reading = 0  # the latest read wins: an earlier one that ends later is dropped
 
         self.destination = DestinationPicker()
         self.destination.chosen.connect(lambda d: self.work.spawn(self.open_destination(d)))
@@ -127,15 +128,18 @@ class ReviewDialog(ReleaseDialog):
                                              "Signing keys….")
 
     async def open_destination(self, destination: str) -> None:
-        self.review = None
-        self._show_review()
+        token = self._start_reading()
         self.summary.setText("Reading the repository…")
         try:
             info = await self.work.run(core.repository_info, destination)
         except user_errors() as exc:
+            if token != self._reading:
+                return
             self.info = None
             self.channel.clear()
             self.summary.setText(explain(exc))
+            return
+        if token != self._reading:
             return
         self.info = info
         current = self.channel.currentText() or self.wanted_channel
@@ -145,25 +149,35 @@ class ReviewDialog(ReleaseDialog):
             self.channel.setCurrentText(current)
         await self.load_pending()
 
-    async def load_pending(self) -> core.Review | None:
+    def _start_reading(self) -> int:
+        """A new read of the repository begins: what was shown is gone (so nothing can be
+        co-signed until this read ends) and any read still under way will be dropped."""
+        self._reading += 1
         self.review = None
         self.bar.hide()
+        self._show_review()
+        return self._reading
+
+    async def load_pending(self) -> core.Review | None:
+        token = self._start_reading()
         if self.info is None or not self.channel.currentText():
-            self._show_review()
             return None
         channel = self.channel.currentText()
         self.summary.setText(f"Looking for a release waiting on {channel}…")
         try:
             review = await self.work.run(core.pending_review, self.info.destination, channel,
-                                     project=self.info.project)
+                                         project=self.info.project)
         except NothingPending:
-            self._show_review()
-            self.summary.setText(f"Nothing waits for approval on {channel}. When an author "
-                                 "publishes there, the release waits here for your signature.")
+            if token == self._reading:
+                self.summary.setText(f"Nothing waits for approval on {channel}. When an author "
+                                     "publishes there, the release waits here for your "
+                                     "signature.")
             return None
         except user_errors() as exc:
-            self._show_review()
-            self.summary.setText(explain(exc))
+            if token == self._reading:
+                self.summary.setText(explain(exc))
+            return None
+        if token != self._reading:
             return None
         self.review = review
         self._show_review()

@@ -117,6 +117,8 @@ def test_keys_publish_promote_review_and_read(open_app, tmp_path, test_keyring, 
     app.aio.wait(lambda: review.key.currentData() == reviewer.fingerprint,
                  what="the reviewer's key picked to sign with",
                  state=lambda: [review.key.itemText(i) for i in range(review.key.count())])
+    app.aio.wait(review.approve_button.isEnabled, what="the co-sign button",
+                 state=review.summary.text)
     snap(review, "journey5-review")
     click(review.approve_button)
     app.aio.wait(lambda: "Production now serves release 1" in review.bar.text(),
