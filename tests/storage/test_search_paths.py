@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import text, true
 
-from storage.releases.content import Message, PromptContent
+from storage.releases.content import Message, PromptContent, from_canonical
 from storage.workspace import prompts as repo
 from storage.workspace.db import Workspace
 
@@ -68,3 +68,53 @@ def test_index_walk_and_scan_agree(workspace, monkeypatch, query, limit):
     if query not in ("zzz-nowhere",):
         assert scan, f"the sample should match {query!r}"
     assert not any(name in ("team/p03", "team/p17") for name, *_ in scan)  # deleted: not found
+
+
+def _oracle(ws, query: str, field: str, limit: int):
+    """The hits worked out in Python from each version's stored content, without SQL: per live
+    prompt its newest version with the query in one message's text (or in its note)."""
+    import re
+
+    pattern = re.compile(re.escape(query), re.IGNORECASE | re.ASCII)  # SQLite's LIKE
+    found = {}
+    with ws.session() as s:
+        rows = s.execute(text(
+            "SELECT p.name, v.version_id, v.content, v.message, v.created_at, v.pk FROM versions v "
+            "JOIN prompts p ON p.id = v.prompt_id WHERE p.deleted_at IS NULL")).all()
+    for name, vid, content, note, at, pk in rows:
+        places = ([m.content for m in from_canonical(content).messages]
+                  if field == "text" else [note])
+        if any(pattern.search(place) for place in places):
+            newest, n = found.get(name, ((at, pk, vid), 0))
+            found[name] = (max(newest, (at, pk, vid)), n + 1)
+    ranked = sorted(found.items(), key=lambda item: item[1][0], reverse=True)[:limit]
+    return [(name, vid, n) for name, ((_at, _pk, vid), n) in ranked]
+
+
+def _versions_of(ws, query, field, limit):
+    with ws.session() as s:
+        return [(h.name, h.version_id, h.matching_versions)
+                for h in repo.search(s, query, limit=limit) if h.field == field]
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_search_finds_what_python_finds_in_the_stored_content(workspace, query):
+    for field in ("text", "note"):
+        assert _versions_of(workspace, query, field, 15) == _oracle(workspace, query, field, 15)
+
+
+def test_a_query_never_matches_across_two_messages_and_may_hold_the_separator(tmp_path):
+    with Workspace.open(tmp_path / "w.promptpress") as ws:
+        with ws.session() as s:
+            repo.save_version(s, "two", PromptContent(messages=[
+                Message("system", "Be kind.\r\n"), Message("user", "مرحبًا\x1fend 🎉  ")]))
+            repo.save_version(s, "model-only", PromptContent(
+                messages=[Message("user", "hi")], model="openai/refund-model"))
+        for query in ("kind.\r\nمرحبًا", "\r\nمر", "model", "refund"):
+            assert _versions_of(ws, query, "text", 10) == [], query
+        for query in ("مرحبًا\x1fend", "\x1f", "end 🎉  ", "KIND.\r\n"):
+            assert [h[0] for h in _versions_of(ws, query, "text", 10)] == ["two"], query
+            assert _versions_of(ws, query, "text", 10) == _oracle(ws, query, "text", 10)
+        with ws.session() as s:
+            [hit] = repo.search(s, "end 🎉")
+        assert hit.snippet == "مرحبًا end 🎉"  # the whole message, its spaces shown as one
