@@ -144,10 +144,24 @@ def seed_0011_search_notes(con: sqlite3.Connection) -> dict[str, int]:
     return {**counts, "versions": 4}
 
 
+_TWO_MESSAGES = ('{"messages": [{"content": "Be kind.\\r\\n", "role": "system"}, '
+                 '{"content": "\u0645\u0631\u062d\u0628\u064b\u0627 {{ name }}!  ", '
+                 '"role": "user"}], "model": "refund-model"}')
+
+
+def seed_0012_search_texts(con: sqlite3.Connection) -> dict[str, int]:
+    counts = seed_0011_search_notes(con)
+    con.execute("INSERT INTO versions (pk, prompt_id, version_id, content, author, message, "
+                "created_at, parent_pk) VALUES (5, 1, 'ef02', ?, 'ann', '', "
+                "'2026-01-08 00:00:00', 4)", (_TWO_MESSAGES,))
+    return {**counts, "versions": 5, "version_texts": 5}
+
+
 SEEDS = {"0001": seed_0001, "0002": seed_0002, "0003": seed_0003, "0004_logs": seed_0004_logs,
          "0005_batch": seed_0005_batch, "0007_monitors": seed_0007_monitors,
          "0008_search": seed_0008_search, "0009_grid": seed_0009_grid,
          "0010_versions_created": seed_0010_versions_created,
+         "0012_search_texts": seed_0012_search_texts,
          "0011_search_notes": seed_0011_search_notes}
 
 
@@ -249,6 +263,43 @@ def test_version_search_index_is_back_filled_and_follows_writes(tmp_path):
     assert _fts_count(con, 'note : "مرحبا"') == 0
     assert _fts_count(con, 'note : "renamed"') == 1
     assert _fts_count(con, 'note : "second"') == 0
+    con.close()
+
+
+def test_version_texts_are_back_filled_and_follow_writes(tmp_path):
+    """0012_search_texts fills version_texts from the versions already there, byte-exact (the
+    note, and each message's text with U+001F between them), and its triggers follow plain SQL."""
+    path = tmp_path / "old.promptpress"
+    upgrade_to(path, "0011_search_notes")
+    con = sqlite3.connect(path)
+    seed_0011_search_notes(con)
+    con.execute("INSERT INTO versions (pk, prompt_id, version_id, content, author, message, "
+                "created_at) VALUES (9, 1, 'ab09', ?, 'ann', '', '2026-01-09 00:00:00')",
+                (_TWO_MESSAGES,))
+    con.execute("INSERT INTO versions (pk, prompt_id, version_id, content, author, message, "
+                "created_at) VALUES (10, 1, 'ab10', 'not json', 'ann', 'n', "
+                "'2026-01-10 00:00:00')")
+    con.commit()
+    con.close()
+    Workspace.open(path).close()
+    con = sqlite3.connect(path)
+
+    def texts() -> dict[int, tuple[str, str]]:
+        return {pk: (n, t) for pk, n, t in con.execute("SELECT pk, note, texts FROM version_texts")}
+
+    got = texts()
+    assert set(got) == {pk for (pk,) in con.execute("SELECT pk FROM versions")}
+    assert got[9] == ("", "Be kind.\r\n\x1fمرحبًا {{ name }}!  ")
+    assert got[4] == ("warmer tone 🎉", "שלום  refund 😀\n")
+    assert got[10] == ("n", "")  # content that is not JSON has no message text
+    con.execute("UPDATE versions SET message = 'renamed' WHERE pk = 9")
+    con.execute("DELETE FROM versions WHERE pk = 4")
+    con.execute("INSERT INTO versions (pk, prompt_id, version_id, content, author, message, "
+                "created_at) VALUES (11, 1, 'ab11', ?, 'ann', 'x', '2026-01-11 00:00:00')",
+                (_RTL_CONTENT,))
+    con.commit()
+    got = texts()
+    assert 4 not in got and got[9][0] == "renamed" and got[11] == ("x", "שלום  refund 😀\n")
     con.close()
 
 

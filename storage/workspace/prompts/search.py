@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -47,9 +49,6 @@ def search(session: Session, query: str, *, limit: int = 200) -> list[SearchHit]
     if not query:
         return []
     q = _like(query)
-    # The stored content is JSON: its escaped form of the query finds candidates with LIKE, and
-    # json_each then checks the match is inside a message's text, not a key or the model name.
-    qj = _like(json.dumps(query, ensure_ascii=False)[1:-1])
     live = Prompt.deleted_at.is_(None)
     hits: list[SearchHit] = []
     for name, description in session.execute(
@@ -63,37 +62,60 @@ def search(session: Session, query: str, *, limit: int = 200) -> list[SearchHit]
             hits.append(SearchHit(name, "description", _snippet(description, query)))
     del hits[limit:]
 
-    in_text = text(
-        "EXISTS (SELECT 1 FROM json_each(versions.content, '$.messages') AS m "
-        "WHERE json_extract(m.value, '$.content') LIKE :q ESCAPE '\\')"
-    ).bindparams(q=q)
-    for field, exact in (("text", and_(Version.content.like(qj, escape="\\"), in_text)),
-                         ("note", Version.message.like(q, escape="\\"))):
-        narrowed = _indexed(session, query, field)
-        if narrowed is None:  # most versions may match: newest first, stop at `limit` prompts
-            rows = _newest_first(session, exact, limit)
-        else:
-            rows = _ranked(session, and_(narrowed, exact), limit)
-        if not rows:
-            continue
-        pks = [r[1] for r in rows]
-        values = dict(session.execute(
-            select(Version.pk, Version.content if field == "text" else Version.message)
-            .where(Version.pk.in_(pks))
-        ).all())
-        ids = [r[0] for r in rows]
-        names = dict(session.execute(
-            select(Prompt.id, Prompt.name).where(Prompt.id.in_(ids))).tuples().all())
-        current = _current_pks(session, ids)
-        for prompt_id, pk, vid, at, n in rows:
-            value = values[pk]
-            if field == "text":
-                # Only the messages' texts are needed: plain JSON, not the whole PromptContent.
-                value = next((m["content"] for m in json.loads(value).get("messages", ())
-                              if _like_match(m["content"], query)), "")
-            hits.append(SearchHit(names[prompt_id], field, _snippet(value, query), vid, at,
-                                  current.get(prompt_id) == pk, n))
+    for field in ("text", "note"):
+        hits.extend(_version_hits(session, query, field, limit))
     return hits
+
+
+SEPARATOR = "\x1f"  # between a version's message texts in `version_texts` (0012_search_texts)
+
+
+def _version_hits(session: Session, query: str, field: str, limit: int) -> list[SearchHit]:
+    """Per prompt, the newest version whose message text (`field` "text") or note ("note")
+    contains `query`, with how many of its versions do; newest first, at most `limit`."""
+    exact = _contains(query, field)
+    narrowed = _indexed(session, query, field)
+    if narrowed is None:  # most versions may match: newest first, stop at `limit` prompts
+        rows = _newest_first(session, exact, limit)
+    else:
+        rows = _ranked(session, and_(narrowed, exact), limit)
+    if not rows:
+        return []
+    pks = [r[1] for r in rows]
+    values = dict(session.execute(
+        select(Version.pk, Version.content if field == "text" else Version.message)
+        .where(Version.pk.in_(pks))).all())
+    ids = [r[0] for r in rows]
+    names = dict(session.execute(
+        select(Prompt.id, Prompt.name).where(Prompt.id.in_(ids))).tuples().all())
+    current = _current_pks(session, ids)
+    hits = []
+    for prompt_id, pk, vid, at, n in rows:
+        value = values[pk]
+        if field == "text":
+            # Only the messages' texts are needed: plain JSON, not the whole PromptContent.
+            value = next((m["content"] for m in json.loads(value).get("messages", ())
+                          if _like_match(m["content"], query)), "")
+        hits.append(SearchHit(names[prompt_id], field, _snippet(value, query), vid, at,
+                              current.get(prompt_id) == pk, n))
+    return hits
+
+
+def _contains(query: str, field: str):
+    """The exact test, SQLite's LIKE '%query%', on a version's note or on each of its message
+    texts, from `version_texts`: no JSON to parse. A query that holds the separator itself is
+    tested message by message on the stored JSON instead."""
+    q = _like(query)
+    if field == "text" and SEPARATOR in query:
+        # The escaped form of the query finds candidates in the JSON with LIKE, and json_each
+        # then checks the match is inside a message's text, not a key or the model name.
+        qj = _like(json.dumps(query, ensure_ascii=False)[1:-1])
+        return and_(Version.content.like(qj, escape="\\"), text(
+            "EXISTS (SELECT 1 FROM json_each(versions.content, '$.messages') AS m "
+            "WHERE json_extract(m.value, '$.content') LIKE :q ESCAPE '\\')").bindparams(q=q))
+    column = "texts" if field == "text" else "note"
+    return text(f"EXISTS (SELECT 1 FROM version_texts AS t WHERE t.pk = versions.pk "
+                f"AND t.{column} LIKE :q ESCAPE '\\')").bindparams(q=q)
 
 
 SELECTIVE = 2_000  # candidates above which reading them by pk costs more than one walk
@@ -142,52 +164,67 @@ def _ranked(session: Session, condition, limit: int) -> list[Row]:
         .limit(limit))]
 
 
+def _prompts_newest_first(session: Session) -> Iterator[tuple[int, str]]:
+    """Live prompts in the order of their newest version, newest first, with its time (ISO
+    text), read lazily from the index (created_at, prompt_id) alone."""
+    skip = set(session.scalars(select(Prompt.id).where(Prompt.deleted_at.is_not(None))))
+    cursor = raw_cursor(session)
+    try:
+        cursor.execute("SELECT prompt_id, created_at FROM versions "
+                       "INDEXED BY ix_versions_created_prompt ORDER BY created_at DESC")
+        while rows := cursor.fetchmany(1024):
+            for prompt_id, created in rows:
+                if prompt_id not in skip:
+                    skip.add(prompt_id)
+                    yield prompt_id, created
+    finally:
+        cursor.close()
+
+
 def _newest_first(session: Session, condition, limit: int) -> list[Row]:
     """The same rows as `_ranked` for a query many versions match, without testing them all.
 
-    Walks versions newest first on the index (created_at, prompt_id): the first match met of a
-    prompt is its newest, so the walk stops once `limit` prompts have one. Each step asks for
-    the next matching version of a prompt not found yet, so the versions of prompts already
-    found are passed over on the index alone, never read nor tested. Then the matches of just
-    the prompts found are counted."""
-    created = type_coerce(Version.created_at, String)  # ISO text, which sorts as time does
-    found_json = func.json_each(bindparam("found", type_=String)).table_valued("value")
-    step = (
-        select(Version.prompt_id, created, Version.pk, Version.version_id)
-        .with_hint(Version, "INDEXED BY ix_versions_created_prompt", "sqlite")
-        .where(created <= bindparam("at", type_=String),
-               or_(created < bindparam("at", type_=String), Version.pk < bindparam("pk")),
-               Version.prompt_id.not_in(select(found_json.c.value)), condition)
-        .order_by(Version.created_at.desc(), Version.pk.desc()).limit(1))
-    skip = list(session.scalars(select(Prompt.id).where(Prompt.deleted_at.is_not(None))))
-    found: list[tuple[int, int, str]] = []  # prompt id, pk, version id: newest match first
-    # One statement, run once per prompt found: compiled once and run on the driver's cursor,
-    # since going through the session would cost more than the step itself.
-    compiled = step.compile(dialect=session.get_bind().dialect)
+    Prompts are probed in the order of their newest version, in batches: a probe walks one
+    prompt's versions newest first on (prompt_id, created_at) and stops at its first match,
+    which is its newest. No prompt whose newest version is older than the `limit`-th match
+    found so far can rank, so probing stops there: a common word is settled by about `limit`
+    probes of one version each. Then the matches of just the prompts found are counted."""
+    ids = func.json_each(bindparam("ids", type_=String)).table_valued("value")
+    first = (select(type_coerce(Version.created_at, String).concat(" ").concat(Version.pk))
+             .where(Version.prompt_id == ids.c.value, condition)
+             .order_by(Version.created_at.desc(), Version.pk.desc()).limit(1).scalar_subquery())
+    probe = select(ids.c.value, first).compile(dialect=session.get_bind().dialect)
+    # Run on the driver's cursor: going through the session would cost more than a probe.
     cursor = raw_cursor(session)
-    at, pk = "\uffff", 2**63 - 1
+    prompts = _prompts_newest_first(session)
+    found: list[tuple[str, int, int]] = []  # created (ISO text), pk, prompt id: newest first
+    size = 32
     try:
-        while len(found) < limit:
-            values = compiled.construct_params({"found": json.dumps(skip), "at": at, "pk": pk})
-            row = cursor.execute(compiled.string,
-                                 [values[name] for name in compiled.positiontup]).fetchone()
-            if row is None:
-                break
-            prompt_id, at, pk, vid = row
-            skip.append(prompt_id)
-            found.append((prompt_id, pk, vid))
+        while batch := list(itertools.islice(prompts, size)):
+            if len(found) >= limit and batch[0][1] < found[limit - 1][0]:
+                break  # every prompt left is older than the limit-th match
+            values = probe.construct_params({"ids": json.dumps([pid for pid, _ in batch])})
+            for prompt_id, hit in cursor.execute(probe.string,
+                                                 [values[name] for name in probe.positiontup]):
+                if hit is not None:
+                    created, pk = hit.rsplit(" ", 1)
+                    found.append((created, int(pk), prompt_id))
+            found.sort(reverse=True)
+            size = min(size * 2, 128)
     finally:
+        prompts.close()
         cursor.close()
+    del found[limit:]
     if not found:
         return []
-    times = dict(session.execute(
-        select(Version.pk, Version.created_at)
-        .where(Version.pk.in_([pk for _, pk, _ in found]))).tuples().all())
+    about = {pk: (vid, created) for pk, vid, created in session.execute(
+        select(Version.pk, Version.version_id, Version.created_at)
+        .where(Version.pk.in_([pk for _, pk, _ in found]))).tuples()}
     counts = {pid: n for pid, n in session.execute(
         select(Version.prompt_id, func.count()).where(
-            Version.prompt_id.in_([pid for pid, _, _ in found]), condition)
+            Version.prompt_id.in_([pid for _, _, pid in found]), condition)
         .group_by(Version.prompt_id)).all()}
-    return [(pid, pk, vid, times[pk], counts[pid]) for pid, pk, vid in found]
+    return [(pid, pk, *about[pk], counts[pid]) for _, pk, pid in found]
 
 
 def _like_match(value: str, query: str) -> bool:
