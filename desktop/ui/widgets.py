@@ -7,8 +7,8 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, Qt, QTimer, SignalInstance
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QAbstractItemView, QBoxLayout, QFrame, QHBoxLayout, QLabel,
-                               QLayout, QMenu, QPushButton, QSplitter, QTableView, QToolButton,
-                               QVBoxLayout, QWidget)
+                               QLayout, QMenu, QPushButton, QScrollArea, QSplitter, QTableView,
+                               QToolButton, QVBoxLayout, QWidget)
 
 
 def on_click(signal: SignalInstance, slot: Callable[[], object]) -> None:
@@ -106,6 +106,17 @@ def single_shot(parent: QObject, name: str, ms: int, slot: Callable[[], object])
     timer.setInterval(ms)
     timer.timeout.connect(slot)
     return timer
+
+
+def scroll_down(area: QScrollArea, name: str = "") -> QScrollArea:
+    """Make `area` frameless and scroll its widget up and down only: the widget is kept as wide
+    as the area, so that text in it wraps instead of running off to the side."""
+    if name:
+        area.setObjectName(name)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    return area
 
 
 def rows_table(model, name: str = "", *, several: bool = False) -> QTableView:
