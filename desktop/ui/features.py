@@ -133,15 +133,21 @@ class WorkspaceFeatures(QObject):
                         "the left, or start a new one (Ctrl+N).", "info")
         return tab
 
+    def _saved_tab_or_say(self, title: str, after_save: str):
+        """The current tab if its prompt has a saved version; if it has none, say so under
+        `title` ("… Save one (Ctrl+S)" and `after_save`) and return None."""
+        tab = self._tab_or_say()
+        if tab is not None and not tab.base_version_id:
+            asking.tell(self.view, title, f"“{tab.name}” has no saved version yet. Save one "
+                        f"(Ctrl+S){after_save}", "info")
+            return None
+        return tab
+
     # -- versions --------------------------------------------------------------------------
     def show_history(self):
         """The History window of the current tab's prompt; its panel, or None."""
-        tab = self._tab_or_say()
+        tab = self._saved_tab_or_say("History", " and its history starts.")
         if tab is None:
-            return None
-        if not tab.base_version_id:
-            asking.tell(self.view, "History", f"“{tab.name}” has no saved version yet. Save one "
-                        "(Ctrl+S) and its history starts.", "info")
             return None
         from .versions import HistoryPanel
 
@@ -413,12 +419,8 @@ class WorkspaceFeatures(QObject):
 
     def show_suggestions(self):
         """The advisor's Suggestions window for the current prompt's saved version."""
-        tab = self._tab_or_say()
+        tab = self._saved_tab_or_say("Suggestions", ": suggestions are proved against a version.")
         if tab is None:
-            return None
-        if not tab.base_version_id:
-            asking.tell(self.view, "Suggestions", f"“{tab.name}” has no saved version yet. Save "
-                        "one (Ctrl+S): suggestions are proved against a version.", "info")
             return None
         from .advisor import SuggestionsDialog
 

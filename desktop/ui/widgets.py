@@ -119,9 +119,10 @@ def scroll_down(area: QScrollArea, name: str = "") -> QScrollArea:
     return area
 
 
-def rows_table(model, name: str = "", *, several: bool = False) -> QTableView:
+def rows_table(model, name: str = "", *, several: bool = False,
+               wrap: bool = False) -> QTableView:
     """A table of `model` that selects whole rows (`several`: more than one, with Shift or
-    Ctrl), with no row numbers and no wrapped text."""
+    Ctrl), with no row numbers and no wrapped text (`wrap`: text too long wraps in its row)."""
     view = QTableView()
     if name:
         view.setObjectName(name)
@@ -130,7 +131,7 @@ def rows_table(model, name: str = "", *, several: bool = False) -> QTableView:
     view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection if several
                           else QAbstractItemView.SelectionMode.SingleSelection)
     view.verticalHeader().hide()
-    view.setWordWrap(False)
+    view.setWordWrap(wrap)
     return view
 
 

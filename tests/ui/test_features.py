@@ -47,6 +47,28 @@ def test_history_window_opens_for_a_saved_prompt(harness, workspace):
     harness.aio.run(_settle())
 
 
+def test_history_and_suggestions_ask_for_a_saved_version_first(harness):
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    tab = harness.aio.run(harness.view.create_prompt("drafts/ünsaved ☕"))
+    assert not tab.base_version_id
+    features = harness.view.features
+    said = []
+    for act in (features.a_history, features.a_suggest):
+        act.trigger()
+        [box] = [w for w in QApplication.topLevelWidgets()
+                 if isinstance(w, QMessageBox) and w.isVisible()]
+        said.append((box.windowTitle(), box.text()))
+        box.close()
+        harness.aio.run(_settle())
+    assert said == [
+        ("History", "“drafts/ünsaved ☕” has no saved version yet. Save one (Ctrl+S) and its "
+                    "history starts."),
+        ("Suggestions", "“drafts/ünsaved ☕” has no saved version yet. Save one (Ctrl+S): "
+                        "suggestions are proved against a version.")]
+    assert not [w for w in features.windows if isinstance(w, QDialog)]
+
+
 async def _settle():
     import asyncio
 
