@@ -100,6 +100,24 @@ def test_rename_keeps_history_and_the_open_tab_follows(harness, workspace):
         assert repo.get_prompt(session, "old/name") is None
 
 
+def test_a_refused_rename_says_why_and_changes_nothing(harness, workspace):
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    first = save_prompt(workspace, "kept/name", ("user", "a"))
+    harness.aio.run(harness.view.refresh_browser())
+    harness.aio.run(harness.view.features._rename("no/such", "other", "prompt"))
+    [box] = [w for w in QApplication.topLevelWidgets()
+             if isinstance(w, QMessageBox) and w.isVisible()]
+    assert box.windowTitle() == "Rename" and box.text().startswith(
+        "There is no prompt or folder named 'no/such'.")
+    box.close()
+    assert harness.view.notice.text() == ""
+    assert "kept/name" in harness.view.browser.names() and "other" not in harness.view.browser.names()
+    with workspace.session() as session:
+        assert repo.resolve(session, "kept/name").version_id == first
+    harness.aio.run(_settle())
+
+
 def test_delete_then_undo_from_the_notice(harness, workspace):
     save_prompt(workspace, "doomed", ("user", "x"))
     harness.aio.run(harness.view.refresh_browser())
