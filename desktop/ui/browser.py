@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from desktop.core.ops.workspace import PromptEntry
 
 from .older_hits import OlderHits
+from .widgets import label
 
 PathRole = Qt.ItemDataRole.UserRole + 1  # full name ("support/summarize-call") or folder path
 KindRole = Qt.ItemDataRole.UserRole + 2  # "folder" or "prompt"
@@ -218,8 +219,7 @@ class PromptBrowser(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("promptBrowser")
-        title = QLabel("Prompts")
-        title.setObjectName("sectionTitle")
+        title = label("Prompts", "sectionTitle")
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search names and text")
         self.search.setClearButtonEnabled(True)

@@ -126,6 +126,17 @@ class WorkspaceFeatures(QObject):
     def _problem(self, title: str, exc: BaseException | str) -> None:
         asking.tell(self.view, title, str(exc))
 
+    async def _change(self, title: str, op, *args):
+        """Run the operation `op(workspace, *args)` on the writer and show what it changed; if
+        the request fails, say why under `title`. Its Changes, or None."""
+        try:
+            changes = await self.view.writer.run(op, self.view.workspace, *args)
+        except USER_ERRORS as exc:
+            self._problem(title, exc)
+            return None
+        await self.view.apply(changes)
+        return changes
+
     def _tab_or_say(self):
         tab = self.view.current_tab()
         if tab is None:
@@ -133,15 +144,21 @@ class WorkspaceFeatures(QObject):
                         "the left, or start a new one (Ctrl+N).", "info")
         return tab
 
+    def _saved_tab_or_say(self, title: str, after_save: str):
+        """The current tab if its prompt has a saved version; if it has none, say so under
+        `title` ("… Save one (Ctrl+S)" and `after_save`) and return None."""
+        tab = self._tab_or_say()
+        if tab is not None and not tab.base_version_id:
+            asking.tell(self.view, title, f"“{tab.name}” has no saved version yet. Save one "
+                        f"(Ctrl+S){after_save}", "info")
+            return None
+        return tab
+
     # -- versions --------------------------------------------------------------------------
     def show_history(self):
         """The History window of the current tab's prompt; its panel, or None."""
-        tab = self._tab_or_say()
+        tab = self._saved_tab_or_say("History", " and its history starts.")
         if tab is None:
-            return None
-        if not tab.base_version_id:
-            asking.tell(self.view, "History", f"“{tab.name}” has no saved version yet. Save one "
-                        "(Ctrl+S) and its history starts.", "info")
             return None
         from .versions import HistoryPanel
 
@@ -238,13 +255,9 @@ class WorkspaceFeatures(QObject):
             await self._rename(path, new, kind)
 
     async def _rename(self, old: str, new: str, kind: str) -> None:
-        try:
-            changes = await self.view.writer.run(prompt_ops.rename, self.view.workspace, old, new)
-        except USER_ERRORS as exc:
-            self._problem("Rename", exc)
-            return
-        await self.view.apply(changes)
-        self.view.notice.show_message("info", changes.message)
+        changes = await self._change("Rename", prompt_ops.rename, old, new)
+        if changes is not None:
+            self.view.notice.show_message("info", changes.message)
 
     def delete(self, name: str) -> None:
         self.view.tasks.spawn(self._ask_delete(name))
@@ -257,23 +270,16 @@ class WorkspaceFeatures(QObject):
             await self._delete(name)
 
     async def _delete(self, name: str) -> None:
-        try:
-            changes = await self.view.writer.run(prompt_ops.delete, self.view.workspace, name)
-        except USER_ERRORS as exc:
-            self._problem("Delete", exc)
-            return
-        await self.view.apply(changes)
-        self.view.notice.show_message(
-            "info", changes.message, [("Undo", lambda: self.view.tasks.spawn(self._undelete(name)))])
+        changes = await self._change("Delete", prompt_ops.delete, name)
+        if changes is not None:
+            self.view.notice.show_message(
+                "info", changes.message,
+                [("Undo", lambda: self.view.tasks.spawn(self._undelete(name)))])
 
     async def _undelete(self, name: str) -> None:
-        try:
-            changes = await self.view.writer.run(prompt_ops.undelete, self.view.workspace, name)
-        except USER_ERRORS as exc:
-            self._problem("Undo delete", exc)
-            return
-        await self.view.apply(changes)
-        self.view.notice.show_message("success", changes.message)
+        changes = await self._change("Undo delete", prompt_ops.undelete, name)
+        if changes is not None:
+            self.view.notice.show_message("success", changes.message)
 
     # -- files and backups -----------------------------------------------------------------
     def import_prompts(self) -> None:
@@ -287,13 +293,9 @@ class WorkspaceFeatures(QObject):
             await self._import(paths)
 
     async def _import(self, paths: list[str]) -> None:
-        try:
-            changes = await self.view.writer.run(workspace_ops.import_files, self.view.workspace,
-                                                 paths)
-        except USER_ERRORS as exc:
-            self._problem("Import", exc)
+        changes = await self._change("Import", workspace_ops.import_files, paths)
+        if changes is None:
             return
-        await self.view.apply(changes)
         lines = [line for file in changes.value.files for line in file.lines()]
         asking.tell(self.view, "Import", changes.message, "info", details="\n".join(lines))
 
@@ -413,12 +415,8 @@ class WorkspaceFeatures(QObject):
 
     def show_suggestions(self):
         """The advisor's Suggestions window for the current prompt's saved version."""
-        tab = self._tab_or_say()
+        tab = self._saved_tab_or_say("Suggestions", ": suggestions are proved against a version.")
         if tab is None:
-            return None
-        if not tab.base_version_id:
-            asking.tell(self.view, "Suggestions", f"“{tab.name}” has no saved version yet. Save "
-                        "one (Ctrl+S): suggestions are proved against a version.", "info")
             return None
         from .advisor import SuggestionsDialog
 

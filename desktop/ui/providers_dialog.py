@@ -10,7 +10,7 @@ import asyncio
 import os
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -36,7 +36,7 @@ from storage.workspace.providers import ProviderError
 
 from .playground.params import explain
 from .tasks import TaskSet
-from .widgets import resize_within
+from .widgets import button, hbox, label, resize_within
 
 
 @dataclass(frozen=True)
@@ -111,25 +111,21 @@ class ProvidersDialog(QDialog):
         for preset in PRESETS:
             self.kind.addItem(preset.label, preset.key)
         self.kind.activated.connect(self._preset_picked)
-        self.kind_help = QLabel()
-        self.kind_help.setObjectName("hint")
-        self.kind_help.setWordWrap(True)
+        self.kind_help = label(name="hint", wrap=True)
         self.name = QLineEdit()
         self.name.setPlaceholderText("A short name you pick, e.g. gpt-4o-mini or local-llama")
         self.model = QLineEdit()
         self.model.setPlaceholderText("provider/model, e.g. openai/gpt-4o-mini or ollama/llama3")
         self.base_url = QLineEdit()
         self.base_url.setPlaceholderText("Leave empty for the provider's own address")
-        self.keychain_notice = QLabel()
-        self.keychain_notice.setObjectName("keychainNotice")
-        self.keychain_notice.setWordWrap(True)
+        self.keychain_notice = label(name="keychainNotice", wrap=True)
         self.keychain_notice.hide()
         self.use_keychain = QRadioButton("Keep a key in the system keychain")
         self.use_env = QRadioButton("Read the key from an environment variable")
         self.use_none = QRadioButton("No key needed (local models)")
         self.key_group = QButtonGroup(self)
-        for i, button in enumerate((self.use_keychain, self.use_env, self.use_none)):
-            self.key_group.addButton(button, i)
+        for i, source in enumerate((self.use_keychain, self.use_env, self.use_none)):
+            self.key_group.addButton(source, i)
         self.key_group.idToggled.connect(self._key_source_changed)
         self.api_key = QLineEdit()
         self.api_key.setEchoMode(QLineEdit.EchoMode.Password)
@@ -153,29 +149,16 @@ class ProvidersDialog(QDialog):
         form.addRow("Base URL", self.base_url)
         form.addRow("API key", key_box)
 
-        self.status = QLabel()
-        self.status.setObjectName("providerStatus")
-        self.status.setWordWrap(True)
-        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.test_button = QPushButton("Test connection")
-        self.test_button.setToolTip("Send a tiny request to check the model answers")
-        self.test_button.clicked.connect(lambda: self.tasks.spawn(self.test_connection()))
-        self.remove_button = QPushButton("Remove…")
-        self.remove_button.clicked.connect(self._confirm_remove)
-        self.save_button = QPushButton("Save")
-        self.save_button.setDefault(True)
-        self.save_button.clicked.connect(lambda: self.tasks.spawn(self.save()))
-        close = QPushButton("Close")
-        close.clicked.connect(self.accept)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.test_button)
-        buttons.addWidget(self.remove_button)
-        buttons.addStretch(1)
-        buttons.addWidget(self.save_button)
-        buttons.addWidget(close)
-        self.local_note = QLabel()  # whether Ollama runs on this computer, as the guide says
-        self.local_note.setObjectName("localModels")
-        self.local_note.setWordWrap(True)
+        self.status = label(name="providerStatus", wrap=True, selectable=True)
+        self.test_button = button("Test connection",
+                                  lambda: self.tasks.spawn(self.test_connection()),
+                                  tip="Send a tiny request to check the model answers")
+        self.remove_button = button("Remove…", self._confirm_remove)
+        self.save_button = button("Save", lambda: self.tasks.spawn(self.save()), default=True)
+        buttons = hbox(self.test_button, self.remove_button, None, self.save_button,
+                       button("Close", self.accept))
+        # whether Ollama runs on this computer, as the guide says
+        self.local_note = label(name="localModels", wrap=True)
         self.add_local = QPushButton("Add them")
         self.add_local.setToolTip("A provider for each of Ollama's models")
         self.add_local.hide()

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, Qt, QTimer, SignalInstance
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QAbstractItemView, QBoxLayout, QFrame, QHBoxLayout, QLabel,
-                               QLayout, QMenu, QPushButton, QSplitter, QTableView, QToolButton,
-                               QVBoxLayout, QWidget)
+                               QLayout, QMenu, QPushButton, QScrollArea, QSplitter, QTableView,
+                               QToolButton, QVBoxLayout, QWidget)
 
 
 def on_click(signal: SignalInstance, slot: Callable[[], object]) -> None:
@@ -108,9 +108,21 @@ def single_shot(parent: QObject, name: str, ms: int, slot: Callable[[], object])
     return timer
 
 
-def rows_table(model, name: str = "", *, several: bool = False) -> QTableView:
+def scroll_down(area: QScrollArea, name: str = "") -> QScrollArea:
+    """Make `area` frameless and scroll its widget up and down only: the widget is kept as wide
+    as the area, so that text in it wraps instead of running off to the side."""
+    if name:
+        area.setObjectName(name)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    return area
+
+
+def rows_table(model, name: str = "", *, several: bool = False,
+               wrap: bool = False) -> QTableView:
     """A table of `model` that selects whole rows (`several`: more than one, with Shift or
-    Ctrl), with no row numbers and no wrapped text."""
+    Ctrl), with no row numbers and no wrapped text (`wrap`: text too long wraps in its row)."""
     view = QTableView()
     if name:
         view.setObjectName(name)
@@ -119,7 +131,7 @@ def rows_table(model, name: str = "", *, several: bool = False) -> QTableView:
     view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection if several
                           else QAbstractItemView.SelectionMode.SingleSelection)
     view.verticalHeader().hide()
-    view.setWordWrap(False)
+    view.setWordWrap(wrap)
     return view
 
 

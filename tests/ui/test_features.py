@@ -47,6 +47,28 @@ def test_history_window_opens_for_a_saved_prompt(harness, workspace):
     harness.aio.run(_settle())
 
 
+def test_history_and_suggestions_ask_for_a_saved_version_first(harness):
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    tab = harness.aio.run(harness.view.create_prompt("drafts/ünsaved ☕"))
+    assert not tab.base_version_id
+    features = harness.view.features
+    said = []
+    for act in (features.a_history, features.a_suggest):
+        act.trigger()
+        [box] = [w for w in QApplication.topLevelWidgets()
+                 if isinstance(w, QMessageBox) and w.isVisible()]
+        said.append((box.windowTitle(), box.text()))
+        box.close()
+        harness.aio.run(_settle())
+    assert said == [
+        ("History", "“drafts/ünsaved ☕” has no saved version yet. Save one (Ctrl+S) and its "
+                    "history starts."),
+        ("Suggestions", "“drafts/ünsaved ☕” has no saved version yet. Save one (Ctrl+S): "
+                        "suggestions are proved against a version.")]
+    assert not [w for w in features.windows if isinstance(w, QDialog)]
+
+
 async def _settle():
     import asyncio
 
@@ -76,6 +98,24 @@ def test_rename_keeps_history_and_the_open_tab_follows(harness, workspace):
         saved = repo.resolve(session, f"new/name@{result.version_id}")
         assert saved.parent.version_id == first
         assert repo.get_prompt(session, "old/name") is None
+
+
+def test_a_refused_rename_says_why_and_changes_nothing(harness, workspace):
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    first = save_prompt(workspace, "kept/name", ("user", "a"))
+    harness.aio.run(harness.view.refresh_browser())
+    harness.aio.run(harness.view.features._rename("no/such", "other", "prompt"))
+    [box] = [w for w in QApplication.topLevelWidgets()
+             if isinstance(w, QMessageBox) and w.isVisible()]
+    assert box.windowTitle() == "Rename" and box.text().startswith(
+        "There is no prompt or folder named 'no/such'.")
+    box.close()
+    assert harness.view.notice.text() == ""
+    assert "kept/name" in harness.view.browser.names() and "other" not in harness.view.browser.names()
+    with workspace.session() as session:
+        assert repo.resolve(session, "kept/name").version_id == first
+    harness.aio.run(_settle())
 
 
 def test_delete_then_undo_from_the_notice(harness, workspace):

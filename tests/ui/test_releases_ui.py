@@ -265,8 +265,11 @@ def test_browse_releases_pull_one_and_save_the_root_file(ui, workspace, repo_dir
         assert session.query(Release).one().channel == "production, staging"
     target = tmp_path / "for-engineers.json"
     browser.ask_save_path = answering(lambda suggested: str(target))
-    ui.aio.run(browser.save_root())
+    assert ui.aio.run(browser.save_root()) == str(target)
     assert target.read_bytes() == (repo_dir / "root" / "1.root.json").read_bytes()
+    assert browser.bar.kind == "success" and browser.bar.text() == (
+        f"Saved the root file to {target}. Engineers commit it to their application and give its "
+        "path to the reader.")
     # Roll production back to release 1 after release 2 went live there.
     chosen["support/greet"] = PromptContent(messages=(Message("user", "Hello again"),))
     core.publish(str(repo_dir), chosen, channel="production")
@@ -389,8 +392,18 @@ def test_keys_create_back_up_restore_and_share(ui, tmp_path, test_keyring):
     dialog.ask_save_path = answering(lambda title, suggested: str(backup if "backup" in title else
                                                                   tmp_path / suggested))
     assert ui.aio.run(dialog.back_up()) == str(backup)
+    assert dialog.bar.kind == "success" and dialog.bar.text() == (
+        f"Saved an encrypted backup of “Ann — laptop” to {backup}. Keep it apart from the "
+        "passphrase.")
     public = ui.aio.run(dialog.save_public())
     assert keys.read_public_key(public) is not None
+    assert dialog.bar.text() == (f"Saved the public key to {public}. Send it to the repository's "
+                                 "owner; it holds nothing secret.")
+    gone = tmp_path / "gone"  # a folder removed meanwhile: said, and nothing written
+    dialog.ask_save_path = answering(lambda title, suggested: str(gone / suggested))
+    assert ui.aio.run(dialog.save_public()) is None
+    assert dialog.bar.kind == "error" and dialog.bar.text().startswith("No such file or directory")
+    assert not gone.exists()
 
     keyring.set_keyring(MemoryKeyring())  # a new computer
     ui.aio.run(dialog.load())

@@ -27,7 +27,7 @@ from desktop.core.errors import USER_ERRORS
 from desktop.core.ops import advice as advice_ops
 from desktop.core.ops import runs as run_ops
 
-from ..evaluation.common import STYLE
+from ..evaluation.common import STYLE, add_test_sets
 from ..tasks import TaskSet
 from ..widgets import (MessageBar, button, hbox, holder, label, resize_within, splitter,
                        vbox)
@@ -166,9 +166,7 @@ class SuggestionsDialog(QDialog):
             self.message.show_message("error", str(exc))
             return
         self.test_set_box.clear()
-        for name, n, _specs, mine in choices.test_sets:
-            self.test_set_box.addItem(f"{name}  ·  {n:,} case{'s' if n != 1 else ''}"
-                                      + ("" if mine else "  (for another prompt)"), name)
+        add_test_sets(self.test_set_box, choices.test_sets)
         self.models.clear()
         self.rewrite_box.clear()
         self.rewrite_box.addItem(NO_REWRITE, None)

@@ -7,7 +7,7 @@ from collections.abc import Collection
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QDoubleSpinBox, QWidget
+from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QWidget
 
 from storage.workspace.db import Workspace
 
@@ -104,6 +104,14 @@ def thumbs() -> tuple[str, str]:
         emoji = any("emoji" in family.lower() for family in QFontDatabase.families())
         _thumbs = ("👍", "👎") if emoji else ("▲", "▼")
     return _thumbs
+
+
+def add_test_sets(box: QComboBox, test_sets) -> None:
+    """Add run choices' test sets to `box`: each with its number of cases (and a note when it
+    was made for another prompt), its name as the item's data."""
+    for name, n, _specs, mine in test_sets:
+        box.addItem(f"{name}  ·  {n:,} case{'s' if n != 1 else ''}"
+                    + ("" if mine else "  (for another prompt)"), name)
 
 
 def first_strong_rtl(text: str, limit: int = 200) -> bool:

@@ -27,7 +27,7 @@ from storage.workspace.runs import WriterError
 from .. import words
 from ..tasks import TaskSet
 from ..widgets import MessageBar, button, hbox, label, vbox
-from .common import EvaluationScreen, fmt_cost, fmt_count, fmt_score
+from .common import EvaluationScreen, add_test_sets, fmt_cost, fmt_count, fmt_score
 from .evaluator_picker import EvaluatorPicker
 from .testset_editor import check_specs
 
@@ -191,9 +191,7 @@ class RunPanel(EvaluationScreen):
             self.providers.addItem(_checkable(f"{provider}  ({model})", provider, on))
         self.test_set_box.blockSignals(True)
         self.test_set_box.clear()
-        for ts_name, n, _specs, mine in choices.test_sets:
-            self.test_set_box.addItem(f"{ts_name}  ·  {n:,} case{'s' if n != 1 else ''}"
-                                      + ("" if mine else "  (for another prompt)"), ts_name)
+        add_test_sets(self.test_set_box, choices.test_sets)
         if chosen_set is not None and self.test_set_box.findData(chosen_set) >= 0:
             self.test_set_box.setCurrentIndex(self.test_set_box.findData(chosen_set))
         self.test_set_box.blockSignals(False)

@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QStackedWidget,
     QToolButton,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -33,6 +32,7 @@ from storage.releases.content import ContentError, Message, PromptContent
 from .. import words
 from ..catalog import ProvidersCatalog
 from ..tasks import TaskSet
+from ..widgets import single_shot, vbox
 from .editor import PromptTextEdit
 from .earlier_answers import EarlierAnswersModel
 from .output import ErrorPanel, OutputView
@@ -179,20 +179,10 @@ class ModelColumn(QFrame):
         self.elapsed = QTimer(self)
         self.elapsed.setInterval(200)
         self.elapsed.timeout.connect(self._show_running_stats)
-        self.flusher = QTimer(self)
-        self.flusher.setSingleShot(True)
-        self.flusher.setInterval(FLUSH_MS)
-        self.flusher.timeout.connect(self._flush)
+        self.flusher = single_shot(self, "flusher", FLUSH_MS, self._flush)
 
-        box = QVBoxLayout(self)
-        box.setContentsMargins(10, 8, 10, 8)
-        box.setSpacing(6)
-        box.addLayout(top)
-        box.addLayout(second)
-        box.addWidget(self.settings)
-        box.addWidget(self.body, 1)
-        box.addWidget(self.stats)
-        box.addWidget(self.reply_row)
+        vbox(top, second, self.settings, (self.body, 1), self.stats, self.reply_row,
+             margins=(10, 8, 10, 8), spacing=6, parent=self)
 
         catalog.changed.connect(self._fill_providers)
         self._fill_providers()

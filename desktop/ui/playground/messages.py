@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..widgets import scroll_down
 from . import text as texts
 from .editor import PromptTextEdit
 
@@ -120,10 +121,7 @@ class MessageList(QScrollArea):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setObjectName("messageList")
-        self.setWidgetResizable(True)
-        self.setFrameShape(QFrame.Shape.NoFrame)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll_down(self, "messageList")
         self.cards: list[MessageCard] = []
         self._by_uid: dict[int, MessageCard] = {}
         self._next_uid = 1

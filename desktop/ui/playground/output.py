@@ -6,8 +6,9 @@ import time
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QTextCharFormat, QTextCursor
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QTextEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QTextEdit, QWidget
 
+from ..widgets import hbox, vbox
 from .editor import prompt_font
 
 
@@ -76,18 +77,8 @@ class ErrorPanel(QFrame):
         self.retry = QPushButton("Try again")
         self.primary.clicked.connect(lambda: self.action.emit(self._primary_action))
         self.retry.clicked.connect(lambda: self.action.emit("retry"))
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.primary)
-        buttons.addWidget(self.retry)
-        buttons.addStretch(1)
-        box = QVBoxLayout(self)
-        box.setContentsMargins(14, 12, 14, 12)
-        box.setSpacing(8)
-        box.addWidget(self.title)
-        box.addWidget(self.hint)
-        box.addWidget(self.message)
-        box.addLayout(buttons)
-        box.addStretch(1)
+        vbox(self.title, self.hint, self.message, hbox(self.primary, self.retry, None), None,
+             margins=(14, 12, 14, 12), spacing=8, parent=self)
         self._primary_action = ""
         self._wait_until = 0.0
         self.countdown = QTimer(self)

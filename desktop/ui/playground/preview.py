@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
+from ..widgets import scroll_down
 from .editor import PromptTextEdit
 
 ROLE_LABELS = {"system": "System", "user": "User", "assistant": "Assistant"}
@@ -13,10 +13,7 @@ ROLE_LABELS = {"system": "System", "user": "User", "assistant": "Assistant"}
 class PreviewPane(QScrollArea):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setObjectName("previewPane")
-        self.setWidgetResizable(True)
-        self.setFrameShape(QFrame.Shape.NoFrame)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll_down(self, "previewPane")
         inner = QWidget()
         inner.setObjectName("previewInner")
         self.column = QVBoxLayout(inner)

@@ -4,10 +4,10 @@ sent) beside the values, and the model columns below. `build_tab` puts them on t
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import (QButtonGroup, QHBoxLayout, QLabel, QMenu, QPushButton, QSplitter,
-                               QStackedWidget, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QButtonGroup, QHBoxLayout, QLabel, QMenu, QPushButton,
+                               QStackedWidget, QToolButton, QVBoxLayout)
 
-from ..widgets import MessageBar
+from ..widgets import MessageBar, hbox, splitter, vbox
 from .columns import ColumnsArea
 from .findbar import FindBar
 from .messages import MessageList
@@ -76,36 +76,15 @@ def build_tab(tab) -> None:
     tab.pages = QStackedWidget()
     tab.pages.addWidget(tab.messages)
     tab.pages.addWidget(tab.preview)
-    switch = QHBoxLayout()
-    switch.setSpacing(0)
-    switch.addWidget(tab.view_messages)
-    switch.addWidget(tab.view_sent)
-    switch.addStretch(1)
-    left = QWidget()
-    left_box = QVBoxLayout(left)
-    left_box.setContentsMargins(0, 0, 0, 0)
-    left_box.setSpacing(6)
-    left_box.addLayout(switch)
-    left_box.addWidget(tab.find_bar)
-    left_box.addWidget(tab.pages, 1)
+    switch = hbox(tab.view_messages, tab.view_sent, None, spacing=0)
+    left = vbox(switch, tab.find_bar, (tab.pages, 1), margins=0, spacing=6)
 
     tab.variables = VariablesPanel()
-    tab.top_split = QSplitter(Qt.Orientation.Horizontal)
-    tab.top_split.setChildrenCollapsible(False)
-    tab.top_split.addWidget(left)
-    tab.top_split.addWidget(tab.variables)
-    tab.top_split.setStretchFactor(0, 3)
-    tab.top_split.setStretchFactor(1, 2)
-    tab.top_split.setSizes([620, 380])
+    tab.top_split = splitter(left, tab.variables, stretch=(3, 2), sizes=[620, 380])
 
     tab.columns = ColumnsArea(tab.host.catalog, tab.host.tasks)
-    tab.split = QSplitter(Qt.Orientation.Vertical)
-    tab.split.setChildrenCollapsible(False)
-    tab.split.addWidget(tab.top_split)
-    tab.split.addWidget(tab.columns)
-    tab.split.setStretchFactor(0, 2)
-    tab.split.setStretchFactor(1, 3)
-    tab.split.setSizes([380, 470])
+    tab.split = splitter(tab.top_split, tab.columns, stretch=(2, 3), sizes=[380, 470],
+                         vertical=True)
 
     box = QVBoxLayout(tab)
     box.setContentsMargins(12, 10, 12, 10)

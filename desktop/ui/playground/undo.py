@@ -20,7 +20,31 @@ class Columns(Protocol):
     def apply_setting(self, uid: int, key: str, value: Any) -> bool: ...
 
 
-class TextEdit(QUndoCommand):
+class AlreadyMade(QUndoCommand):
+    """A step the widgets have already made when it is pushed: the stack's first `redo()` does
+    nothing, a redo after an undo calls `make_again()`. Steps with the same ID may merge."""
+
+    ID = -1
+
+    def __init__(self, text: str = "") -> None:
+        super().__init__(text)
+        self._first = True
+        self._at = time.monotonic()
+
+    def id(self) -> int:  # noqa: A003
+        return self.ID
+
+    def redo(self) -> None:
+        if self._first:
+            self._first = False
+            return
+        self.make_again()
+
+    def make_again(self) -> None:
+        raise NotImplementedError
+
+
+class TextEdit(AlreadyMade):
     """A change to one message's text, already made in the editor when it is pushed."""
 
     ID = 1
@@ -29,8 +53,6 @@ class TextEdit(QUndoCommand):
         super().__init__()
         self.messages = messages
         self.uid, self.position, self.removed, self.added = uid, position, removed, added
-        self._first = True
-        self._at = time.monotonic()
         self._label()
 
     def _label(self) -> None:
@@ -46,13 +68,7 @@ class TextEdit(QUndoCommand):
     def _typed(self) -> bool:
         return getattr(self, "_merged", False)
 
-    def id(self) -> int:  # noqa: A003
-        return self.ID
-
-    def redo(self) -> None:
-        if self._first:
-            self._first = False
-            return
+    def make_again(self) -> None:
         self._apply(self.position, len(self.removed), self.added)
 
     def undo(self) -> None:
@@ -150,7 +166,7 @@ class ChangeRole(QUndoCommand):
         self.messages.set_role(self.uid, self.old)
 
 
-class ColumnSetting(QUndoCommand):
+class ColumnSetting(AlreadyMade):
     """A column's provider or parameter, already shown in its widgets when pushed."""
 
     ID = 2
@@ -159,16 +175,8 @@ class ColumnSetting(QUndoCommand):
                  label: str) -> None:
         super().__init__(f"change {label}")
         self.columns, self.uid, self.key, self.old, self.new = columns, uid, key, old, new
-        self._first = True
-        self._at = time.monotonic()
 
-    def id(self) -> int:  # noqa: A003
-        return self.ID
-
-    def redo(self) -> None:
-        if self._first:
-            self._first = False
-            return
+    def make_again(self) -> None:
         if not self.columns.apply_setting(self.uid, self.key, self.new):
             self.setObsolete(True)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QFrame,
-    QHBoxLayout,
     QLabel,
     QScrollArea,
     QToolButton,
@@ -15,6 +14,7 @@ from PySide6.QtWidgets import (
 
 from storage.releases.content import Variable
 
+from ..widgets import hbox, label, scroll_down, vbox
 from .editor import PromptTextEdit
 
 
@@ -37,12 +37,7 @@ class VariableField(QFrame):
         self.editor.setObjectName("variableEditor")
         self.editor.setTabChangesFocus(True)
         self.editor.textChanged.connect(lambda: self.changed.emit(self.name, self.editor.text()))
-        box = QVBoxLayout(self)
-        box.setContentsMargins(0, 0, 0, 0)
-        box.setSpacing(3)
-        box.addWidget(self.label)
-        box.addWidget(self.description)
-        box.addWidget(self.editor)
+        vbox(self.label, self.description, self.editor, margins=0, spacing=3, parent=self)
 
     def describe(self, variable: Variable | None) -> None:
         text = variable.description if variable else ""
@@ -92,19 +87,13 @@ class VariablesPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("variablesPanel")
-        title = QLabel("Values")
-        title.setObjectName("sectionTitle")
         self.fill_button = QToolButton()
         self.fill_button.setText("Fill from test case ▾")
         self.fill_button.setObjectName("linkButton")
         self.fill_button.setToolTip("Fill these fields from a row of a test set")
         self.fill_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.fill_button.hide()
-        header = QHBoxLayout()
-        header.setContentsMargins(0, 0, 0, 0)
-        header.addWidget(title)
-        header.addStretch(1)
-        header.addWidget(self.fill_button)
+        header = hbox(label("Values", "sectionTitle"), None, self.fill_button, margins=0)
         self.empty = QLabel(
             "No variables yet.\n\nWrite {{ name }} in a message and a field for it appears "
             "here, so you can try the prompt with different values.")
@@ -120,18 +109,10 @@ class VariablesPanel(QWidget):
         self.rows.setSpacing(12)
         self.rows.addWidget(self.empty)
         self.rows.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setObjectName("variablesScroll")
+        scroll = scroll_down(QScrollArea(), "variablesScroll")
         scroll.viewport().setObjectName("variablesViewport")
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(inner)
-        box = QVBoxLayout(self)
-        box.setContentsMargins(0, 0, 0, 0)
-        box.setSpacing(8)
-        box.addLayout(header)
-        box.addWidget(scroll, 1)
+        vbox(header, (scroll, 1), margins=0, spacing=8, parent=self)
 
     def set_variables(self, names: list[str], declared: dict[str, Variable]) -> None:
         """Show a field per name, in this order, keeping the fields (and focus) that stay."""

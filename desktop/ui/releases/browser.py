@@ -243,20 +243,10 @@ class ReleasesBrowser(ReleaseDialog):
         path = await self.ask_save_path(f"{self.listing.project}-root.json")
         if not path:
             return None
-        try:
-            data = await self.work.run(core.root_file, self.listing.source)
-            await self.work.run(_write, path, data)
-        except user_errors() as exc:
-            self.bar.show_message("error", explain(exc))
-            return None
-        self.bar.show_message("success", f"Saved the root file to {path}. Engineers commit it to "
-                                         "their application and give its path to the reader.")
-        return path
-
-
-def _write(path: str, data: bytes) -> None:
-    with open(path, "wb") as f:
-        f.write(data)
+        return await self.write_file(
+            path, core.root_file, self.listing.source,
+            saved=f"Saved the root file to {path}. Engineers commit it to their application and "
+                  "give its path to the reader.")
 
 
 def _escape(text: str) -> str:

@@ -189,6 +189,24 @@ class ReleaseDialog(QDialog):
         """Clicking `button` runs `coroutine_fn()` as this dialog's work."""
         on_click(button.clicked, lambda: self.work.spawn(coroutine_fn()))
 
+    async def write_file(self, path: str, make: Callable[..., bytes], *args: Any,
+                         saved: str) -> str | None:
+        """Make a file's bytes with `make(*args)` and write them to `path`, off the GUI thread;
+        then say `saved`, or what went wrong, in the dialog's `bar`. The path, or None."""
+        try:
+            data = await self.work.run(make, *args)
+            await self.work.run(_write, path, data)
+        except user_errors() as exc:
+            self.bar.show_message("error", explain(exc))
+            return None
+        self.bar.show_message("success", saved)
+        return path
+
+
+def _write(path: str, data: bytes) -> None:
+    with open(path, "wb") as f:
+        f.write(data)
+
 
 def panes(left: tuple[str, QWidget], right: tuple[str, QWidget] | QLayout,
           stretch: tuple[int, int]):

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QFormLayout,
-                               QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QTableView,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFormLayout, QHeaderView, QLabel,
+                               QLineEdit, QVBoxLayout, QWidget)
 
 from desktop.core.identity import author_name
 from desktop.core.releases import keys
@@ -16,7 +15,7 @@ from storage.releases.keys import MIN_PASSPHRASE
 
 from .. import asking
 from ..tasks import TaskSet
-from ..widgets import MessageBar, resize_within
+from ..widgets import MessageBar, button, hbox, label, resize_within, rows_table
 from .common import ReleaseDialog, explain, heading, hint, user_errors
 from .tables import KeysModel
 
@@ -88,17 +87,10 @@ class KeysDialog(ReleaseDialog):
                      "private key stays in this computer's keychain. Keep an encrypted backup to "
                      "move it to another computer or to recover it. Read the fingerprint aloud "
                      "to compare it with what a colleague sees.")
-        self.notice = QLabel()
-        self.notice.setObjectName("keychainNotice")
-        self.notice.setWordWrap(True)
+        self.notice = label(name="keychainNotice", wrap=True)
         self.notice.hide()
         self.model = KeysModel(self)
-        self.table = QTableView()
-        self.table.setObjectName("keyTable")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.verticalHeader().hide()
+        self.table = rows_table(self.model, "keyTable", wrap=True)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for column in (1, 2, 3):
@@ -119,35 +111,22 @@ class KeysDialog(ReleaseDialog):
         self.empty = hint()
         self.empty.setObjectName("emptyState")
 
-        self.new_button = QPushButton("Create a key…")
-        self.new_button.clicked.connect(lambda: self.work.spawn(self.create()))
-        self.restore_button = QPushButton("Restore from backup…")
-        self.restore_button.clicked.connect(lambda: self.work.spawn(self.restore()))
-        self.backup_button = QPushButton("Back up…")
-        self.backup_button.clicked.connect(lambda: self.work.spawn(self.back_up()))
-        self.public_button = QPushButton("Save public key…")
-        self.public_button.setToolTip("The file a repository's owner needs to let you publish "
-                                      "or review; it holds nothing secret")
-        self.public_button.clicked.connect(lambda: self.work.spawn(self.save_public()))
-        self.copy_button = QPushButton("Copy fingerprint")
-        self.copy_button.clicked.connect(self._copy)
-        self.default_button = QPushButton("Make default")
-        self.default_button.setToolTip("The key used to sign when you publish")
-        self.default_button.clicked.connect(lambda: self.work.spawn(self.make_default()))
-        key_buttons = QHBoxLayout()
-        for button in (self.backup_button, self.public_button, self.copy_button,
-                       self.default_button):
-            key_buttons.addWidget(button)
-        key_buttons.addStretch(1)
+        self.new_button = button("Create a key…", lambda: self.work.spawn(self.create()))
+        self.restore_button = button("Restore from backup…",
+                                     lambda: self.work.spawn(self.restore()))
+        self.backup_button = button("Back up…", lambda: self.work.spawn(self.back_up()))
+        self.public_button = button("Save public key…",
+                                    lambda: self.work.spawn(self.save_public()),
+                                    tip="The file a repository's owner needs to let you publish "
+                                        "or review; it holds nothing secret")
+        self.copy_button = button("Copy fingerprint", self._copy)
+        self.default_button = button("Make default", lambda: self.work.spawn(self.make_default()),
+                                     tip="The key used to sign when you publish")
+        key_buttons = hbox(self.backup_button, self.public_button, self.copy_button,
+                           self.default_button, None)
 
         self.bar = MessageBar()
-        close = QPushButton("Close")
-        close.clicked.connect(self.accept)
-        bottom = QHBoxLayout()
-        bottom.addWidget(self.new_button)
-        bottom.addWidget(self.restore_button)
-        bottom.addStretch(1)
-        bottom.addWidget(close)
+        bottom = hbox(self.new_button, self.restore_button, None, button("Close", self.accept))
 
         box = QVBoxLayout(self)
         box.addWidget(intro)
@@ -266,16 +245,10 @@ class KeysDialog(ReleaseDialog):
                                   f"{_file_name(info.label)}-signing-key.key")
         if path is None:
             return None
-        try:
-            data = await self.work.run(keys.backup, info.fingerprint, passphrase)
-            await self.work.run(_write, path, data)
-        except user_errors() as exc:
-            self.bar.show_message("error", explain(exc))
-            return None
-        self.bar.show_message("success", f"Saved an encrypted backup of “{info.label}” to "
-                                         f"{path}. "
-                                         "Keep it apart from the passphrase.")
-        return path
+        return await self.write_file(
+            path, keys.backup, info.fingerprint, passphrase,
+            saved=f"Saved an encrypted backup of “{info.label}” to {path}. "
+                  "Keep it apart from the passphrase.")
 
     async def restore(self) -> keys.KeyInfo | None:
         path = await self.ask_open_path()
@@ -303,15 +276,10 @@ class KeysDialog(ReleaseDialog):
         path = await self.ask_save_path("Save the public key", f"{_file_name(info.label)}.pub")
         if path is None:
             return None
-        try:
-            data = await self.work.run(keys.public_key_file, info.fingerprint)
-            await self.work.run(_write, path, data)
-        except user_errors() as exc:
-            self.bar.show_message("error", explain(exc))
-            return None
-        self.bar.show_message("success", f"Saved the public key to {path}. Send it to the "
-                                         "repository's owner; it holds nothing secret.")
-        return path
+        return await self.write_file(
+            path, keys.public_key_file, info.fingerprint,
+            saved=f"Saved the public key to {path}. Send it to the repository's owner; it holds "
+                  "nothing secret.")
 
     async def make_default(self) -> None:
         info = self.current()
@@ -328,11 +296,6 @@ class KeysDialog(ReleaseDialog):
 def _file_name(label: str) -> str:
     safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in label).strip("-")
     return safe or "my"
-
-
-def _write(path: str, data: bytes) -> None:
-    with open(path, "wb") as f:
-        f.write(data)
 
 
 def _read(path: str) -> bytes:

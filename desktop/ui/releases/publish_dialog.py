@@ -27,7 +27,7 @@ from storage.releases.content import version_id
 
 from .. import asking
 from ..tasks import TaskSet
-from ..widgets import MessageBar, resize_within
+from ..widgets import MessageBar, label, resize_within
 from .common import DestinationPicker, ReleaseDialog, explain, heading, hint, user_errors
 from .messages import escape, moved_html, summary_html
 from .publish_detail import PromptDetail
@@ -123,9 +123,7 @@ class PublishDialog(ReleaseDialog):
         # -- and publish ---------------------------------------------------------------------
         self.notes = QLineEdit()
         self.notes.setPlaceholderText("Optional: what this release is for (kept in the release)")
-        self.summary = QLabel()
-        self.summary.setObjectName("releaseSummary")
-        self.summary.setWordWrap(True)
+        self.summary = label(name="releaseSummary", wrap=True)
         self.key_label = hint()
         self.key_label.setObjectName("signingKey")
         self.bar = MessageBar()

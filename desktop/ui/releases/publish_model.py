@@ -6,13 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from desktop.core.releases import Choice, Gate, GateStatus, Kind, PromptChange, VersionOption
 from storage.releases.content import PromptContent, version_id
 
-ROW_ROLE = Qt.ItemDataRole.UserRole + 1
+from .rows import ROW_ROLE, PlainRowsModel
+
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
 
 GATE_COLOURS = {GateStatus.PASSED: "#067647", GateStatus.FAILED: "#b42318",
@@ -110,44 +111,21 @@ class PublishRow:
         return text
 
 
-class PublishTableModel(QAbstractTableModel):
-    HEADERS = ("Prompt", "Version", "Tests", "Change vs live")
-
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self.rows: list[PublishRow] = []
+class PublishTableModel(PlainRowsModel[PublishRow]):
+    titles = ("Prompt", "Version", "Tests", "Change vs live")
 
     # -- the rows ----------------------------------------------------------------------------
-    def set_rows(self, rows: list[PublishRow]) -> None:
-        self.beginResetModel()
-        self.rows = list(rows)
-        self.endResetModel()
-
     def row_changed(self, row: PublishRow) -> None:
         try:
             i = self.rows.index(row)
         except ValueError:
             return
-        self.dataChanged.emit(self.index(i, 0), self.index(i, len(self.HEADERS) - 1))
+        self.dataChanged.emit(self.index(i, 0), self.index(i, len(self.titles) - 1))
 
     def included(self) -> list[PublishRow]:
         return [r for r in self.rows if r.included]
 
     # -- Qt ---------------------------------------------------------------------------------
-    def rowCount(self,  # noqa: N802
-                 parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self,  # noqa: N802
-                    parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
-
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from desktop.core.releases import Kind, PromptChange, keys
@@ -15,8 +15,8 @@ from storage.releases.metadata import format_time
 from storage.releases.records import ReleaseInfo
 
 from .publish_model import KIND_COLOURS, KIND_TEXT
+from .rows import ROW_ROLE, PlainRowsModel
 
-ROW_ROLE = Qt.ItemDataRole.UserRole + 1
 T = TypeVar("T")
 
 
@@ -29,36 +29,14 @@ class Column(Generic[T]):
     bold: Callable[[T], bool] | None = None
 
 
-class RowsModel(QAbstractTableModel, Generic[T]):
+class RowsModel(PlainRowsModel[T]):
     """Rows of plain objects shown through a list of Columns."""
 
     columns: Sequence[Column] = ()
 
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self.rows: list[T] = []
-
-    def set_rows(self, rows: Sequence[T]) -> None:
-        self.beginResetModel()
-        self.rows = list(rows)
-        self.endResetModel()
-
-    def row(self, index: QModelIndex | QPersistentModelIndex) -> T | None:
-        return self.rows[index.row()] if index.isValid() else None
-
-    def rowCount(self,  # noqa: N802
-                 parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self,  # noqa: N802
-                    parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.columns)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.columns[section].title
-        return None
+    @property
+    def titles(self) -> tuple[str, ...]:
+        return tuple(column.title for column in self.columns)
 
     def data(self, index: QModelIndex | QPersistentModelIndex,
              role: int = Qt.ItemDataRole.DisplayRole) -> Any:

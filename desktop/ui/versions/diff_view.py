@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 
-from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence, QTextCursor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -41,7 +41,7 @@ from .lists import CHANGE_ROLE, WrappingDelegate, fill_changes, fill_settings, s
 from .pane import DiffPane
 from .style import LEGEND, LEGEND_TIP, STYLE
 from ..tasks import TaskSet
-from ..widgets import on_click, resize_within
+from ..widgets import on_click, resize_within, single_shot, vbox
 
 SIDE_BY_SIDE = "side-by-side"
 INLINE = "inline"
@@ -242,14 +242,9 @@ class DiffView(QWidget):
         self.stack = QStackedWidget()
         self.stack.addWidget(self.empty)
         self.stack.addWidget(content)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(self.stack)
+        vbox(self.stack, margins=0, parent=self)
 
-        self._align_timer = QTimer(self)
-        self._align_timer.setSingleShot(True)
-        self._align_timer.setInterval(0)
-        self._align_timer.timeout.connect(self.align_rows)
+        self._align_timer = single_shot(self, "alignTimer", 0, self.align_rows)
         self.left.resized.connect(self._align_timer.start)
         self.right.resized.connect(self._align_timer.start)
         self.inline_pane.resized.connect(self._apply_scroll)

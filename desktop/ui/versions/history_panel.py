@@ -11,7 +11,7 @@ the model and builds the diff view.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel, QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import QItemSelectionModel, QPoint, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -21,9 +21,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMenu,
     QPushButton,
-    QSplitter,
     QTableView,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -34,7 +32,7 @@ from storage.workspace.db import Workspace, WorkspaceError
 
 from .. import asking
 from ..tasks import TaskSet, Writer
-from ..widgets import MessageBar, on_click
+from ..widgets import MessageBar, on_click, single_shot, splitter, vbox
 from .diff_view import DiffView
 from .history_model import (
     AUTHOR,
@@ -155,27 +153,13 @@ class HistoryPanel(QWidget):
         self.diff_view = DiffView()
         self.diff_view.set_message("Select a version to see what changed.")
 
-        upper = QWidget()
-        upper_box = QVBoxLayout(upper)
-        upper_box.setContentsMargins(8, 8, 8, 0)
-        upper_box.setSpacing(6)
-        upper_box.addLayout(top)
-        upper_box.addLayout(actions)
-        upper_box.addWidget(self.notice)
-        upper_box.addWidget(self.table, 1)
-        self.split = QSplitter(Qt.Orientation.Vertical)
-        self.split.addWidget(upper)
-        self.split.addWidget(self.diff_view)
-        self.split.setStretchFactor(1, 1)
-        self.split.setSizes([300, 600])
-        box = QVBoxLayout(self)
-        box.setContentsMargins(0, 0, 0, 0)
-        box.addWidget(self.split)
+        upper = vbox(top, actions, self.notice, (self.table, 1), margins=(8, 8, 8, 0),
+                     spacing=6)
+        self.split = splitter(upper, self.diff_view, stretch=(0, 1), sizes=[300, 600],
+                              vertical=True, collapsible=True)
+        vbox(self.split, margins=0, parent=self)
 
-        self._selection_timer = QTimer(self)
-        self._selection_timer.setSingleShot(True)
-        self._selection_timer.setInterval(60)
-        self._selection_timer.timeout.connect(self._show_selection)
+        self._selection_timer = single_shot(self, "selectionTimer", 60, self._show_selection)
         self._update_actions()
         self._update_title()
 
