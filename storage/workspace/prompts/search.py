@@ -118,7 +118,7 @@ def _contains(query: str, field: str):
                 f"AND t.{column} LIKE :q ESCAPE '\\')").bindparams(q=q)
 
 
-SELECTIVE = 2_000  # candidates above which reading them by pk costs more than one walk
+SELECTIVE = 2_000  # candidates above which reading them by pk costs more than `_newest_first`
 
 
 def _indexed(session: Session, query: str, field: str):
@@ -126,7 +126,7 @@ def _indexed(session: Session, query: str, field: str):
     `versions_fts`, 0008_search; notes: `versions_note_fts`, 0011_search_notes): a superset of
     the LIKE matches, which the caller still applies. None when the index does not narrow the
     search: a query shorter than a trigram, or one that many versions contain (the caller then
-    walks the versions newest first)."""
+    probes the prompts newest first)."""
     if len(query) < 3:
         return None
     phrase = '"' + query.replace('"', '""') + '"'
