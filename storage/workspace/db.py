@@ -25,6 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .location import default_workspace_path
+from .search_chars import fill_pending
 
 # "PPW1" in the SQLite header's application_id field marks a Promptpress workspace.
 APPLICATION_ID = 0x50505731
@@ -119,6 +120,20 @@ def _on_connect(dbapi_connection: sqlite3.Connection, _record) -> None:
     cursor.close()
 
 
+def _note_changes(session: Session, _transaction, connection) -> None:
+    session.info["changes"] = connection.connection.driver_connection.total_changes
+
+
+def _fill_search_chars(session: Session) -> None:
+    """A transaction that wrote works out the characters of the versions it saved (0013's
+    `version_chars`) before it commits, in the same transaction. Read-only ones do nothing."""
+    if "changes" not in session.info:
+        return  # nothing began: nothing to commit
+    connection = session.connection().connection.driver_connection
+    if connection.total_changes != session.info.pop("changes"):
+        fill_pending(connection)
+
+
 def raw_cursor(session: Session) -> sqlite3.Cursor:
     """A plain sqlite3 cursor in the session's transaction: 100,000 rows come back as tuples,
     without building a result-row object for each."""
@@ -142,6 +157,8 @@ class Workspace:
         self.engine = engine
         self._lock = lock
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        event.listen(self._sessions, "after_begin", _note_changes)
+        event.listen(self._sessions, "before_commit", _fill_search_chars)
 
     @property
     def name(self) -> str:

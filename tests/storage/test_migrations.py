@@ -157,12 +157,21 @@ def seed_0012_search_texts(con: sqlite3.Connection) -> dict[str, int]:
     return {**counts, "versions": 5, "version_texts": 5}
 
 
+def seed_0013_search_chars(con: sqlite3.Connection) -> dict[str, int]:
+    counts = seed_0012_search_texts(con)
+    con.execute("INSERT INTO versions (pk, prompt_id, version_id, content, author, message, "
+                "created_at, parent_pk) VALUES (6, 1, 'ef03', ?, 'ann', 'Zz', "
+                "'2026-01-09 00:00:00', 5)", (_TWO_MESSAGES,))
+    return {**counts, "versions": 6, "version_texts": 6, "version_chars": 6}
+
+
 SEEDS = {"0001": seed_0001, "0002": seed_0002, "0003": seed_0003, "0004_logs": seed_0004_logs,
          "0005_batch": seed_0005_batch, "0007_monitors": seed_0007_monitors,
          "0008_search": seed_0008_search, "0009_grid": seed_0009_grid,
          "0010_versions_created": seed_0010_versions_created,
          "0012_search_texts": seed_0012_search_texts,
-         "0011_search_notes": seed_0011_search_notes}
+         "0011_search_notes": seed_0011_search_notes,
+         "0013_search_chars": seed_0013_search_chars}
 
 
 def test_every_revision_has_a_seed():
@@ -300,6 +309,53 @@ def test_version_texts_are_back_filled_and_follow_writes(tmp_path):
     con.commit()
     got = texts()
     assert 4 not in got and got[9][0] == "renamed" and got[11] == ("x", "שלום  refund 😀\n")
+    con.close()
+
+
+def test_version_chars_are_back_filled_then_worked_out_when_a_write_commits(tmp_path):
+    """0013_search_chars works out each version's distinct characters (ASCII letters folded,
+    as LIKE does); a version written later by plain SQL is pending (NULL), found by a short
+    search all the same, and worked out when the app next commits a write."""
+    from storage.releases.content import Message, PromptContent
+    from storage.workspace import prompts as repo
+    from storage.workspace.search_chars import distinct_chars
+
+    path = tmp_path / "old.promptpress"
+    upgrade_to(path, "0012_search_texts")
+    con = sqlite3.connect(path)
+    seed_0012_search_texts(con)
+    con.commit()
+    con.close()
+    Workspace.open(path).close()
+    con = sqlite3.connect(path)
+
+    def chars() -> dict[int, tuple[str | None, str | None]]:
+        return {pk: (t, n) for pk, t, n in con.execute("SELECT pk, texts, note FROM version_chars")}
+
+    got = chars()
+    assert set(got) == {pk for (pk,) in con.execute("SELECT pk FROM versions")}
+    assert got[4] == ("\n defnruולםש😀", " aemnortw🎉")
+    assert got[5] == (distinct_chars("Be kind.\r\n\x1fمرحبًا {{ name }}!  "), "")
+    assert "B" not in got[5][0] and "b" in got[5][0]
+    con.execute("UPDATE versions SET message = 'Renamed' WHERE pk = 5")
+    con.execute("DELETE FROM versions WHERE pk = 4")
+    con.execute("INSERT INTO versions (pk, prompt_id, version_id, content, author, message, "
+                "created_at) VALUES (11, 1, 'ab11', ?, 'ann', '🦉', '2026-01-11 00:00:00')",
+                (_RTL_CONTENT,))
+    con.commit()
+    got = chars()
+    assert 4 not in got and got[5] == (None, None) and got[11] == (None, None)
+    with Workspace.open(path) as ws:
+        with ws.session() as s:  # pending rows are candidates: found before they are worked out
+            assert [h.field for h in repo.search(s, "🦉")] == ["note"]
+            assert [h.field for h in repo.search(s, "R") if h.field == "note"] == ["note"]
+        assert chars()[11] == (None, None)  # a search writes nothing
+        with ws.session() as s:
+            repo.save_version(s, "another", PromptContent(messages=[Message("user", "hi")]))
+    got = chars()
+    assert got[5][1] == distinct_chars("Renamed") == "ademnr"
+    assert got[11] == ("\n defnruולםש😀", "🦉")
+    assert all(t is not None for t, _ in got.values())
     con.close()
 
 

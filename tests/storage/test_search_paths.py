@@ -1,5 +1,6 @@
-"""The three ways search finds versions give the same hits: the trigram index (a rare word),
-the newest-first walk (a word many versions contain) and the plain scan they both replace."""
+"""The ways search reads versions give the same hits as the plain scan they replace: the
+trigram index (three characters or more) and each version's distinct characters (shorter
+queries), read newest first and stopped early, and both agree with Python's own reading."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import random
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import text, true
+from sqlalchemy import text
 
 from storage.releases.content import Message, PromptContent, from_canonical
 from storage.workspace import prompts as repo
@@ -17,7 +18,7 @@ search_module = __import__("storage.workspace.prompts.search", fromlist=["search
 
 WORDS = ["refund", "escalate", "שלום", "مرحبا", "warm", "tone", "🎉", "order", "late", "sorry"]
 QUERIES = ["refund", "ref", "שלום", "🎉", "tone", "sorry order", "late", "رحب", "zzz-nowhere",
-           "warm tone"]
+           "warm tone", "R", "ש", "Or", "y ", "zq", "🎉 "]
 
 
 @pytest.fixture(scope="module")
@@ -55,17 +56,20 @@ def _hits(ws, query, limit):
 @pytest.mark.parametrize("query", QUERIES)
 def test_index_walk_and_scan_agree(workspace, monkeypatch, query, limit):
     with monkeypatch.context() as m:  # the plain scan, as before the index
-        m.setattr(search_module, "_indexed", lambda s, q, f: true())
+        m.setattr(search_module, "_streamed", lambda s, match, q, f, most: search_module._ranked(
+            s, search_module._contains(q, f), most))
         scan = _hits(workspace, query, limit)
-    with monkeypatch.context() as m:  # always the newest-first walk
-        m.setattr(search_module, "_indexed", lambda s, q, f: None)
-        walk = _hits(workspace, query, limit)
-    with monkeypatch.context() as m:  # always the trigram index (when the query has 3+ chars)
-        m.setattr(search_module, "SELECTIVE", 10**9)
-        indexed = _hits(workspace, query, limit)
-    assert walk == scan
+    with monkeypatch.context() as m:  # always the versions' characters
+        m.setattr(search_module, "_indexed", search_module._by_chars)
+        by_chars = _hits(workspace, query, limit)
+    indexed = _hits(workspace, query, limit)  # the trigram index (when the query has 3+ chars)
+    with monkeypatch.context() as m:  # the index, checking after every entry whether to stop
+        m.setattr(search_module, "READ", 1)
+        step_by_step = _hits(workspace, query, limit)
+    assert by_chars == scan
     assert indexed == scan
-    if query not in ("zzz-nowhere",):
+    assert step_by_step == scan
+    if query not in ("zzz-nowhere", "zq"):
         assert scan, f"the sample should match {query!r}"
     assert not any(name in ("team/p03", "team/p17") for name, *_ in scan)  # deleted: not found
 
@@ -118,3 +122,46 @@ def test_a_query_never_matches_across_two_messages_and_may_hold_the_separator(tm
         with ws.session() as s:
             [hit] = repo.search(s, "end 🎉")
         assert hit.snippet == "مرحبًا end 🎉"  # the whole message, its spaces shown as one
+
+
+@pytest.fixture(scope="module")
+def saved_in_order(tmp_path_factory):
+    """Versions saved one after another across prompts, in time order (as the app saves them),
+    then a history imported last with older times, so the index stream stops early and then
+    has to go on past the imported versions."""
+    rng = random.Random(41)
+    ws = Workspace.open(tmp_path_factory.mktemp("search") / "w.promptpress")
+    with ws.session() as s:
+        for _ in range(160):
+            body = " ".join(rng.choice(WORDS) for _ in range(rng.randint(3, 12)))
+            repo.save_version(s, f"team/p{rng.randrange(30):02}",
+                              PromptContent(messages=[Message("user", body)]),
+                              message=" ".join(rng.choice(WORDS) for _ in range(2)))
+        for v in range(6):  # imported: saved last, dated in the middle of the history above
+            repo.save_version(s, "imported", PromptContent(
+                messages=[Message("user", f"refund sorry order {v}")]), message="warm tone")
+        middle = s.execute(text("SELECT created_at FROM versions ORDER BY pk LIMIT 1 OFFSET 80"))
+        s.execute(text("UPDATE versions SET created_at = :at WHERE prompt_id = "
+                       "(SELECT id FROM prompts WHERE name = 'imported')"),
+                  {"at": middle.scalar()})
+    yield ws
+    ws.close()
+
+
+@pytest.mark.parametrize("limit", [1, 5, 12, 40])
+@pytest.mark.parametrize("query", ["refund", "sorry order", "warm tone", "שלום", "🎉", "L", "ו"])
+def test_the_index_stream_stops_early_and_counts_every_match(saved_in_order, monkeypatch,
+                                                             query, limit):
+    with monkeypatch.context() as m:
+        m.setattr(search_module, "_streamed", lambda s, match, q, f, most: search_module._ranked(
+            s, search_module._contains(q, f), most))
+        scan = _hits(saved_in_order, query, limit)
+    for read in (1, 3, 256):
+        with monkeypatch.context() as m:
+            m.setattr(search_module, "READ", read)
+            assert _hits(saved_in_order, query, limit) == scan, read
+    for field in ("text", "note"):
+        assert _versions_of(saved_in_order, query, field, limit) == _oracle(
+            saved_in_order, query, field, limit)
+    if limit > 1:
+        assert any(n > 1 for *_, n, _current, _snippet in scan)  # counts past the first match

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import functools
-import itertools
+import heapq
 import json
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import String, and_, bindparam, func, or_, select, text, type_coerce
+from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import Session
 
 from ..db import raw_cursor
+from ..search_chars import distinct_chars
 from ..models import Prompt, Version
 
 
@@ -54,7 +54,7 @@ def search(session: Session, query: str, *, limit: int = 200) -> list[SearchHit]
     for name, description in session.execute(
         select(Prompt.name, Prompt.description)
         .where(live, or_(Prompt.name.like(q, escape="\\"), Prompt.description.like(q, escape="\\")))
-        .order_by(Prompt.name)
+        .order_by(Prompt.name).limit(limit)  # each row is at least one hit
     ):
         if _like_match(name, query):
             hits.append(SearchHit(name, "name", name))
@@ -73,12 +73,7 @@ SEPARATOR = "\x1f"  # between a version's message texts in `version_texts` (0012
 def _version_hits(session: Session, query: str, field: str, limit: int) -> list[SearchHit]:
     """Per prompt, the newest version whose message text (`field` "text") or note ("note")
     contains `query`, with how many of its versions do; newest first, at most `limit`."""
-    exact = _contains(query, field)
-    narrowed = _indexed(session, query, field)
-    if narrowed is None:  # most versions may match: newest first, stop at `limit` prompts
-        rows = _newest_first(session, exact, limit)
-    else:
-        rows = _ranked(session, and_(narrowed, exact), limit)
+    rows = _streamed(session, _indexed(query, field), query, field, limit)
     if not rows:
         return []
     pks = [r[1] for r in rows]
@@ -103,42 +98,52 @@ def _version_hits(session: Session, query: str, field: str, limit: int) -> list[
 
 def _contains(query: str, field: str):
     """The exact test, SQLite's LIKE '%query%', on a version's note or on each of its message
-    texts, from `version_texts`: no JSON to parse. A query that holds the separator itself is
-    tested message by message on the stored JSON instead."""
+    texts (see `_exact`), as a condition on `versions`."""
+    sql, params = _exact(query, field)
+    return text(sql).bindparams(**params)
+
+
+def _exact(query: str, field: str) -> tuple[str, dict]:
+    """The exact test as SQL on `versions` and its parameters: a LIKE on `version_texts`, with
+    no JSON to parse. A query that holds the separator itself is tested message by message on
+    the stored JSON instead."""
     q = _like(query)
     if field == "text" and SEPARATOR in query:
         # The escaped form of the query finds candidates in the JSON with LIKE, and json_each
         # then checks the match is inside a message's text, not a key or the model name.
         qj = _like(json.dumps(query, ensure_ascii=False)[1:-1])
-        return and_(Version.content.like(qj, escape="\\"), text(
-            "EXISTS (SELECT 1 FROM json_each(versions.content, '$.messages') AS m "
-            "WHERE json_extract(m.value, '$.content') LIKE :q ESCAPE '\\')").bindparams(q=q))
+        return ("versions.content LIKE :qj ESCAPE '\\' AND EXISTS (SELECT 1 FROM "
+                "json_each(versions.content, '$.messages') AS m "
+                "WHERE json_extract(m.value, '$.content') LIKE :q ESCAPE '\\')"), {"q": q, "qj": qj}
     column = "texts" if field == "text" else "note"
-    return text(f"EXISTS (SELECT 1 FROM version_texts AS t WHERE t.pk = versions.pk "
-                f"AND t.{column} LIKE :q ESCAPE '\\')").bindparams(q=q)
+    return (f"EXISTS (SELECT 1 FROM version_texts AS t WHERE t.pk = versions.pk "
+            f"AND t.{column} LIKE :q ESCAPE '\\')"), {"q": q}
 
 
-SELECTIVE = 2_000  # candidates above which reading them by pk costs more than `_newest_first`
+Source = tuple[str, str, dict]  # FROM (a table named `src`, its rowid the version pk), WHERE, params
 
 
-def _indexed(session: Session, query: str, field: str):
-    """Versions whose `field` may contain `query`, from a trigram index (message text:
-    `versions_fts`, 0008_search; notes: `versions_note_fts`, 0011_search_notes): a superset of
-    the LIKE matches, which the caller still applies. None when the index does not narrow the
-    search: a query shorter than a trigram, or one that many versions contain (the caller then
-    probes the prompts newest first)."""
+def _indexed(query: str, field: str) -> Source:
+    """Where to read the versions whose `field` may contain `query`: a superset of the LIKE
+    matches, which the caller still applies. A trigram index for a query of three characters or
+    more (message text: `versions_fts`, 0008_search; notes: `versions_note_fts`,
+    0011_search_notes), else each version's distinct characters (`_by_chars`)."""
     if len(query) < 3:
-        return None
+        return _by_chars(query, field)
     phrase = '"' + query.replace('"', '""') + '"'
     table, match = (("versions_fts", f"text : {phrase}") if field == "text"
                     else ("versions_note_fts", phrase))
-    pks = session.execute(text(
-        f"SELECT rowid FROM {table} WHERE {table} MATCH :match LIMIT :most"),
-        {"match": match, "most": SELECTIVE}).scalars().all()
-    if len(pks) >= SELECTIVE:
-        return None
-    return text("versions.pk IN (SELECT value FROM json_each(:pks))").bindparams(
-        pks=json.dumps(pks))
+    return f"{table} AS src", f"src.{table} MATCH :match", {"match": match}
+
+
+def _by_chars(query: str, field: str) -> Source:
+    """The versions that hold each of the query's characters in `field`, from
+    `version_chars` (0013_search_chars); a row not worked out yet (NULL) may hold anything."""
+    column = "texts" if field == "text" else "note"
+    chars = sorted(set(distinct_chars(query)))
+    every = " AND ".join(f"instr(src.{column}, :c{i}) > 0" for i in range(len(chars)))
+    return ("version_chars AS src", f"(src.{column} IS NULL OR ({every}))",
+            {f"c{i}": c for i, c in enumerate(chars)})
 
 
 Row = tuple[int, int, str, datetime, int]  # prompt id, version pk, version id, created, matches
@@ -146,7 +151,8 @@ Row = tuple[int, int, str, datetime, int]  # prompt id, version pk, version id, 
 
 def _ranked(session: Session, condition, limit: int) -> list[Row]:
     """Per prompt, its newest version that meets `condition` and how many do, newest first:
-    one query over the (few) matching versions."""
+    one query over every version. The plain definition that `_streamed` must agree with (the
+    tests and benchmarks/search.py compare the two)."""
     ranked = (
         select(Version.prompt_id, Version.pk, Version.version_id, Version.created_at,
                func.row_number().over(partition_by=Version.prompt_id,
@@ -164,66 +170,75 @@ def _ranked(session: Session, condition, limit: int) -> list[Row]:
         .limit(limit))]
 
 
-def _prompts_newest_first(session: Session) -> Iterator[tuple[int, str]]:
-    """Live prompts in the order of their newest version, newest first, with its time (ISO
-    text), read lazily from the index (created_at, prompt_id) alone."""
+READ = 256  # index entries read between two checks whether the stream can stop (each entry
+# costs 5-15 us to read and test, a check about as much as 100 of them)
+
+
+def _streamed(session: Session, source: Source, query: str, field: str,
+              limit: int) -> list[Row]:
+    """The same rows as `_ranked`, read from `source` newest version first.
+
+    The source (a trigram index, or the versions' characters) gives its candidates by version
+    pk, highest first, without reading the rest, and each is checked with the exact test as it
+    comes. Versions are saved in time order, so the stream is close to newest first; it can
+    stop once `limit` prompts are found and no version it has not reached is newer than the
+    `limit`-th of them (an imported history, saved late with its old times, just keeps the
+    stream going until that holds). A common word is then settled by a few thousand entries, a
+    rare one by all of its few; a query of one or two characters that no text holds by one
+    pass over the narrow table of characters."""
+    table, narrowed, found_by = source
+    exact, params = _exact(query, field)
     skip = set(session.scalars(select(Prompt.id).where(Prompt.deleted_at.is_not(None))))
-    cursor = raw_cursor(session)
+    cursor, check = raw_cursor(session), raw_cursor(session)
+    best: dict[int, tuple[str, int]] = {}  # prompt id: (created, pk) of its newest match so far
+    counts: dict[int, int] = {}  # prompt id: how many of its versions matched so far
+    reached = None  # the lowest pk read from the stream
     try:
-        cursor.execute("SELECT prompt_id, created_at FROM versions "
-                       "INDEXED BY ix_versions_created_prompt ORDER BY created_at DESC")
-        while rows := cursor.fetchmany(1024):
-            for prompt_id, created in rows:
-                if prompt_id not in skip:
-                    skip.add(prompt_id)
-                    yield prompt_id, created
+        cursor.execute(
+            f"SELECT versions.prompt_id, versions.created_at, versions.pk FROM {table} "
+            f"JOIN versions ON versions.pk = src.rowid WHERE {narrowed} AND {exact} "
+            f"ORDER BY src.rowid DESC", {**found_by, **params})
+        while rows := cursor.fetchmany(READ):
+            reached = rows[-1][2]
+            for prompt_id, created, pk in rows:
+                if prompt_id in skip:
+                    continue
+                counts[prompt_id] = counts.get(prompt_id, 0) + 1
+                if (created, pk) > best.get(prompt_id, ("", 0)):
+                    best[prompt_id] = (created, pk)
+            if len(best) >= limit:
+                newest = heapq.nlargest(limit, best.values())
+                if check.execute(
+                        "SELECT 1 FROM versions INDEXED BY ix_versions_created_prompt "
+                        "WHERE created_at > ? AND pk < ? LIMIT 1",
+                        (newest[-1][0], reached)).fetchone() is None:
+                    break  # nothing left to read is newer than the limit-th prompt found
+        else:
+            reached = None  # read to the end: every count is complete
     finally:
         cursor.close()
-
-
-def _newest_first(session: Session, condition, limit: int) -> list[Row]:
-    """The same rows as `_ranked` for a query many versions match, without testing them all.
-
-    Prompts are probed in the order of their newest version, in batches: a probe walks one
-    prompt's versions newest first on (prompt_id, created_at) and stops at its first match,
-    which is its newest. No prompt whose newest version is older than the `limit`-th match
-    found so far can rank, so probing stops there: a common word is settled by about `limit`
-    probes of one version each. Then the matches of just the prompts found are counted."""
-    ids = func.json_each(bindparam("ids", type_=String)).table_valued("value")
-    first = (select(type_coerce(Version.created_at, String).concat(" ").concat(Version.pk))
-             .where(Version.prompt_id == ids.c.value, condition)
-             .order_by(Version.created_at.desc(), Version.pk.desc()).limit(1).scalar_subquery())
-    probe = select(ids.c.value, first).compile(dialect=session.get_bind().dialect)
-    # Run on the driver's cursor: going through the session would cost more than a probe.
-    cursor = raw_cursor(session)
-    prompts = _prompts_newest_first(session)
-    found: list[tuple[str, int, int]] = []  # created (ISO text), pk, prompt id: newest first
-    size = 32
-    try:
-        while batch := list(itertools.islice(prompts, size)):
-            if len(found) >= limit and batch[0][1] < found[limit - 1][0]:
-                break  # every prompt left is older than the limit-th match
-            values = probe.construct_params({"ids": json.dumps([pid for pid, _ in batch])})
-            for prompt_id, hit in cursor.execute(probe.string,
-                                                 [values[name] for name in probe.positiontup]):
-                if hit is not None:
-                    created, pk = hit.rsplit(" ", 1)
-                    found.append((created, int(pk), prompt_id))
-            found.sort(reverse=True)
-            size = min(size * 2, 128)
-    finally:
-        prompts.close()
-        cursor.close()
+        check.close()
+    found = sorted(((created, pk, pid) for pid, (created, pk) in best.items()), reverse=True)
     del found[limit:]
+    if reached is not None and found:  # the rest of these prompts' versions, by the exact test
+        ids = json.dumps([pid for _, _, pid in found])
+        for pid, n in session.execute(text(
+                f"SELECT versions.prompt_id, count(*) FROM versions WHERE versions.prompt_id IN "
+                f"(SELECT value FROM json_each(:ids)) AND versions.pk < :reached AND {exact} "
+                f"GROUP BY versions.prompt_id"), {"ids": ids, "reached": reached, **params}):
+            counts[pid] += n
+    return _rows(session, found, counts)
+
+
+def _rows(session: Session, found: list[tuple[str, int, int]], counts: dict[int, int]
+          ) -> list[Row]:
+    """`found` (created, pk, prompt id), newest first, as rows with each version's id and time
+    and its prompt's count of matching versions."""
     if not found:
         return []
     about = {pk: (vid, created) for pk, vid, created in session.execute(
         select(Version.pk, Version.version_id, Version.created_at)
         .where(Version.pk.in_([pk for _, pk, _ in found]))).tuples()}
-    counts = {pid: n for pid, n in session.execute(
-        select(Version.prompt_id, func.count()).where(
-            Version.prompt_id.in_([pid for _, _, pid in found]), condition)
-        .group_by(Version.prompt_id)).all()}
     return [(pid, pk, *about[pk], counts[pid]) for _, pk, pid in found]
 
 
