@@ -7,8 +7,9 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, Qt, QTimer, SignalInstance
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QAbstractItemView, QBoxLayout, QFrame, QHBoxLayout, QLabel,
-                               QLayout, QMenu, QPushButton, QScrollArea, QSplitter, QTableView,
-                               QToolButton, QVBoxLayout, QWidget)
+                               QLayout, QListWidget, QListWidgetItem, QMenu, QPushButton,
+                               QScrollArea, QSplitter, QTableView, QToolButton, QVBoxLayout,
+                               QWidget)
 
 
 def on_click(signal: SignalInstance, slot: Callable[[], object]) -> None:
@@ -218,6 +219,25 @@ def label(text: str = "", name: str = "", *, wrap: bool = False,
     if selectable:
         widget.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     return widget
+
+
+def check_item(text: str, data, checked: bool, tip: str = "", *,
+               selectable: bool = False) -> QListWidgetItem:
+    """A list item with a tick box, carrying `data` (read back with `checked_data`)."""
+    item = QListWidgetItem(text)
+    item.setData(Qt.ItemDataRole.UserRole, data)
+    flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable
+    item.setFlags(flags | Qt.ItemFlag.ItemIsSelectable if selectable else flags)
+    item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
+    if tip:
+        item.setToolTip(tip)
+    return item
+
+
+def checked_data(widget: QListWidget) -> list:
+    """The data of the ticked items, in list order."""
+    return [widget.item(i).data(Qt.ItemDataRole.UserRole) for i in range(widget.count())
+            if widget.item(i).checkState() == Qt.CheckState.Checked]
 
 
 def menu(title: str, parent: QWidget, *actions) -> QMenu:

@@ -65,6 +65,12 @@ def _int(value: int, where: str, minimum: int = 0) -> int:
     return strictjson.non_negative(value, where, minimum=minimum)
 
 
+def _dump(kind: str, project: str, **fields: Any) -> bytes:
+    """The canonical payload of `kind` with its type, format version and project, then `fields`
+    (what `_load` reads back)."""
+    return strictjson.dumps({"type": kind, "spec": SPEC, "project": project, **fields})
+
+
 def _load(payload: bytes, kind: str, what: str, max_length: int,
           fields: Mapping[str, type]) -> dict:
     """A payload of `kind` parsed strictly, with its type, format version, project and `fields`
@@ -221,14 +227,13 @@ class Root:
     def to_payload(self) -> bytes:
         used = {*self.root.keyids, *self.release.keyids,
                 *(k for r in self.channels.values() for k in r.keyids)}
-        return strictjson.dumps({
-            "type": "root", "spec": SPEC, "project": self.project, "version": self.version,
-            "expires": format_time(self.expires),
-            "keys": {kid: {"keytype": "ed25519", "public": public_bytes(pub).hex()}
-                     for kid, pub in self.keys.items() if kid in used},
-            "roles": {"root": self.root.to_json(), "release": self.release.to_json()},
-            "channels": {name: role.to_json() for name, role in self.channels.items()},
-        })
+        return _dump(
+            "root", self.project, version=self.version, expires=format_time(self.expires),
+            keys={kid: {"keytype": "ed25519", "public": public_bytes(pub).hex()}
+                  for kid, pub in self.keys.items() if kid in used},
+            roles={"root": self.root.to_json(), "release": self.release.to_json()},
+            channels={name: role.to_json() for name, role in self.channels.items()},
+        )
 
     @classmethod
     def from_payload(cls, payload: bytes, what: str = "root") -> "Root":
@@ -271,11 +276,11 @@ class Manifest:
     notes: str = ""
 
     def to_payload(self) -> bytes:
-        return strictjson.dumps({
-            "type": "manifest", "spec": SPEC, "project": self.project, "release": self.release,
-            "created": format_time(self.created), "author": self.author, "notes": self.notes,
-            "prompts": {name: ref.to_json() for name, ref in self.prompts.items()},
-        })
+        return _dump(
+            "manifest", self.project, release=self.release, created=format_time(self.created),
+            author=self.author, notes=self.notes,
+            prompts={name: ref.to_json() for name, ref in self.prompts.items()},
+        )
 
     @classmethod
     def from_payload(cls, payload: bytes, what: str = "manifest") -> "Manifest":
@@ -313,11 +318,11 @@ class Pointer:
     expires: int
 
     def to_payload(self) -> bytes:
-        return strictjson.dumps({
-            "type": "pointer", "spec": SPEC, "project": self.project, "channel": self.channel,
-            "version": self.version, "release": self.release, "manifest": self.manifest.to_json(),
-            "issued": format_time(self.issued), "expires": format_time(self.expires),
-        })
+        return _dump(
+            "pointer", self.project, channel=self.channel, version=self.version,
+            release=self.release, manifest=self.manifest.to_json(),
+            issued=format_time(self.issued), expires=format_time(self.expires),
+        )
 
     @classmethod
     def from_payload(cls, payload: bytes, what: str = "pointer") -> "Pointer":
@@ -372,10 +377,8 @@ class Index:
     releases: tuple[IndexEntry, ...]
 
     def to_payload(self) -> bytes:
-        return strictjson.dumps({
-            "type": "index", "spec": SPEC, "project": self.project, "version": self.version,
-            "releases": [e.to_json() for e in self.releases],
-        })
+        return _dump("index", self.project, version=self.version,
+                     releases=[e.to_json() for e in self.releases])
 
     @classmethod
     def from_payload(cls, payload: bytes, what: str = "release index") -> "Index":

@@ -58,6 +58,16 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
+class _CallUsage:
+    """What one model call used, stored alike by a run's result and a logged call (None where
+    unknown). SQLAlchemy lists these after a table's own columns; the migrations make the tables."""
+
+    latency_ms: Mapped[float | None] = mapped_column(Float, nullable=True)
+    tokens_in: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    tokens_out: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    cost: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
 class Folder(Base):
     """An explicit folder, so that empty folders survive. Prompts name their folder by path."""
 
@@ -236,7 +246,7 @@ class Run(Base):
     )
 
 
-class Result(Base):
+class Result(_CallUsage, Base):
     __tablename__ = "results"
     __table_args__ = (
         UniqueConstraint("run_id", "case_id", "version_pk", "provider"),
@@ -267,10 +277,7 @@ class Result(Base):
     output: Mapped[str | None] = mapped_column(Text, nullable=True)
     error_kind: Mapped[str | None] = mapped_column(String, nullable=True)
     error_message: Mapped[str | None] = mapped_column(Text, nullable=True)
-    tokens_in: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    tokens_out: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    cost: Mapped[float | None] = mapped_column(Float, nullable=True)
-    latency_ms: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # tokens_in, tokens_out, cost, latency_ms: _CallUsage
     ttft_ms: Mapped[float | None] = mapped_column(Float, nullable=True)
     finish_reason: Mapped[str | None] = mapped_column(String, nullable=True)
     score: Mapped[float | None] = mapped_column(Float, nullable=True)
@@ -425,7 +432,7 @@ class LogSegment(Base):
     pulled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class LogCall(Base):
+class LogCall(_CallUsage, Base):
     """A model call an application logged. Text is stored exactly as logged."""
 
     __tablename__ = "log_calls"
@@ -447,10 +454,7 @@ class LogCall(Base):
     variables_hash: Mapped[str] = mapped_column(String(64))  # sha256 of canonical variables
     output: Mapped[str | None] = mapped_column(Text, nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
-    latency_ms: Mapped[float | None] = mapped_column(Float, nullable=True)
-    tokens_in: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    tokens_out: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    cost: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # latency_ms, tokens_in, tokens_out, cost: _CallUsage
     details: Mapped[str] = mapped_column(Text, default="{}")  # JSON: tokens and metadata
     segment_id: Mapped[int | None] = mapped_column(
         ForeignKey("log_segments.id", ondelete="SET NULL"), nullable=True)

@@ -389,3 +389,15 @@ def test_note_search_index_is_back_filled_and_follows_writes(tmp_path):
     assert _note_count(con, '"second"') == 0
     assert _note_count(con, '"fresh note"') == 1
     con.close()
+
+
+def test_models_describe_the_migrated_tables(tmp_path):
+    """Every column the models declare (a mixin's too) is in a fresh file, as nullable or not."""
+    from storage.workspace.models import Base
+
+    with Workspace.open(tmp_path / "w.promptpress") as ws, ws.engine.connect() as con:
+        for table in Base.metadata.sorted_tables:
+            stored = {row[1]: bool(row[3]) or bool(row[5])  # notnull, or part of the primary key
+                      for row in con.exec_driver_sql(f"PRAGMA table_info({table.name})")}
+            declared = {c.name: not c.nullable for c in table.columns}
+            assert stored == declared, table.name

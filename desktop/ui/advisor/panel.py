@@ -17,8 +17,8 @@ import asyncio
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QComboBox, QDialog, QDoubleSpinBox, QGridLayout, QLabel, QListWidget, QListWidgetItem,
-    QProgressBar, QScrollArea, QTabWidget, QWidget,
+    QComboBox, QDialog, QDoubleSpinBox, QGridLayout, QLabel, QListWidget, QProgressBar,
+    QScrollArea, QTabWidget, QWidget,
 )
 
 from desktop.core.advisor import Advice, AdviceProgress, AdviceRequest, Proposal
@@ -29,26 +29,11 @@ from desktop.core.ops import runs as run_ops
 
 from ..evaluation.common import STYLE, add_test_sets
 from ..tasks import TaskSet
-from ..widgets import (MessageBar, button, hbox, holder, label, resize_within, splitter,
-                       vbox)
+from ..widgets import (MessageBar, button, check_item, checked_data, hbox, holder, label,
+                       resize_within, splitter, vbox)
 from .cards import CostScoreChart, VerdictCard
 
 NO_REWRITE = "(no shorter instructions)"
-
-
-def _checked(widget: QListWidget) -> list:
-    return [widget.item(i).data(Qt.ItemDataRole.UserRole) for i in range(widget.count())
-            if widget.item(i).checkState() == Qt.CheckState.Checked]
-
-
-def _item(text: str, data, checked: bool, tip: str = "") -> QListWidgetItem:
-    item = QListWidgetItem(text)
-    item.setData(Qt.ItemDataRole.UserRole, data)
-    item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-                  | Qt.ItemFlag.ItemIsUserCheckable)
-    item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
-    item.setToolTip(tip)
-    return item
 
 
 class SuggestionsDialog(QDialog):
@@ -171,7 +156,7 @@ class SuggestionsDialog(QDialog):
         self.rewrite_box.clear()
         self.rewrite_box.addItem(NO_REWRITE, None)
         for provider, model in choices.providers:
-            self.models.addItem(_item(f"{provider}  ({model})", provider, True))
+            self.models.addItem(check_item(f"{provider}  ({model})", provider, True, selectable=True))
             self.rewrite_box.addItem(f"{provider}  ({model})", provider)
         if not choices.providers:
             self.message.show_message("warning", "Add providers first (Run → Providers…): the "
@@ -182,7 +167,7 @@ class SuggestionsDialog(QDialog):
         self._update_buttons()
 
     def request(self) -> AdviceRequest:
-        ticked = _checked(self.models)
+        ticked = checked_data(self.models)
         everything = len(ticked) == self.models.count()
         return AdviceRequest(self.prompt, self.test_set_box.currentData(),
                              models=() if everything else tuple(ticked),
@@ -219,7 +204,7 @@ class SuggestionsDialog(QDialog):
             if c.estimate.cached:
                 text += f" ({c.estimate.cached} from cache)"
             tip = "\n".join(x for x in (c.why, c.summary, c.estimate.basis) if x)
-            self.candidates.addItem(_item(text, c.key, True, tip))
+            self.candidates.addItem(check_item(text, c.key, True, tip, selectable=True))
         self.candidates.blockSignals(False)
         first_rewrite = next((i for i, c in enumerate(proposal.candidates) if c.diff is not None),
                              None)
@@ -240,7 +225,7 @@ class SuggestionsDialog(QDialog):
 
     def planned(self) -> tuple[list[str], list[tuple[str, str]], float | None]:
         assert self.proposal is not None
-        return self.proposal.plan(_checked(self.candidates), self.budget.value())
+        return self.proposal.plan(checked_data(self.candidates), self.budget.value())
 
     def _update_plan(self, *_) -> None:
         if self.proposal is None:
@@ -356,7 +341,7 @@ class SuggestionsDialog(QDialog):
         working = getattr(self, "_working", False)
         self.estimate_button.setEnabled(not working and self.test_set_box.count() > 0)
         self.run_button.setEnabled(not working and self.proposal is not None
-                                   and bool(_checked(self.candidates)))
+                                   and bool(checked_data(self.candidates)))
         self.cancel_button.setEnabled(self.search is not None)
 
     @property

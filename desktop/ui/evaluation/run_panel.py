@@ -26,27 +26,12 @@ from storage.workspace.runs import WriterError
 
 from .. import words
 from ..tasks import TaskSet
-from ..widgets import MessageBar, button, hbox, label, vbox
+from ..widgets import MessageBar, button, check_item, checked_data, hbox, label, vbox
 from .common import EvaluationScreen, add_test_sets, fmt_cost, fmt_count, fmt_score
 from .evaluator_picker import EvaluatorPicker
 from .testset_editor import check_specs
 
 PROGRESS_EVERY_MS = 100
-
-
-def _checkable(text: str, data, checked: bool, tip: str = "") -> QListWidgetItem:
-    item = QListWidgetItem(text)
-    item.setData(Qt.ItemDataRole.UserRole, data)
-    item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable)
-    item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
-    if tip:
-        item.setToolTip(tip)
-    return item
-
-
-def _checked(widget: QListWidget) -> list:
-    return [widget.item(i).data(Qt.ItemDataRole.UserRole) for i in range(widget.count())
-            if widget.item(i).checkState() == Qt.CheckState.Checked]
 
 
 class RunPanel(EvaluationScreen):
@@ -170,8 +155,8 @@ class RunPanel(EvaluationScreen):
             return  # closed, or a later load (which read the workspace after this one) fills it
         # What the author ticked and chose stays ticked when the lists are read again.
         same_prompt = self.choices is not None and self.prompt == name
-        ticked_versions = set(_checked(self.versions)) if same_prompt else None
-        ticked_providers = set(_checked(self.providers)) if same_prompt else None
+        ticked_versions = set(checked_data(self.versions)) if same_prompt else None
+        ticked_providers = set(checked_data(self.providers)) if same_prompt else None
         chosen_set = self.test_set_box.currentData() if same_prompt else None
         self.prompt = name
         self.choices = choices
@@ -183,12 +168,12 @@ class RunPanel(EvaluationScreen):
             when = created.astimezone().strftime("%d %b %H:%M") if created else ""
             text = f"v{number}  ·  {vid[:8]}  ·  {when}" + (f"  ·  {message}" if message else "")
             on = vid in ticked_versions if ticked_versions else i == 0
-            self.versions.addItem(_checkable(text, vid, on,
+            self.versions.addItem(check_item(text, vid, on,
                                              f"Version {vid}\nby {author or 'unknown'}"))
         self.providers.clear()
         for i, (provider, model) in enumerate(choices.providers):
             on = provider in ticked_providers if ticked_providers else i == 0
-            self.providers.addItem(_checkable(f"{provider}  ({model})", provider, on))
+            self.providers.addItem(check_item(f"{provider}  ({model})", provider, on))
         self.test_set_box.blockSignals(True)
         self.test_set_box.clear()
         add_test_sets(self.test_set_box, choices.test_sets)
@@ -241,8 +226,8 @@ class RunPanel(EvaluationScreen):
 
     def _update_buttons(self, *_) -> None:
         idle = not self._busy
-        ready = (idle and self.choices is not None and bool(_checked(self.versions))
-                 and bool(_checked(self.providers)) and self.test_set_box.count() > 0
+        ready = (idle and self.choices is not None and bool(checked_data(self.versions))
+                 and bool(checked_data(self.providers)) and self.test_set_box.count() > 0
                  and not self._spec_problems)
         self.start_button.setEnabled(ready)
         self.cancel_button.setEnabled(not idle)
@@ -253,8 +238,8 @@ class RunPanel(EvaluationScreen):
         specs = self._check()
         return EvalRequest(
             # oldest first: the grid reads left to right, from the older version to the newer
-            versions=[f"{self.prompt}@{vid}" for vid in reversed(_checked(self.versions))],
-            test_set=self.test_set_box.currentData(), providers=_checked(self.providers),
+            versions=[f"{self.prompt}@{vid}" for vid in reversed(checked_data(self.versions))],
+            test_set=self.test_set_box.currentData(), providers=checked_data(self.providers),
             evaluators=specs if specs is not None else None,
             concurrency=self.concurrency.value(), cache=self.cache.isChecked(),
             batch=self.batch.isChecked())
