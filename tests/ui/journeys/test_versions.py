@@ -148,6 +148,14 @@ def test_search_finds_words_in_earlier_versions_and_notes_and_opens_that_version
                  what="the note hit")
     texts = _hit_texts(browser)
     assert texts == [texts[0]] and "version note" in texts[0] and "🎉" in texts[0]
+    fill(browser.search, "🎉")  # one character, shorter than a trigram: the same note
+    app.aio.wait(lambda: browser.older.query == "🎉" and browser.older.isVisible(),
+                 what="the one-character search")
+    assert _hit_texts(browser) == texts
+    snap(app.window, "journey3-search-one-character")
+    fill(browser.search, "رح")  # two characters, in the Arabic greeting's current text only
+    app.aio.wait(lambda: browser.older.query == "رح", what="the two-character search")
+    assert browser.proxy.rowCount() == 1 and not browser.older.isVisible()  # current text only
     fill(browser.search, "tone")  # a current text (the tree), an earlier text and a note below
     app.aio.wait(lambda: browser.older.query == "tone", what="the search for 'tone'")
     assert browser.proxy.rowCount() > 0 and browser.older.list.count() == 2
