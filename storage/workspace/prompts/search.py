@@ -114,13 +114,14 @@ def _exact(query: str, field: str) -> tuple[str, dict]:
         qj = _like(json.dumps(query, ensure_ascii=False)[1:-1])
         return ("versions.content LIKE :qj ESCAPE '\\' AND EXISTS (SELECT 1 FROM "
                 "json_each(versions.content, '$.messages') AS m "
-                "WHERE json_extract(m.value, '$.content') LIKE :q ESCAPE '\\')"), {"q": q, "qj": qj}
+                "WHERE json_extract(m.value, '$.content') LIKE :q ESCAPE '\\')",
+                {"q": q, "qj": qj})
     column = "texts" if field == "text" else "note"
     return (f"EXISTS (SELECT 1 FROM version_texts AS t WHERE t.pk = versions.pk "
             f"AND t.{column} LIKE :q ESCAPE '\\')"), {"q": q}
 
 
-Source = tuple[str, str, dict]  # FROM (a table named `src`, its rowid the version pk), WHERE, params
+Source = tuple[str, str, dict]  # FROM (a table named `src`, rowid the version pk), WHERE, params
 
 
 def _indexed(query: str, field: str) -> Source:
@@ -140,7 +141,7 @@ def _by_chars(query: str, field: str) -> Source:
     """The versions that hold each of the query's characters in `field`, from
     `version_chars` (0013_search_chars); a row not worked out yet (NULL) may hold anything."""
     column = "texts" if field == "text" else "note"
-    chars = sorted(set(distinct_chars(query)))
+    chars = distinct_chars(query)
     every = " AND ".join(f"instr(src.{column}, :c{i}) > 0" for i in range(len(chars)))
     return ("version_chars AS src", f"(src.{column} IS NULL OR ({every}))",
             {f"c{i}": c for i, c in enumerate(chars)})
@@ -182,10 +183,10 @@ def _streamed(session: Session, source: Source, query: str, field: str,
     pk, highest first, without reading the rest, and each is checked with the exact test as it
     comes. Versions are saved in time order, so the stream is close to newest first; it can
     stop once `limit` prompts are found and no version it has not reached is newer than the
-    `limit`-th of them (an imported history, saved late with its old times, just keeps the
-    stream going until that holds). A common word is then settled by a few thousand entries, a
-    rare one by all of its few; a query of one or two characters that no text holds by one
-    pass over the narrow table of characters."""
+    `limit`-th of them (versions whose times are out of pk order, as an imported history's
+    can be, just keep the stream going until that holds). A common word is then settled by a
+    few thousand entries, a rare one by all of its few, and a query of one or two characters
+    that no text holds by one pass over the narrow table of characters."""
     table, narrowed, found_by = source
     exact, params = _exact(query, field)
     skip = set(session.scalars(select(Prompt.id).where(Prompt.deleted_at.is_not(None))))
