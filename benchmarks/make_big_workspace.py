@@ -5,8 +5,8 @@ reproduce the figures in benchmarks/grid.py and benchmarks/testset_editor.py.
   with an output of 40-1,500 characters (every 17th case Arabic), one evaluator score spread
   over [0, 1], 20 % failures and 1 % errors;
 - a test set "big" of `--testset-cases` cases (default 100,000) for the test-set editor;
-- 100,000 versions, through `benchmarks.big_versions.build_versions(path, ...)` when that file
-  exists (another part of issue 14 writes it).
+- `--versions` versions (default 100,000: 5,000 prompts x 20, as benchmarks/search.py times),
+  through `benchmarks.big_versions.build_versions`.
 
 Rows go in by executemany on the workspace's own connection (the schema comes from its
 migrations), so 1M results take a few minutes.
@@ -29,6 +29,7 @@ if str(ROOT) not in sys.path:
 
 from sqlalchemy import text  # noqa: E402
 
+from benchmarks.big_versions import build_versions  # noqa: E402
 from storage.releases.content import Message, PromptContent  # noqa: E402
 from storage.workspace import prompts as prompt_repo  # noqa: E402
 from storage.workspace import runs as run_repo  # noqa: E402
@@ -144,14 +145,14 @@ def build_all(folder: Path, *, cases: int, models: int, testset_cases: int,
         build_grid(out["grid"], cases, models)
     if not out["testset"].exists():
         build_testset(out["testset"], testset_cases)
-    try:
-        from benchmarks.big_versions import build_versions  # written by another part of issue 14
-    except ImportError:
-        print("benchmarks/big_versions.py is not here: no versions workspace built")
-    else:
-        out["versions"] = folder / f"versions-{versions}.promptpress"
-        if not out["versions"].exists():
-            build_versions(out["versions"], versions)
+    out["versions"] = folder / f"versions-{versions}.promptpress"
+    if not out["versions"].exists():
+        began = time.perf_counter()
+        # The shape benchmarks/search.py times: 20 versions a prompt, 0.3-1.5 KB texts.
+        build_versions(out["versions"], versions_per_prompt=20, prompts=max(1, versions // 20),
+                       text_size=(300, 1500))
+        print(f"built {versions:,} versions in {time.perf_counter() - began:.1f} s: "
+              f"{out['versions']}")
     return out
 
 
