@@ -181,6 +181,9 @@ class PromptTreeModel(QAbstractItemModel):
         return QModelIndex() if node is None else self.createIndex(node.row(), 0, node)
 
 
+FEW_STRETCHES = 32  # changed stretches of the list up to which the filter changes row by row
+
+
 class PromptFilter(QSortFilterProxyModel):
     """Keeps prompts whose name, description or text contains every word of the query;
     folders stay when something inside them does, or when their own name matches."""
@@ -195,15 +198,51 @@ class PromptFilter(QSortFilterProxyModel):
         words = query.casefold().split()
         if words == self.words:
             return
-        self.beginFilterChange()
-        self.words = words
-        self.endFilterChange()
+        if self._stretches_changing(self.words, words) <= FEW_STRETCHES:
+            # Qt works the change out row by row and tells the view one stretch at a time:
+            # quick when few stretches change (a query that hides nearly everything).
+            self.beginFilterChange()
+            self.words = words
+            self.endFilterChange()
+        else:  # many scattered rows: one re-layout (row by row, 5,000 prompts took 2-3 s)
+            self.words = words
+            self.invalidate()
+
+    def _stretches_changing(self, before: list[str], after: list[str]) -> int:
+        """How many stretches of rows Qt would add or remove one by one: runs of siblings that
+        go from shown to hidden or back (a folder that goes as a whole is one row), inside the
+        folders that stay. A guess from the prompts' own text, enough to choose the way."""
+        model = self.sourceModel()
+        if model is None:
+            return 0
+
+        def shown(node) -> tuple[bool, bool]:  # (before, after)
+            if not node.children:
+                return (all(w in node.search for w in before),
+                        all(w in node.search for w in after))
+            states = [shown(child) for child in node.children]
+            seen[id(node)] = states
+            return any(b for b, _ in states), any(a for _, a in states)
+
+        def stretches(node) -> int:
+            count, changing = 0, False
+            for child, (b, a) in zip(node.children, seen[id(node)]):
+                count += (b != a) and not changing
+                changing = b != a
+                if b and a and child.children:
+                    count += stretches(child)
+            return count
+
+        seen: dict[int, list[tuple[bool, bool]]] = {}
+        root = model.node(QModelIndex())
+        shown(root)
+        return stretches(root) if root.children else 0
 
     def filterAcceptsRow(self, row: int, parent) -> bool:  # noqa: N802
         if not self.words:
             return True
-        index = self.sourceModel().index(row, 0, parent)
-        haystack = index.data(SearchRole) or ""
+        # The node itself, not index() and data(): fewer calls through Qt for each of 5,000 rows.
+        haystack = self.sourceModel().node(parent).children[row].search or ""
         return all(word in haystack for word in self.words)
 
 
