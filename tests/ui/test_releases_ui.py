@@ -5,7 +5,6 @@ and restore, and without a keychain. Uses tests/ui/conftest.py (aio loop, leak c
 
 from __future__ import annotations
 
-import asyncio
 
 import keyring
 import pytest
@@ -369,9 +368,19 @@ def test_review_shows_the_repository_read_last_even_when_an_earlier_read_ends_la
     assert "waits for your approval on production" in dialog.summary.text()
     assert dialog.review is not None and dialog.approve_button.isEnabled()
     # Reading again empties the dialog until the read ends: no co-signing what is not shown.
+    # (The read is held until the test has looked: a quick read could end before it looks.)
+    held = threading.Event()
+
+    def held_back(destination):
+        assert held.wait(10)
+        return real(destination)
+
+    monkeypatch.setattr(review_dialog.core, "repository_info", held_back)
     again = dialog.work.spawn(dialog.open_destination(wanted))
-    ui.aio.run(asyncio.sleep(0))
+    ui.aio.wait(lambda: dialog.summary.text() == "Reading the repository…",
+                what="the read under way")
     assert dialog.review is None and not dialog.approve_button.isEnabled()
+    held.set()
     ui.aio.run(again)
     assert dialog.approve_button.isEnabled()
 
