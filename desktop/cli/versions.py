@@ -120,7 +120,8 @@ def cmd_search(args: argparse.Namespace) -> int:
         if hit.version_id:
             where += f" @{hit.version_id[:12]}" + (" (current)" if hit.in_current else "")
             if hit.matching_versions > 1:
-                where += f" +{hit.matching_versions - 1} older"
+                more = " or more" if hit.more_versions else ""
+                where += f" +{hit.matching_versions - 1}{more} older"
         rows.append([hit.name, where, hit.snippet])
     return print_rows(["NAME", "FOUND IN", "TEXT"], rows, empty=f"Nothing matches {args.query!r}.")
 

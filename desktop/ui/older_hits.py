@@ -39,7 +39,8 @@ def where(hit: SearchHit) -> str:
     when = f"{hit.created_at:%d %b %Y}" if isinstance(hit.created_at, datetime) else ""
     place = "in a version note" if hit.field == "note" else "in an earlier version"
     more = hit.matching_versions - 1
-    older = f" and {more:,} older" if hit.field == "text" and more > 0 else ""
+    plus = "+" if hit.more_versions else ""
+    older = f" and {more:,}{plus} older" if hit.field == "text" and more > 0 else ""
     return f"{place}, {when}{older}"
 
 

@@ -69,6 +69,9 @@ def test_search(cli, tmp_path):
     assert result.code == 0 and "support/greet" in result.out and "version note" in result.out
     assert "message text" in cli("prompt", "search", "greetings").out
     assert "Nothing matches" in cli("prompt", "search", "zebra").out
+    for tone in ("cool", "calm"):
+        save(cli, tmp_path, "support/greet", PROMPT.replace("warm", tone), tone)
+    assert "(current) +2 older" in cli("prompt", "search", "greetings").out
 
 
 def test_export_then_import_into_another_workspace_keeps_version_ids(cli, tmp_path):

@@ -63,12 +63,16 @@ def test_index_walk_and_scan_agree(workspace, monkeypatch, query, limit):
         m.setattr(search_module, "_indexed", search_module._by_chars)
         by_chars = _hits(workspace, query, limit)
     indexed = _hits(workspace, query, limit)  # the trigram index (when the query has 3+ chars)
+    with monkeypatch.context() as m:  # the stream giving way to probing every prompt at once
+        m.setattr(search_module, "BUDGET", 1)
+        probed = _hits(workspace, query, limit)
     with monkeypatch.context() as m:  # the index, checking after every entry whether to stop
         m.setattr(search_module, "READ", 1)
         step_by_step = _hits(workspace, query, limit)
     assert by_chars == scan
     assert indexed == scan
     assert step_by_step == scan
+    assert probed == scan
     if query not in ("zzz-nowhere", "zq"):
         assert scan, f"the sample should match {query!r}"
     assert not any(name in ("team/p03", "team/p17") for name, *_ in scan)  # deleted: not found
@@ -156,12 +160,40 @@ def test_the_index_stream_stops_early_and_counts_every_match(saved_in_order, mon
         m.setattr(search_module, "_streamed", lambda s, match, q, f, most: search_module._ranked(
             s, search_module._contains(q, f), most))
         scan = _hits(saved_in_order, query, limit)
-    for read in (1, 3, 256):
+    for read, budget in ((1, 4096), (3, 4096), (256, 4096), (1, 1), (3, 5)):
         with monkeypatch.context() as m:
             m.setattr(search_module, "READ", read)
-            assert _hits(saved_in_order, query, limit) == scan, read
+            m.setattr(search_module, "BUDGET", budget)  # small: probing takes over
+            assert _hits(saved_in_order, query, limit) == scan, (read, budget)
     for field in ("text", "note"):
         assert _versions_of(saved_in_order, query, field, limit) == _oracle(
             saved_in_order, query, field, limit)
     if limit > 1:
         assert any(n > 1 for *_, n, _current, _snippet in scan)  # counts past the first match
+
+
+def test_a_long_history_is_counted_in_its_newest_versions_and_said_to_be_at_least(tmp_path,
+                                                                                   monkeypatch):
+    """The matches of a prompt beyond what search read are counted in its newest 50 versions
+    (testing every one of 10,000 would cost more than all the rest of a search): a prompt of
+    130 versions, each with the word, counts "at least 50" then; one of 12 exactly."""
+    with Workspace.open(tmp_path / "w.promptpress") as ws:
+        with ws.session() as s:
+            for name, n in (("long", 130), ("short", 12)):
+                for v in range(n):
+                    repo.save_version(s, name, PromptContent(
+                        messages=[Message("user", f"refund {v} 🎉")]))
+        for query in ("refund", "🎉"):
+            for budget in (4096, 1):  # read from the stream, and probed
+                with monkeypatch.context() as m, ws.session() as s:
+                    m.setattr(search_module, "BUDGET", budget)
+                    m.setattr(search_module, "READ", 8)
+                    hits = {h.name: h for h in repo.search(s, query, limit=1) if h.field == "text"}
+                    two = {h.name: h for h in repo.search(s, query, limit=2) if h.field == "text"}
+                assert (hits["short"].matching_versions, hits["short"].more_versions) == (12, False)
+                long = two["long"]  # counted beyond what was read: at least 50, at most all 130
+                assert long.more_versions and search_module.WALKED == 50
+                assert 50 <= long.matching_versions < 130, (query, budget)
+            with ws.session() as s:  # read to the end (no more prompts than asked for): exact
+                hits = {h.name: h for h in repo.search(s, query) if h.field == "text"}
+            assert (hits["long"].matching_versions, hits["long"].more_versions) == (130, False)

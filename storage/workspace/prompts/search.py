@@ -25,7 +25,8 @@ class SearchHit:
     version_id: str | None = None
     created_at: datetime | None = None
     in_current: bool = False  # the match is in the prompt's current version
-    matching_versions: int = 0
+    matching_versions: int = 0  # how many of its versions match (see more_versions)
+    more_versions: bool = False  # at least that many: its oldest versions were not all tested
 
 
 def _like(value: str) -> str:
@@ -85,14 +86,14 @@ def _version_hits(session: Session, query: str, field: str, limit: int) -> list[
         select(Prompt.id, Prompt.name).where(Prompt.id.in_(ids))).tuples().all())
     current = _current_pks(session, ids)
     hits = []
-    for prompt_id, pk, vid, at, n in rows:
+    for prompt_id, pk, vid, at, n, at_least in rows:
         value = values[pk]
         if field == "text":
             # Only the messages' texts are needed: plain JSON, not the whole PromptContent.
             value = next((m["content"] for m in json.loads(value).get("messages", ())
                           if _like_match(m["content"], query)), "")
         hits.append(SearchHit(names[prompt_id], field, _snippet(value, query), vid, at,
-                              current.get(prompt_id) == pk, n))
+                              current.get(prompt_id) == pk, n, at_least))
     return hits
 
 
@@ -147,7 +148,8 @@ def _by_chars(query: str, field: str) -> Source:
             {f"c{i}": c for i, c in enumerate(chars)})
 
 
-Row = tuple[int, int, str, datetime, int]  # prompt id, version pk, version id, created, matches
+# prompt id, version pk, version id, created, matching versions, and whether that is "at least"
+Row = tuple[int, int, str, datetime, int, bool]
 
 
 def _ranked(session: Session, condition, limit: int) -> list[Row]:
@@ -164,7 +166,7 @@ def _ranked(session: Session, condition, limit: int) -> list[Row]:
         .where(Prompt.deleted_at.is_(None), condition)
         .subquery()
     )
-    return [tuple(r) for r in session.execute(
+    return [(*r, False) for r in session.execute(
         select(ranked.c.prompt_id, ranked.c.pk, ranked.c.version_id, ranked.c.created_at,
                ranked.c.n)
         .where(ranked.c.rank == 1).order_by(ranked.c.created_at.desc(), ranked.c.pk.desc())
@@ -173,11 +175,16 @@ def _ranked(session: Session, condition, limit: int) -> list[Row]:
 
 READ = 256  # index entries read between two checks whether the stream can stop (each entry
 # costs 5-15 us to read and test, a check about as much as 100 of them)
+BUDGET = 1_024  # entries read before the stream gives way to probing every prompt, if few
+PROBED = 400  # live prompts up to which probing each one is the quicker way to finish
+WALKED = 50  # versions of a prompt tested to count its matches beyond those read (a count of
+# "at least" when it has more): 200 prompts of 10,000 versions each cost what 200 of 50 do
 
 
 def _streamed(session: Session, source: Source, query: str, field: str,
               limit: int) -> list[Row]:
-    """The same rows as `_ranked`, read from `source` newest version first.
+    """The same rows as `_ranked`, read from `source` newest version first, each with True
+    when its count is "at least" (`_count`).
 
     The source (a trigram index, or the versions' characters) gives its candidates by version
     pk, highest first, without reading the rest, and each is checked with the exact test as it
@@ -186,7 +193,13 @@ def _streamed(session: Session, source: Source, query: str, field: str,
     `limit`-th of them (versions whose times are out of pk order, as an imported history's
     can be, just keep the stream going until that holds). A common word is then settled by a
     few thousand entries, a rare one by all of its few, and a query of one or two characters
-    that no text holds by one pass over the narrow table of characters."""
+    that no text holds by one pass over the narrow table of characters.
+
+    A workspace of few prompts with long histories has fewer prompts than `limit`, so the
+    stream would read every match of a common word (96,000 for 'refund' in 100 prompts of
+    1,000 versions). After `BUDGET` entries it gives way to probing: each live prompt's
+    versions walked newest first to the first match (`_probe`), when there are at most
+    `PROBED` of them."""
     table, narrowed, found_by = source
     exact, params = _exact(query, field)
     skip = set(session.scalars(select(Prompt.id).where(Prompt.deleted_at.is_not(None))))
@@ -194,6 +207,7 @@ def _streamed(session: Session, source: Source, query: str, field: str,
     best: dict[int, tuple[str, int]] = {}  # prompt id: (created, pk) of its newest match so far
     counts: dict[int, int] = {}  # prompt id: how many of its versions matched so far
     reached = None  # the lowest pk read from the stream
+    read, probe = 0, None  # probe: None until asked whether the prompts are few
     try:
         cursor.execute(
             f"SELECT versions.prompt_id, versions.created_at, versions.pk FROM {table} "
@@ -201,6 +215,7 @@ def _streamed(session: Session, source: Source, query: str, field: str,
             f"ORDER BY src.rowid DESC", {**found_by, **params})
         while rows := cursor.fetchmany(READ):
             reached = rows[-1][2]
+            read += len(rows)
             for prompt_id, created, pk in rows:
                 if prompt_id in skip:
                     continue
@@ -214,25 +229,72 @@ def _streamed(session: Session, source: Source, query: str, field: str,
                         "WHERE created_at > ? AND pk < ? LIMIT 1",
                         (newest[-1][0], reached)).fetchone() is None:
                     break  # nothing left to read is newer than the limit-th prompt found
+            elif read >= BUDGET and probe is None:  # asked once, only when it may matter
+                probe = check.execute("SELECT count(*) <= ? FROM prompts WHERE deleted_at IS "
+                                      "NULL", (PROBED,)).fetchone()[0] == 1
+                if probe:
+                    break
         else:
             reached = None  # read to the end: every count is complete
     finally:
         cursor.close()
         check.close()
-    found = sorted(((created, pk, pid) for pid, (created, pk) in best.items()), reverse=True)
-    del found[limit:]
-    if reached is not None and found:  # the rest of these prompts' versions, by the exact test
-        ids = json.dumps([pid for _, _, pid in found])
-        for pid, n in session.execute(text(
-                f"SELECT versions.prompt_id, count(*) FROM versions WHERE versions.prompt_id IN "
-                f"(SELECT value FROM json_each(:ids)) AND versions.pk < :reached AND {exact} "
-                f"GROUP BY versions.prompt_id"), {"ids": ids, "reached": reached, **params}):
-            counts[pid] += n
-    return _rows(session, found, counts)
+    beyond: set[int] = set()
+    if probe:  # every live prompt's newest match, and its matches counted from the start
+        best = _probe(session, exact, params, set(session.scalars(
+            select(Prompt.id).where(Prompt.deleted_at.is_(None)))))
+        found = sorted(((c, pk, pid) for pid, (c, pk) in best.items()), reverse=True)[:limit]
+        counts, beyond = _count(session, exact, params, [pid for *_, pid in found], {},
+                                below=None)
+    else:
+        found = sorted(((c, pk, pid) for pid, (c, pk) in best.items()), reverse=True)[:limit]
+        if reached is not None and found:  # the rest of these prompts' versions, tested
+            counts, beyond = _count(session, exact, params, [pid for *_, pid in found], counts,
+                                    below=reached)
+    return [(*row, row[0] in beyond) for row in _rows(session, found, counts)]
+
+
+def _probe(session: Session, exact: str, params: dict, prompt_ids: set[int]
+           ) -> dict[int, tuple[str, int]]:
+    """Each prompt's newest version that passes the exact test, (created, pk), by walking its
+    versions newest first on (prompt_id, created_at): one step for a word most versions
+    hold."""
+    found: dict[int, tuple[str, int]] = {}
+    for prompt_id, hit in session.execute(text(
+            f"SELECT p.value, (SELECT versions.created_at || ' ' || versions.pk FROM versions "
+            f"WHERE versions.prompt_id = p.value AND {exact} "
+            f"ORDER BY versions.created_at DESC, versions.pk DESC LIMIT 1) "
+            f"FROM json_each(:ids) AS p"), {"ids": json.dumps(sorted(prompt_ids)), **params}):
+        if hit is not None:
+            created, pk = hit.rsplit(" ", 1)
+            found[prompt_id] = (created, int(pk))
+    return found
+
+
+def _count(session: Session, exact: str, params: dict, prompt_ids: list[int],
+           counts: dict[int, int], *, below: int | None) -> tuple[dict[int, int], set[int]]:
+    """`counts` plus, for each prompt, how many of its newest `WALKED` versions (below pk
+    `below`, if given) pass the exact test; and the prompts with versions beyond those, not
+    looked at (their count is "at least"). A prompt with 10,000 versions costs no more than
+    one with 50."""
+    bound = "" if below is None else "AND v.pk < :below "
+    total, beyond = dict(counts), set()
+    for prompt_id, n, more in session.execute(text(
+            f"SELECT p.value, (SELECT count(*) FROM versions WHERE versions.pk IN ("
+            f"SELECT v.pk FROM versions AS v WHERE v.prompt_id = p.value {bound}"
+            f"ORDER BY v.created_at DESC, v.pk DESC LIMIT :walked) AND {exact}), "
+            f"(SELECT count(*) > :walked FROM (SELECT 1 FROM versions AS v "
+            f"WHERE v.prompt_id = p.value {bound}LIMIT :walked + 1)) "
+            f"FROM json_each(:ids) AS p"),
+            {"ids": json.dumps(prompt_ids), "below": below, "walked": WALKED, **params}):
+        total[prompt_id] = total.get(prompt_id, 0) + n
+        if more:
+            beyond.add(prompt_id)
+    return total, beyond
 
 
 def _rows(session: Session, found: list[tuple[str, int, int]], counts: dict[int, int]
-          ) -> list[Row]:
+          ) -> list[tuple[int, int, str, datetime, int]]:
     """`found` (created, pk, prompt id), newest first, as rows with each version's id and time
     and its prompt's count of matching versions."""
     if not found:
