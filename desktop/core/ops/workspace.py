@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -50,13 +51,11 @@ def prompt_list(workspace: Workspace) -> tuple[list[PromptEntry], list[str]]:
     """Prompts with the text of their latest version, and the folders made on purpose."""
     with workspace.session() as session:
         entries = []
-        for summary in repo.list_prompts(session):
+        for summary, stored in repo.list_prompts_with_content(session):
             text = ""
-            if summary.latest_id:
-                try:
-                    content = repo.content_of(
-                        repo.resolve(session, f"{summary.name}@{summary.latest_id}"))
-                    text = "\n".join(m.content for m in content.messages)
+            if stored:
+                try:  # the messages' texts only: plain JSON, not the whole PromptContent
+                    text = "\n".join(m["content"] for m in json.loads(stored)["messages"])
                 except Exception:  # an unreadable version must not hide the prompt
                     text = ""
             entries.append(PromptEntry(summary.name, summary.description, summary.versions,

@@ -26,6 +26,7 @@ from .search import SearchHit, search
 from .trash import DeletedPrompt, delete_prompt, list_deleted, purge_deleted, undelete_prompt
 from .versions import (PromptSummary, SaveOutcome, VersionHeader, VersionRecord, content_of,
                        create_prompt, ensure_folders, find_version, get_prompt, import_version,
-                       is_ancestor, latest_version, list_prompts, live_prompts,
-                       live_prompts_with_versions, newest_version, ref_of, require_prompt,
-                       resolve, save_version, version_history, version_records, versions_by_pk)
+                       is_ancestor, latest_version, list_prompts, list_prompts_with_content,
+                       live_prompts, live_prompts_with_versions, newest_version, ref_of,
+                       require_prompt, resolve, save_version, version_history, version_records,
+                       versions_by_pk)

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, null, select, text
 from sqlalchemy.orm import Session, aliased
 
 from storage.releases.content import PromptContent, canonical_bytes, from_canonical, version_id
@@ -168,24 +168,39 @@ class PromptSummary:
 
 
 def list_prompts(session: Session) -> list[PromptSummary]:
+    """Every live prompt by name, with its count of versions and its current version's id."""
+    return [summary for summary, _content in _summaries(session, with_content=False)]
+
+
+def list_prompts_with_content(session: Session) -> list[tuple[PromptSummary, str | None]]:
+    """`list_prompts` with each current version's stored content (canonical JSON), for the
+    prompt list's search: one query for every prompt, not three each."""
+    return _summaries(session, with_content=True)
+
+
+def _summaries(session: Session, *, with_content: bool
+               ) -> list[tuple[PromptSummary, str | None]]:
     counts = (
         select(Version.prompt_id, func.count(Version.pk).label("n"))
         .group_by(Version.prompt_id)
         .subquery()
     )
+    head = (select(Version.pk).where(Version.pk == Prompt.head_pk,
+                                     Version.prompt_id == Prompt.id).scalar_subquery())
+    newest = (select(Version.pk).where(Version.prompt_id == Prompt.id)
+              .order_by(Version.created_at.desc(), Version.pk.desc()).limit(1)
+              .scalar_subquery())
+    current = aliased(Version)  # `latest_version`: the head a restore made current, else newest
     rows = session.execute(
-        select(Prompt, counts.c.n).outerjoin(counts, counts.c.prompt_id == Prompt.id)
+        select(Prompt.name, Prompt.description, counts.c.n, current.version_id,
+               Prompt.updated_at, current.content if with_content else null())
+        .outerjoin(counts, counts.c.prompt_id == Prompt.id)
+        .outerjoin(current, current.pk == func.coalesce(head, newest))
         .where(Prompt.deleted_at.is_(None))
         .order_by(Prompt.name)
     ).all()
-    out = []
-    for prompt, n in rows:
-        latest = latest_version(session, prompt) if n else None
-        out.append(
-            PromptSummary(prompt.name, prompt.description, n or 0,
-                          latest.version_id if latest else None, prompt.updated_at)
-        )
-    return out
+    return [(PromptSummary(name, description, n or 0, latest if n else None, updated), content)
+            for name, description, n, latest, updated, content in rows]
 
 
 
