@@ -83,12 +83,13 @@ def main() -> None:
 
     app = QApplication.instance() or QApplication([])
     rng = random.Random(14)
-    entries = [PromptEntry(prompt_name(p), "", 20, f"{p:064x}", paragraph(rng, rng.randint(300, 1500)))
+    entries = [PromptEntry(prompt_name(p), "", 20, f"{p:064x}",
+                           paragraph(rng, rng.randint(300, 1500)))
                for p in range(1, args.prompts + 1)]
     hits = [SearchHit(prompt_name(p), "note" if p % 2 else "text", paragraph(rng, 80)[:80],
                       f"{p:064x}", datetime(2026, 1, 2), False, p % 7 + 1) for p in range(400)]
 
-    def measure(label: str) -> dict[str, float]:
+    def measure() -> dict[str, float]:
         figures: dict[str, float] = {}
         for _ in range(args.runs):
             browser = PromptBrowser()
@@ -115,11 +116,11 @@ def main() -> None:
             app.processEvents()
         return figures
 
-    now = measure("now")
+    now = measure()
     original = PromptFilter.set_query, OlderHits.show_hits
     PromptFilter.set_query, OlderHits.show_hits = _filter_row_by_row, _hits_as_labels
     try:
-        before = measure("before")
+        before = measure()
     finally:
         PromptFilter.set_query, OlderHits.show_hits = original
     print(f"prompt list of {args.prompts:,} prompts, best of {args.runs}; GUI thread per "

@@ -312,6 +312,17 @@ def test_version_texts_are_back_filled_and_follow_writes(tmp_path):
     con.close()
 
 
+def _upgraded_from(path, revision: str, seed) -> sqlite3.Connection:
+    """A file at `revision` with `seed`'s rows, upgraded by opening it; a plain connection to it."""
+    upgrade_to(path, revision)
+    con = sqlite3.connect(path)
+    seed(con)
+    con.commit()
+    con.close()
+    Workspace.open(path).close()
+    return sqlite3.connect(path)
+
+
 def test_version_chars_are_back_filled_then_worked_out_when_a_write_commits(tmp_path):
     """0013_search_chars works out each version's distinct characters (ASCII letters folded,
     as LIKE does); a version written later by plain SQL is pending (NULL), found by a short
@@ -321,13 +332,7 @@ def test_version_chars_are_back_filled_then_worked_out_when_a_write_commits(tmp_
     from storage.workspace.search_chars import distinct_chars
 
     path = tmp_path / "old.promptpress"
-    upgrade_to(path, "0012_search_texts")
-    con = sqlite3.connect(path)
-    seed_0012_search_texts(con)
-    con.commit()
-    con.close()
-    Workspace.open(path).close()
-    con = sqlite3.connect(path)
+    con = _upgraded_from(path, "0012_search_texts", seed_0012_search_texts)
 
     def chars() -> dict[int, tuple[str | None, str | None]]:
         return {pk: (t, n) for pk, t, n in con.execute("SELECT pk, texts, note FROM version_chars")}
@@ -368,13 +373,7 @@ def test_note_search_index_is_back_filled_and_follows_writes(tmp_path):
     """0011_search_notes fills versions_note_fts from the notes already there (message text is
     not in it), and its triggers follow rows written by plain SQL afterwards."""
     path = tmp_path / "old.promptpress"
-    upgrade_to(path, "0010_versions_created")
-    con = sqlite3.connect(path)
-    seed_0010_versions_created(con)
-    con.commit()
-    con.close()
-    Workspace.open(path).close()
-    con = sqlite3.connect(path)
+    con = _upgraded_from(path, "0010_versions_created", seed_0010_versions_created)
     assert _note_count(con, '"مرحبا"') == 1
     assert _note_count(con, '"second"') == 1
     assert _note_count(con, '"refund"') == 0  # in a message's text, not a note

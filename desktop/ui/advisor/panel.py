@@ -156,7 +156,8 @@ class SuggestionsDialog(QDialog):
         self.rewrite_box.clear()
         self.rewrite_box.addItem(NO_REWRITE, None)
         for provider, model in choices.providers:
-            self.models.addItem(check_item(f"{provider}  ({model})", provider, True, selectable=True))
+            self.models.addItem(check_item(f"{provider}  ({model})", provider, True,
+                                           selectable=True))
             self.rewrite_box.addItem(f"{provider}  ({model})", provider)
         if not choices.providers:
             self.message.show_message("warning", "Add providers first (Run → Providers…): the "

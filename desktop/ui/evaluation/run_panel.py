@@ -169,7 +169,7 @@ class RunPanel(EvaluationScreen):
             text = f"v{number}  ·  {vid[:8]}  ·  {when}" + (f"  ·  {message}" if message else "")
             on = vid in ticked_versions if ticked_versions else i == 0
             self.versions.addItem(check_item(text, vid, on,
-                                             f"Version {vid}\nby {author or 'unknown'}"))
+                                            f"Version {vid}\nby {author or 'unknown'}"))
         self.providers.clear()
         for i, (provider, model) in enumerate(choices.providers):
             on = provider in ticked_providers if ticked_providers else i == 0
